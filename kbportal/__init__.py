@@ -1,0 +1,28 @@
+"""kbportal: a self-hosted, git-native knowledge base and support portal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from kbportal.config import ensure_secret_key, load_config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask application: defaults, then KBPORTAL_* environment, then `config`."""
+    settings = load_config(config)
+    app = Flask(__name__)
+    app.config.update({f"KBPORTAL_{key}": value for key, value in settings.items()})
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or ensure_secret_key(settings["DATA_DIR"])
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
+    for key in ("TESTING", "WTF_CSRF_ENABLED", "SERVER_NAME"):
+        if config and key in config:
+            app.config[key] = config[key]
+    return app

@@ -1,0 +1,66 @@
+"""Configuration: defaults, then KBPORTAL_* environment variables, then explicit overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+# Every key a deployment can set, with its default and how to read it from the environment.
+# The README documents each; a test keeps the two in step.
+SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
+    "ARTICLES_DIR": ("articles", str, "Folder (or git working copy) holding the markdown articles."),
+    "DATA_DIR": ("instance", str, "Where builds of the index and the SQLite database live."),
+    "DATABASE_URL": ("", str, "SQLAlchemy URL; default: SQLite file kbportal.sqlite in DATA_DIR."),
+    "SECRET_KEY": ("", str, "Signs sessions; default: a random key kept in DATA_DIR/secret_key."),
+    "DEFAULT_LOCALE": ("en", str, "Locale of articles that do not name one, and of the UI."),
+    "LOCALES": ("en,ru", lambda v: v, "Comma-separated locales the portal serves."),
+    "SITE_NAME": ("Help Center", str, "Name shown in the header and page titles."),
+    "SEARCH_PAGE_SIZE": (10, int, "Results per page of search."),
+    "GIT_BRANCH": ("main", str, "Branch that `kbportal sync` publishes."),
+    "GIT_REMOTE": ("origin", str, "Remote that `kbportal sync` fetches from."),
+    "WEBHOOK_SECRET": ("", str, "Shared secret checked on POST /hooks/git; empty disables it."),
+    "SYNC_INTERVAL": (0, int, "Seconds between polls of the git remote; 0 turns polling off."),
+    "SESSION_COOKIE_SECURE": (False, lambda v: v.lower() in ("1", "true", "yes"),
+                              "Send the session cookie over HTTPS only (set in production)."),
+}
+
+
+def _split_locales(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Locales as a tuple, from a comma-separated string or a sequence."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(item.strip() for item in items if item.strip())
+
+
+def load_config(overrides: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The effective settings, keyed without the KBPORTAL_ prefix."""
+    env = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for key, (default, parse, _doc) in SETTINGS.items():
+        raw = env.get(f"KBPORTAL_{key}")
+        config[key] = parse(raw) if raw not in (None, "") else default
+    config.update(overrides or {})
+    config["LOCALES"] = _split_locales(config["LOCALES"])
+    if config["DEFAULT_LOCALE"] not in config["LOCALES"]:
+        config["LOCALES"] = (config["DEFAULT_LOCALE"], *config["LOCALES"])
+    config["ARTICLES_DIR"] = Path(config["ARTICLES_DIR"]).resolve()
+    config["DATA_DIR"] = Path(config["DATA_DIR"]).resolve()
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{config['DATA_DIR'] / 'kbportal.sqlite'}"
+    return config
+
+
+def ensure_secret_key(data_dir: Path) -> str:
+    """A stable random secret kept in the data folder, made on first use."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

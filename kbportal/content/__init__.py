@@ -1,0 +1,1 @@
+"""The content pipeline: markdown files in, rendered articles and problems out."""

@@ -1,0 +1,1 @@
+"""Search over articles, one index entry per section, behind a small interface."""

@@ -1,0 +1,1 @@
+"""HTTP: blueprints for pages and the API. Views stay thin."""
