@@ -1,0 +1,178 @@
+"""Load on `kbportal serve` with the tldr corpus: requests/s from wrk, and memory per worker.
+
+Baseline in the same run: a one-line Flask app under the same gunicorn settings, so the ratio
+shows what kbportal's pages cost over the bare framework on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tldr_data import pages, queries, tldr_root  # noqa: E402
+
+BIN = Path(sys.executable).parent
+HELLO_APP = (
+    "from flask import Flask\napp = Flask(__name__)\n\n"
+    "@app.get('/')\ndef hello():\n    return 'ok'\n"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_up(url: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except Exception:  # noqa: BLE001 - still starting
+            time.sleep(0.3)
+    raise SystemExit(f"server at {url} did not come up")
+
+
+def wrk(url: str, paths: list[str], seconds: int, connections: int, workdir: Path) -> dict:
+    """Run wrk rotating over paths; requests/s, latency p50/p99 and error count."""
+    script = workdir / "paths.lua"
+    body = ",\n".join(json.dumps(p) for p in paths)
+    script.write_text(
+        "local paths = {" + body + "}\nlocal i = 0\n"
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+        "done = function(summary, latency, requests)\n"
+        '  io.write(string.format(\'JSON {"p50": %f, "p99": %f, "non2xx": %d}\\n\','
+        " latency:percentile(50)/1000, latency:percentile(99)/1000, summary.errors.status))\nend\n"
+    )
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    extra = json.loads(out.split("JSON ", 1)[1].splitlines()[0])
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, **extra, "socket_errors": socket_errors.group(1) if socket_errors else ""}
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (children of the master)."""
+    children = subprocess.run(
+        ["pgrep", "-P", str(master_pid)], capture_output=True, text=True
+    ).stdout.split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        sizes.append(kb / 1024)
+    return sizes
+
+
+def serve(cmd: list[str], env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    wait_up(url)
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    root = tldr_root()
+    work = Path(tempfile.mkdtemp(prefix="kb-load-"))
+    env = {
+        **os.environ,
+        "KBPORTAL_ARTICLES_DIR": str(root),
+        "KBPORTAL_DATA_DIR": str(work / "data"),
+    }
+    try:
+        subprocess.run(
+            [str(BIN / "kbportal"), "index"], env=env, check=True, stdout=subprocess.DEVNULL
+        )
+        article_paths = []
+        for page in pages(root)[::40]:
+            rel = page.relative_to(root)
+            locale, category, stem = rel.parts[0], "/".join(rel.parts[1:-1]), rel.stem
+            article_paths.append(f"/{locale}/articles/{quote(category + '/' + stem)}")
+        search_paths = [f"/en/search?q={quote(q)}" for q in queries(root, 200)]
+
+        results: dict[str, dict] = {}
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        hello_dir = work / "hello"
+        hello_dir.mkdir()
+        (hello_dir / "hello.py").write_text(HELLO_APP)
+        proc = serve(
+            [
+                str(BIN / "gunicorn"),
+                "-w",
+                str(args.workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--chdir",
+                str(hello_dir),
+                "hello:app",
+            ],
+            env,
+            base + "/",
+        )
+        try:
+            results["baseline: bare Flask 'ok' page"] = wrk(
+                base, ["/"], args.seconds, args.connections, work
+            )
+        finally:
+            stop(proc)
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = serve(
+            [str(BIN / "kbportal"), "serve", "--port", str(port), "--workers", str(args.workers)],
+            env,
+            base + article_paths[0],
+        )
+        try:
+            results["article page"] = wrk(base, article_paths, args.seconds, args.connections, work)
+            results["search page"] = wrk(base, search_paths, args.seconds, args.connections, work)
+            rss = worker_rss_mb(proc.pid)
+        finally:
+            stop(proc)
+        print(f"workers: {args.workers}, connections: {args.connections}, {args.seconds}s each")
+        base_rps = results["baseline: bare Flask 'ok' page"]["rps"]
+        for name, row in results.items():
+            print(
+                f"{name:32s} {row['rps']:8.1f} req/s  ({row['rps'] / base_rps:.2f}x baseline)"
+                f"  p50 {row['p50']:.1f} ms  p99 {row['p99']:.1f} ms  non-2xx {row['non2xx']}"
+                f"  {row['socket_errors']}"
+            )
+        print("worker RSS after load (MB): " + ", ".join(f"{mb:.0f}" for mb in rss))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
