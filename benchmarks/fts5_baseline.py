@@ -20,8 +20,10 @@ def build(db_path: Path, paths: list[Path]) -> float:
     """Index every page; returns seconds."""
     start = time.perf_counter()
     db = sqlite3.connect(db_path)
-    db.execute("CREATE VIRTUAL TABLE pages USING fts5(path UNINDEXED, title, body,"
-               " tokenize='porter unicode61')")
+    db.execute(
+        "CREATE VIRTUAL TABLE pages USING fts5(path UNINDEXED, title, body,"
+        " tokenize='porter unicode61')"
+    )
     with db:
         db.executemany("INSERT INTO pages VALUES (?, ?, ?)", (_doc(p) for p in paths))
     db.close()
@@ -49,7 +51,8 @@ def searcher(db_path: Path):
             return []
         return db.execute(
             "SELECT path, snippet(pages, 2, '<mark>', '</mark>', '…', 24) FROM pages"
-            " WHERE pages MATCH ? ORDER BY bm25(pages, 0, 3.0, 1.0) LIMIT 10", (terms,)
+            " WHERE pages MATCH ? ORDER BY bm25(pages, 0, 3.0, 1.0) LIMIT 10",
+            (terms,),
         ).fetchall()
 
     return search
