@@ -1,0 +1,196 @@
+"""Search-quality evaluation on the labelled StackFAQ set: R@1, R@3, MRR@10, nDCG@10.
+
+Two modes:
+  direct   - a standalone Whoosh index built here from the articles (a small loader of our own),
+             with the ranking recipe in benchmarks/quality/lexical.py; for experiments.
+  product  - the real thing: kbportal.content loader -> kbportal.publish build -> GET /api/v1/search
+             through Flask's test client, exactly as a customer's browser would query.
+
+Usage:
+  .venv/bin/python benchmarks/eval_quality.py                   # product mode (default)
+  .venv/bin/python benchmarks/eval_quality.py --mode direct     # standalone Whoosh recipe
+  .venv/bin/python benchmarks/eval_quality.py --failures        # also write misses to results/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+EVAL_DIR = Path("/work/shared/eval/stackfaq")
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+# Reference figures from /work/shared/eval/README.md (plain engines, same queries).
+REFERENCE = [
+    ("SQLite FTS5, porter, bm25 title x3", 0.697, 0.873, 0.792, 0.834),
+    ("tantivy 0.27, en_stem, title x3", 0.751, 0.893, 0.827, 0.860),
+    ("rank_bm25 Okapi", 0.673, 0.832, 0.762, 0.804),
+    ("lunr, title x10", 0.750, 0.890, 0.825, 0.857),
+]
+TARGET = {"R@3": 0.93, "MRR@10": 0.87}
+
+Ranker = Callable[[str], list[str]]  # query text -> ranked slugs (best first, at most 10)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One labelled question and the slugs of the articles that answer it."""
+
+    text: str
+    relevant: frozenset[str]
+
+
+def load_queries(eval_dir: Path = EVAL_DIR) -> list[Query]:
+    """The labelled questions from queries.jsonl."""
+    queries = []
+    with (eval_dir / "queries.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                row = json.loads(line)
+                queries.append(Query(row["query"], frozenset(row["relevant"])))
+    return queries
+
+
+def metrics(ranked: list[str], relevant: frozenset[str]) -> dict[str, float]:
+    """R@1, R@3, reciprocal rank and nDCG over the first 10 results of one query."""
+    top = ranked[:10]
+    first = next((i for i, slug in enumerate(top) if slug in relevant), None)
+    dcg = sum(1 / math.log2(i + 2) for i, slug in enumerate(top) if slug in relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), 10)))
+    return {
+        "R@1": float(first is not None and first < 1),
+        "R@3": float(first is not None and first < 3),
+        "MRR@10": 0.0 if first is None else 1 / (first + 1),
+        "nDCG@10": dcg / ideal if ideal else 0.0,
+    }
+
+
+def evaluate(rank: Ranker, queries: Iterable[Query]) -> tuple[dict[str, float], list[dict]]:
+    """Mean metrics over the queries, plus the per-query misses (not first) for inspection."""
+    totals = {"R@1": 0.0, "R@3": 0.0, "MRR@10": 0.0, "nDCG@10": 0.0}
+    misses = []
+    n = 0
+    for query in queries:
+        ranked = rank(query.text)
+        scores = metrics(ranked, query.relevant)
+        for key, value in scores.items():
+            totals[key] += value
+        if scores["R@1"] < 1:
+            misses.append(
+                {
+                    "query": query.text,
+                    "relevant": sorted(query.relevant),
+                    "got": ranked[:3],
+                    "rr": round(scores["MRR@10"], 3),
+                }
+            )
+        n += 1
+    return {key: value / max(n, 1) for key, value in totals.items()}, misses
+
+
+def table(rows: list[tuple[str, dict[str, float]]]) -> str:
+    """A markdown table of our results next to the reference engines."""
+    lines = ["| engine | R@1 | R@3 | MRR@10 | nDCG@10 |", "|---|---|---|---|---|"]
+    for name, r1, r3, mrr, ndcg in REFERENCE:
+        lines.append(f"| {name} | {r1:.3f} | {r3:.3f} | {mrr:.3f} | {ndcg:.3f} |")
+    for name, m in rows:
+        lines.append(
+            f"| **{name}** | {m['R@1']:.3f} | {m['R@3']:.3f} | {m['MRR@10']:.3f} "
+            f"| {m['nDCG@10']:.3f} |"
+        )
+    lines.append(f"| target | | {TARGET['R@3']:.3f} | {TARGET['MRR@10']:.3f} | |")
+    return "\n".join(lines)
+
+
+def direct_ranker(eval_dir: Path, workdir: Path) -> Ranker:
+    """A ranker over a standalone Whoosh index (benchmarks/quality/lexical.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))
+    import lexical  # noqa: PLC0415 - a scratch module beside this script, not a package
+
+    engine = lexical.Engine(lexical.load_articles(eval_dir / "articles"), workdir)
+    return engine.rank
+
+
+def product_ranker(eval_dir: Path, workdir: Path) -> Ranker:
+    """A ranker that asks the product: build with kbportal.publish, query GET /api/v1/search."""
+    from kbportal import create_app  # noqa: PLC0415 - product mode only
+    from kbportal.publish import build  # noqa: PLC0415
+
+    app = create_app(
+        {
+            "ARTICLES_DIR": str(eval_dir / "articles"),
+            "DATA_DIR": str(workdir),
+            "LOCALES": "en",
+            "DEFAULT_LOCALE": "en",
+            "TESTING": True,
+            "SECRET_KEY": "eval",
+        }
+    )
+    report = build(load_config_from(app))
+    log.info("built %s", report)
+    client = app.test_client()
+
+    def rank(text: str) -> list[str]:
+        response = client.get("/api/v1/search", query_string={"q": text, "per_page": 10})
+        if response.status_code != 200:
+            raise RuntimeError(f"search API returned {response.status_code} for {text!r}")
+        return [row["slug"] for row in response.get_json()["results"]]
+
+    return rank
+
+
+def load_config_from(app) -> dict:
+    """The kbportal settings back out of a Flask app's config (KBPORTAL_ prefix removed)."""
+    prefix = "KBPORTAL_"
+    return {
+        key[len(prefix) :]: value for key, value in app.config.items() if key.startswith(prefix)
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every query, print the table, optionally write the misses."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=("product", "direct"), default="product")
+    parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
+    parser.add_argument(
+        "--failures",
+        action="store_true",
+        help="write queries whose answer is not first to benchmarks/results/",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    queries = load_queries(args.eval_dir)
+    with tempfile.TemporaryDirectory(prefix="kbq-") as tmp:
+        start = time.perf_counter()
+        make = direct_ranker if args.mode == "direct" else product_ranker
+        rank = make(args.eval_dir, Path(tmp))
+        built = time.perf_counter() - start
+        start = time.perf_counter()
+        scores, misses = evaluate(rank, queries)
+        took = time.perf_counter() - start
+    print(table([(f"kbportal ({args.mode})", scores)]))
+    print(
+        f"\n{len(queries)} queries; build {built:.1f} s; "
+        f"queries {took:.1f} s ({1000 * took / len(queries):.1f} ms each)"
+    )
+    if args.failures:
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        out = RESULTS_DIR / f"quality-misses-{args.mode}.jsonl"
+        out.write_text("".join(json.dumps(m) + "\n" for m in misses), encoding="utf-8")
+        print(f"{len(misses)} queries not ranked first -> {out}")
+    met = all(scores[key] >= value for key, value in TARGET.items())
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
