@@ -1,0 +1,118 @@
+"""Text analysis for search: Russian and English words, stemmed by their script."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from whoosh.analysis import (
+    Analyzer,
+    Filter,
+    LowercaseFilter,
+    NgramFilter,
+    RegexTokenizer,
+    StopFilter,
+    Token,
+)
+from whoosh.lang import stemmer_for_language
+from whoosh.lang.stopwords import stoplists
+
+log = logging.getLogger(__name__)
+
+# Words are runs of letters/digits, optionally joined by an apostrophe or a dot between letters
+# ("don't", "e.g", "v2.1"), so "git-commit" gives "git" and "commit".
+WORD_PATTERN = r"\w+(?:['’.]\w+)*"
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+# Stop words of both languages at once: the scripts do not overlap, so one list serves a
+# Russian page with English words in it, and a customer typing English on the Russian site.
+STOP_WORDS: frozenset[str] = frozenset(stoplists["en"]) | frozenset(
+    w.replace("ё", "е") for w in stoplists["ru"]
+)
+
+_stem_en = stemmer_for_language("en")
+_stem_ru = stemmer_for_language("ru")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The stem of one lowercased word, by its script: Russian snowball or English snowball."""
+    if _CYRILLIC.search(word):
+        return _stem_ru(word)
+    if word.isascii() and word.isalpha():
+        return _stem_en(word)
+    return word  # numbers, versions, other scripts: kept as written
+
+
+def fold(text: str) -> str:
+    """Lowercase and fold "ё" into "е", as Russian readers type either."""
+    return text.lower().replace("ё", "е")
+
+
+class FoldFilter(Filter):
+    """Folds "ё" into "е" (after lowercasing)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if "ё" in t.text:
+                t.text = t.text.replace("ё", "е")
+            yield t
+
+
+class ScriptStemFilter(Filter):
+    """Stems each token with the stemmer of its own script (Cyrillic -> ru, Latin -> en)."""
+
+    is_morph = True
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if not t.stopped:
+                t.text = stem(t.text)
+            yield t
+
+
+def _base() -> Analyzer:
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | FoldFilter()
+
+
+def text_analyzer() -> Analyzer:
+    """Body, title and heading fields: words, lowercased, stop words dropped, stemmed."""
+    return _base() | StopFilter(stoplist=STOP_WORDS, minsize=1) | ScriptStemFilter()
+
+
+def plain_analyzer() -> Analyzer:
+    """Spelling lexicon: whole words as typed (lowercased, ё folded), nothing dropped."""
+    return _base()
+
+
+def prefix_analyzer() -> Analyzer:
+    """Title prefixes for autocomplete: every leading part of every title word."""
+    return _base() | NgramFilter(minsize=1, maxsize=PREFIX_MAX, at="start")
+
+
+PREFIX_MAX = 24
+
+_TEXT = text_analyzer()
+_PLAIN = plain_analyzer()
+
+
+def terms(text: str) -> list[str]:
+    """The distinct index terms of a text, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for t in _TEXT(text):
+        seen.setdefault(t.text, None)
+    return list(seen)
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as typed (lowercased, ё folded), in order, repeats kept."""
+    return [t.text for t in _PLAIN(text)]
+
+
+def term_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """(term, start, end) for every indexed word of a text: where each term occurs."""
+    for t in _TEXT(text, chars=True, removestops=True):
+        yield t.text, t.startchar, t.endchar

@@ -1,0 +1,126 @@
+"""The index: its schema, building it from articles, and updating it in place."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh.analysis import RegexTokenizer
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.writing import SegmentWriter
+
+from kbportal.content.models import Article, Section
+from kbportal.search import analysis
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "MAIN"
+ALL_STAFF = "*"  # audience term of an internal article every staff member may see
+
+# One value per line: category ancestors and audience groups may hold spaces or commas.
+_LINES = RegexTokenizer(r"[^\n]+")
+
+
+def make_schema() -> Schema:
+    """One document per article section; stored fields are what a hit and its snippet need."""
+    text = analysis.text_analyzer()
+    return Schema(
+        key=ID(stored=True, sortable=True),  # "locale/slug": updates delete by it
+        locale=ID(stored=True),
+        slug=STORED(),
+        title=TEXT(analyzer=text, stored=True),
+        section=TEXT(analyzer=text, stored=True),
+        tags=TEXT(analyzer=text, phrase=False),
+        summary=TEXT(analyzer=text, phrase=False),
+        body=TEXT(analyzer=text, stored=True),
+        anchor=STORED(),
+        category=STORED(),
+        cats=TEXT(analyzer=_LINES, phrase=False),  # the category and its ancestors, for filters
+        visibility=ID(stored=True),
+        audience=TEXT(analyzer=_LINES, phrase=False),
+        first=ID(),  # "1" on an article's first section: one document per article
+        spell=TEXT(analyzer=analysis.plain_analyzer(), phrase=False),  # words as typed
+        title_prefix=TEXT(analyzer=analysis.prefix_analyzer(), phrase=False),
+    )
+
+
+def category_ancestors(path: str) -> list[str]:
+    """A category path and all its ancestors: "a/b/c" -> ["a", "a/b", "a/b/c"]."""
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def documents(article: Article) -> Iterator[dict[str, Any]]:
+    """The index documents of one article: one per section (at least one)."""
+    sections = list(article.sections)
+    if not sections:
+        sections = [Section(anchor="", title=article.title, text=article.summary)]
+    common: dict[str, Any] = {
+        "key": article.key,
+        "locale": article.locale,
+        "slug": article.slug,
+        "title": article.title,
+        "category": article.category,
+        "cats": "\n".join(category_ancestors(article.category)),
+        "visibility": article.visibility,
+        "audience": "\n".join(article.audience) if article.audience else ALL_STAFF,
+    }
+    tags = " ".join(article.tags)
+    for i, sec in enumerate(sections):
+        section_title = "" if sec.title == article.title and not sec.anchor else sec.title
+        doc = dict(common)
+        doc.update(section=section_title, body=sec.text, anchor=sec.anchor)
+        doc["spell"] = " ".join((article.title if i == 0 else "", section_title, sec.text))
+        if i == 0:
+            doc.update(first="1", tags=tags, summary=article.summary, title_prefix=article.title)
+        yield doc
+
+
+def _add(writer: SegmentWriter, articles: Iterable[Article]) -> int:
+    """Add the articles' documents; drafts are skipped (never searchable)."""
+    count = 0
+    for article in articles:
+        if article.draft:
+            log.warning("not indexing draft %s", article.key)
+            continue
+        for doc in documents(article):
+            writer.add_document(**doc)
+        count += 1
+    return count
+
+
+def build_index(directory: Path, articles: Iterable[Article]) -> None:
+    """A fresh index in an empty (or new) directory holding exactly the given articles."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if any(directory.iterdir()):
+        raise ValueError(f"index directory is not empty: {directory}")
+    ix = windex.create_in(str(directory), make_schema(), indexname=INDEX_NAME)
+    writer = ix.writer(limitmb=256)
+    try:
+        count = _add(writer, articles)
+    except BaseException:
+        writer.cancel()
+        raise
+    # One segment: the fastest to search, and later updates add small segments beside it.
+    writer.commit(optimize=True)
+    log.info("indexed %d articles into %s", count, directory)
+
+
+def update_index(directory: Path, upserts: Iterable[Article], removed_keys: Iterable[str]) -> None:
+    """Replace the sections of changed articles and delete removed ones in an existing index."""
+    ix = windex.open_dir(str(directory), indexname=INDEX_NAME)
+    writer = ix.writer()
+    try:
+        upserts = list(upserts)
+        for key in {*removed_keys, *(a.key for a in upserts)}:
+            writer.delete_by_term("key", key)
+        _add(writer, upserts)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()  # default policy merges only small segments, so an update stays cheap
+    ix.close()

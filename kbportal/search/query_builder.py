@@ -1,0 +1,72 @@
+"""Turning a reader's free text into a Whoosh query: words only, never a query language."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from whoosh import scoring
+from whoosh.query import And, Or, Phrase, Query, Term
+
+from kbportal.search import analysis
+
+log = logging.getLogger(__name__)
+
+# How much a matching term counts in each field (multiplies the field's BM25 score).
+FIELD_BOOSTS: dict[str, float] = {
+    "title": 3.0,
+    "section": 2.0,
+    "tags": 2.0,
+    "summary": 1.5,
+    "body": 1.0,
+}
+COORD_SCALE = 0.9  # bonus for documents matching more of the query's words
+TITLE_PHRASE_BOOST = 2.0  # the words near each other in the title
+TITLE_PHRASE_SLOP = 2
+MAX_CHARS = 1000  # a pasted essay: the first words say what it is about
+MAX_TERMS = 24
+
+
+def weighting() -> scoring.WeightingModel:
+    """The scoring model: BM25F; headings and titles are short, so length matters less there."""
+    return scoring.BM25F(B=0.75, K1=1.2, title_B=0.5, section_B=0.5)
+
+
+@dataclass(frozen=True)
+class BuiltQuery:
+    """A query ready to run: `match` decides what matches, `ranked` adds bonuses to it."""
+
+    terms: tuple[str, ...]  # the analysed terms, also used to highlight snippets
+    match: Query
+    ranked: Query
+
+
+def query_terms(text: str) -> list[str]:
+    """The analysed terms of a reader's text, capped so a huge paste stays cheap."""
+    return analysis.terms(text[:MAX_CHARS])[:MAX_TERMS]
+
+
+def build_query(text: str) -> BuiltQuery | None:
+    """The query for free text, or None when it has no searchable word."""
+    terms = query_terms(text)
+    if not terms:
+        return None
+    per_term = [
+        Or([Term(field, term, boost=boost) for field, boost in FIELD_BOOSTS.items()])
+        for term in terms
+    ]
+    match: Query = per_term[0] if len(per_term) == 1 else Or(per_term, scale=COORD_SCALE)
+    ranked = match
+    if len(terms) > 1:
+        phrase = Phrase("title", terms, slop=TITLE_PHRASE_SLOP, boost=TITLE_PHRASE_BOOST)
+        ranked = Or([match, phrase])
+    return BuiltQuery(terms=tuple(terms), match=match, ranked=ranked)
+
+
+def prefix_query(text: str) -> Query | None:
+    """Autocomplete: every typed word must begin a word of the title."""
+    words = analysis.words(text[:200])[:8]
+    if not words:
+        return None
+    parts = [Term("title_prefix", w[: analysis.PREFIX_MAX]) for w in words]
+    return parts[0] if len(parts) == 1 else And(parts)

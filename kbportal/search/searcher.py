@@ -1,0 +1,207 @@
+"""The Searcher: queries one index directory for many threads of a web worker."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh.query import Query
+from whoosh.searching import Searcher as WhooshSearcher
+
+from kbportal.publish.view import Suggestion
+from kbportal.search import filters, query_builder, spelling
+from kbportal.search.index import INDEX_NAME
+from kbportal.search.snippets import make_snippet
+from kbportal.search.types import Hit, SearchQuery, SearchResults
+from kbportal.viewer import Viewer
+
+log = logging.getLogger(__name__)
+
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+FEW_RESULTS = 3  # below this many articles, look for a spelling correction
+SCOPE_CACHE = 64
+
+
+class _Reader:
+    """One thread's open Whoosh searcher with its per-generation lookups."""
+
+    def __init__(self, ix: windex.Index, generation: int) -> None:
+        self.generation = generation
+        self.searcher: WhooshSearcher = ix.searcher(weighting=query_builder.weighting())
+        # docnum -> article key, to count matching articles without loading stored fields
+        self.keys: list[str] = list(self.searcher.reader().column_reader("key"))
+        self.scopes: OrderedDict[tuple[object, ...], set[int]] = OrderedDict()
+
+    def scope(
+        self, viewer: Viewer, locale: str | None, category: str | None, first_only: bool = False
+    ) -> set[int]:
+        """The set of documents the viewer may see in the scope (cached)."""
+        key = filters.scope_key(viewer, locale, category, first_only)
+        docs = self.scopes.get(key)
+        if docs is None:
+            q = filters.scope_filter(viewer, locale, category, first_only)
+            docs = set(self.searcher.docs_for_query(q))
+            self.scopes[key] = docs
+            if len(self.scopes) > SCOPE_CACHE:
+                self.scopes.popitem(last=False)
+        else:
+            self.scopes.move_to_end(key)
+        return docs
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+class Searcher:
+    """Search over an index directory; safe to share between threads (each gets a reader)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[_Reader] = []
+        self._generation = 0
+        self._ix = self._open()
+
+    def _open(self) -> windex.Index:
+        if not windex.exists_in(str(self.directory), indexname=INDEX_NAME):
+            raise FileNotFoundError(f"no search index in {self.directory}")
+        return windex.open_dir(str(self.directory), indexname=INDEX_NAME)
+
+    def refresh(self) -> None:
+        """Pick up a newer index at the directory (a swapped-in build or an update)."""
+        ix = self._open()
+        with self._lock:
+            self._ix = ix
+            self._generation += 1
+
+    def close(self) -> None:
+        """Close every reader opened by any thread."""
+        with self._lock:
+            readers, self._readers = self._readers, []
+            self._generation += 1
+        for reader in readers:
+            reader.close()
+
+    def _reader(self) -> _Reader:
+        reader: _Reader | None = getattr(self._local, "reader", None)
+        if reader is not None and reader.generation == self._generation:
+            return reader
+        with self._lock:
+            fresh = _Reader(self._ix, self._generation)
+            self._readers.append(fresh)
+            if reader is not None and reader in self._readers:
+                self._readers.remove(reader)
+        if reader is not None:
+            reader.close()  # only this thread ever used it
+        self._local.reader = fresh
+        return fresh
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """A page of articles matching the text that the query's viewer may see."""
+        page = min(max(int(query.page), 1), MAX_PAGE)
+        per_page = min(max(int(query.per_page), 1), MAX_PER_PAGE)
+        reader = self._reader()
+        results = self._run(reader, query.text, query, page, per_page)
+        if results.total >= FEW_RESULTS:
+            return results
+        scope = reader.scope(query.viewer, query.locale, query.category)
+        corrected = spelling.correct(reader.searcher, query.text, scope)
+        if corrected is None:
+            return results
+        if results.total == 0:
+            # Nothing found as typed: show what the correction finds, and say so.
+            fixed = self._run(reader, corrected, query, page, per_page)
+            return SearchResults(
+                query=query.text,
+                total=fixed.total,
+                hits=fixed.hits,
+                page=page,
+                per_page=per_page,
+                corrected=corrected,
+            )
+        return SearchResults(
+            query=query.text,
+            total=results.total,
+            hits=results.hits,
+            page=page,
+            per_page=per_page,
+            corrected=corrected,
+        )
+
+    def _run(
+        self, reader: _Reader, text: str, query: SearchQuery, page: int, per_page: int
+    ) -> SearchResults:
+        built = query_builder.build_query(text)
+        if built is None:
+            return SearchResults(query=query.text, total=0, page=page, per_page=per_page)
+        scope = reader.scope(query.viewer, query.locale, query.category)
+        searcher = reader.searcher
+        # Count matching articles among the documents the viewer may see, before any paging.
+        keys = reader.keys
+        total = len({keys[d] for d in searcher.docs_for_query(built.match) if d in scope})
+        wanted = page * per_page
+        if total == 0 or wanted - per_page >= total:
+            return SearchResults(query=query.text, total=total, page=page, per_page=per_page)
+        best = self._top_articles(searcher, built.ranked, scope, keys, wanted, total)
+        hits = [
+            self._hit(searcher, d, score, built.terms)
+            for d, score in best[wanted - per_page : wanted]
+        ]
+        return SearchResults(query=query.text, total=total, hits=hits, page=page, per_page=per_page)
+
+    @staticmethod
+    def _top_articles(
+        searcher: WhooshSearcher,
+        q: Query,
+        scope: set[int],
+        keys: list[str],
+        wanted: int,
+        total: int,
+    ) -> list[tuple[int, float]]:
+        """The best section of each of the top `wanted` articles, best first."""
+        limit = wanted * 3 + 10
+        while True:
+            res = searcher.search(q, filter=scope, limit=limit)
+            best: dict[str, tuple[int, float]] = {}
+            for docnum, score in res.items():
+                best.setdefault(keys[docnum], (docnum, score))
+            if len(best) >= min(wanted, total) or res.scored_length() < limit:
+                return list(best.values())
+            limit *= 4
+
+    @staticmethod
+    def _hit(searcher: WhooshSearcher, docnum: int, score: float, terms: tuple[str, ...]) -> Hit:
+        f: dict[str, Any] = searcher.stored_fields(docnum)
+        return Hit(
+            locale=f["locale"],
+            slug=f["slug"],
+            title=f["title"],
+            section=f.get("section", ""),
+            anchor=f.get("anchor", ""),
+            snippet=make_snippet(f.get("body", ""), terms),
+            score=float(score),
+            category=f.get("category", ""),
+            visibility=f.get("visibility", "public"),
+        )
+
+    def autocomplete(
+        self, prefix: str, viewer: Viewer, locale: str | None = None, limit: int = 8
+    ) -> list[Suggestion]:
+        """Titles the viewer may see whose words begin with what was typed."""
+        q = query_builder.prefix_query(prefix)
+        if q is None or limit <= 0:
+            return []
+        reader = self._reader()
+        scope = reader.scope(viewer, locale, None, first_only=True)
+        res = reader.searcher.search(q, filter=scope, limit=min(limit, 50))
+        out = []
+        for hit in res:
+            f = hit.fields()
+            out.append(Suggestion(locale=f["locale"], slug=f["slug"], title=f["title"]))
+        return out

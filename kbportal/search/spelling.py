@@ -1,0 +1,85 @@
+"""Spelling ("did you mean"): corrections from words in documents the viewer may see."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+
+from whoosh.searching import Searcher as WhooshSearcher
+
+from kbportal.search import analysis
+
+log = logging.getLogger(__name__)
+
+FIELD = "spell"
+MIN_LENGTH = 3  # shorter words have too many neighbours to guess from
+MAX_WORDS = 12
+STEM_FIELDS = ("title", "section", "body")
+
+
+def _visible_count(searcher: WhooshSearcher, field: str, term: str, scope: Collection[int]) -> int:
+    """How many documents the viewer may see hold the term in the field."""
+    reader = searcher.reader()
+    if (field, term) not in reader:
+        return 0
+    return sum(1 for d in reader.postings(field, term).all_ids() if d in scope)
+
+
+def _known(searcher: WhooshSearcher, word: str, scope: Collection[int]) -> bool:
+    """Whether the viewer may see the word as typed or in another form (same stem)."""
+    if _visible_count(searcher, FIELD, word, scope):
+        return True
+    reader = searcher.reader()
+    for stem in analysis.terms(word):
+        for field in STEM_FIELDS:
+            if (field, stem) in reader and _visible_count(searcher, field, stem, scope):
+                return True
+    return False
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (adjacent transpositions count as one edit)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def suggest_word(searcher: WhooshSearcher, word: str, scope: Collection[int]) -> str | None:
+    """The closest, most common word the viewer may see, or None."""
+    maxdist = 1 if len(word) <= 4 else 2
+    reader = searcher.reader()
+    candidates = [c for c in reader.terms_within(FIELD, word, maxdist, prefix=1) if c != word]
+    scored = []
+    for cand in candidates:
+        count = _visible_count(searcher, FIELD, cand, scope)
+        if count:
+            scored.append((_distance(word, cand), -count, cand))
+    if not scored:
+        return None
+    return min(scored)[2]
+
+
+def correct(searcher: WhooshSearcher, text: str, scope: Collection[int]) -> str | None:
+    """The text with unknown words replaced by visible near neighbours, or None if no change."""
+    words = analysis.words(text[:500])[:MAX_WORDS]
+    changed = False
+    out = []
+    for word in words:
+        fixed = word
+        if (
+            len(word) >= MIN_LENGTH
+            and word.isalpha()
+            and word not in analysis.STOP_WORDS
+            and not _known(searcher, word, scope)
+        ):
+            fixed = suggest_word(searcher, word, scope) or word
+        changed = changed or fixed != word
+        out.append(fixed)
+    return " ".join(out) if changed else None
