@@ -1,0 +1,32 @@
+"""Git publishing: fetch the articles branch, publish what changed, webhooks and history."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from kbportal.sync.service import SyncError, SyncReport, last_report, sync
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SyncError", "SyncReport", "init_app", "last_report", "sync"]
+
+
+def init_app(app: Flask) -> None:
+    """Register the webhook and staff history pages, exempting the webhook from CSRF."""
+    from kbportal.sync.web import hooks, staff
+
+    app.register_blueprint(hooks)
+    app.register_blueprint(staff)
+
+    def exempt_webhook_from_csrf() -> None:
+        # The webhook is authenticated by its HMAC signature, not a cookie, so CSRF does not
+        # apply. Run first (inserted at 0) so this works whether CSRFProtect was set up
+        # before or after us.
+        csrf: Any = app.extensions.get("csrf")
+        if csrf is not None:
+            csrf.exempt(hooks)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, exempt_webhook_from_csrf)

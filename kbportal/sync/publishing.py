@@ -1,0 +1,78 @@
+"""The few calls sync makes into the publishing layer, in one place."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from kbportal.content.models import Problem
+from kbportal.publish import layout
+from kbportal.sync.git import ChangeSet
+
+log = logging.getLogger(__name__)
+
+
+class BuildResult(Protocol):
+    """The part of the publisher's BuildReport that sync reports on."""
+
+    build_id: str
+    problems: Sequence[Problem]
+
+
+def has_build(config: Mapping[str, Any]) -> bool:
+    """Whether a published version exists to update incrementally."""
+    return layout.current_build(Path(config["DATA_DIR"])) is not None
+
+
+def full_build(config: Mapping[str, Any]) -> BuildResult:
+    """Build the whole knowledge base from the working copy and swap it in."""
+    from kbportal import publish
+
+    return publish.build(config)  # type: ignore[no-any-return, attr-defined, unused-ignore]
+
+
+def incremental(config: Mapping[str, Any], changes: ChangeSet) -> BuildResult:
+    """Re-publish only the changed, removed and renamed files on a copy, then swap."""
+    from kbportal import publish
+
+    return publish.update(  # type: ignore[no-any-return, attr-defined, unused-ignore]
+        config, changes.changed, changes.removed, changes.renamed
+    )
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """Whether the publisher refused the result (e.g. an empty KB) rather than crashed."""
+    from kbportal.publish.manifest import EmptyBuildError
+
+    return isinstance(exc, EmptyBuildError)
+
+
+def next_publish_at(config: Mapping[str, Any]) -> datetime | None:
+    """The earliest future `publish_at` recorded by the current build, if any."""
+    from kbportal.publish import store
+
+    build = layout.current_build(Path(config["DATA_DIR"]))
+    if build is None:
+        return None
+    conn = store.open_readonly(build / "content.sqlite")
+    try:
+        value = store.get_meta(conn, "next_publish_at")
+    finally:
+        conn.close()
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        log.warning("bad next_publish_at in build manifest: %r", value)
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def publish_at_due(config: Mapping[str, Any], now: datetime | None = None) -> bool:
+    """Whether an article scheduled with `publish_at` should be live by now."""
+    when = next_publish_at(config)
+    return when is not None and when <= (now or datetime.now(UTC))

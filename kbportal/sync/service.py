@@ -1,0 +1,240 @@
+"""Sync: fetch the articles branch, publish what changed, roll back if publishing fails."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from kbportal.content.models import Problem
+from kbportal.sync.git import ChangeSet, Git, GitError
+
+log = logging.getLogger(__name__)
+
+Status = Literal["published", "up-to-date", "refused", "failed", "busy"]
+
+# What the publisher cares about; anything else in the repository (README, CI files) is not.
+ARTICLE_SUFFIXES = (".md", ".markdown")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif")
+CATEGORY_FILE = "_category.yml"
+
+
+class SyncError(RuntimeError):
+    """Sync could not run at all (no working copy, git failure before anything changed)."""
+
+
+@dataclass
+class SyncReport:
+    """What one sync did: commits, changed paths, the build it produced, problems."""
+
+    status: Status
+    message: str = ""
+    old_commit: str | None = None
+    new_commit: str | None = None
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+    build_id: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    finished_at: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the portal now serves the fetched commit (or already did)."""
+        return self.status in ("published", "up-to-date")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form, as stored in the data folder and returned by the webhook."""
+        return asdict(self)
+
+    def format_text(self) -> str:
+        """A human summary for `kbportal sync`."""
+        lines = [f"sync {self.status}: {self.message}".rstrip(": ")]
+        if self.old_commit != self.new_commit and self.new_commit:
+            lines.append(f"  commit {(self.old_commit or 'none')[:10]} -> {self.new_commit[:10]}")
+        for path in self.changed:
+            lines.append(f"  changed  {path}")
+        for path in self.removed:
+            lines.append(f"  removed  {path}")
+        for old, new in self.renamed.items():
+            lines.append(f"  renamed  {old} -> {new}")
+        if self.build_id:
+            lines.append(f"  build {self.build_id} in {self.seconds:.2f}s")
+        for p in self.problems:
+            lines.append(f"  {p.path}:{p.line}: {p.severity} [{p.code}] {p.message}")
+        return "\n".join(lines)
+
+
+def is_article_path(relpath: str) -> bool:
+    """Whether a path in the articles repository is something the publisher reads."""
+    parts = relpath.split("/")
+    name = parts[-1]
+    if any(p.startswith((".", "_")) for p in parts[:-1]):
+        return False
+    if name == CATEGORY_FILE:
+        return True
+    if name.startswith((".", "_")):
+        return False
+    return name.lower().endswith(ARTICLE_SUFFIXES + IMAGE_SUFFIXES)
+
+
+def article_changes(changes: ChangeSet) -> ChangeSet:
+    """The part of a diff that concerns articles, categories and images."""
+    out = ChangeSet(
+        changed=[p for p in changes.changed if is_article_path(p)],
+        removed=[p for p in changes.removed if is_article_path(p)],
+    )
+    for old, new in changes.renamed.items():
+        old_ok, new_ok = is_article_path(old), is_article_path(new)
+        if old_ok and new_ok:
+            out.renamed[old] = new
+        elif old_ok:
+            out.removed.append(old)
+        elif new_ok:
+            out.changed.append(new)
+    return out
+
+
+def _state_dir(config: Mapping[str, Any]) -> Path:
+    path = Path(config["DATA_DIR"]) / "sync"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def read_state(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The recorded sync state: the published commit and the last report (or {})."""
+    path = _state_dir(config) / "state.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_state(config: Mapping[str, Any], state: dict[str, Any]) -> None:
+    path = _state_dir(config) / "state.json"
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(state, indent=1, default=str))
+    os.replace(tmp, path)  # readers see the old or the new state, never half of one
+
+
+def last_report(config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The last sync's report as stored (for staff pages and `kbportal sync --status`)."""
+    return read_state(config).get("last")
+
+
+@contextlib.contextmanager
+def sync_lock(config: Mapping[str, Any], wait: float) -> Iterator[bool]:
+    """Hold the one-sync-at-a-time lock; yields False if it stayed busy for `wait` seconds."""
+    with open(_state_dir(config) / "lock", "a+b") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.05)
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sync(config: Mapping[str, Any], *, wait: float = 5.0, force: bool = False) -> SyncReport:
+    """Fetch the configured branch and publish it; one sync at a time across processes."""
+    started = time.monotonic()
+    with sync_lock(config, wait) as acquired:
+        if not acquired:
+            report = SyncReport("busy", "another sync is already running")
+        else:
+            report = _sync_locked(config, force=force)
+            report.seconds = round(time.monotonic() - started, 3)
+            report.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+            state = read_state(config)
+            if report.ok and report.new_commit:
+                state["commit"] = report.new_commit
+            state["last"] = report.to_dict()
+            _write_state(config, state)
+    level = logging.INFO if report.ok or report.status == "busy" else logging.ERROR
+    log.log(level, "%s", report.format_text())
+    for problem in report.problems:
+        log.warning("%s:%s: [%s] %s", problem.path, problem.line, problem.code, problem.message)
+    return report
+
+
+def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
+    from kbportal.sync import publishing
+
+    articles = Path(config["ARTICLES_DIR"])
+    git = Git(articles)
+    if not git.is_repo():
+        raise SyncError(
+            f"{articles} is not a git working copy; clone the articles repository "
+            f"there first (git clone -b {config['GIT_BRANCH']} URL {articles})"
+        )
+    recorded = read_state(config).get("commit")
+    old = recorded if recorded and git.has_commit(recorded) else git.head()
+    try:
+        new = git.fetch(config["GIT_REMOTE"], config["GIT_BRANCH"])
+    except GitError as exc:
+        return SyncReport("failed", str(exc), old_commit=old, new_commit=old)
+    has_build = publishing.has_build(config)
+    due = publishing.publish_at_due(config)
+    if new == old and has_build and not force and not due:
+        return SyncReport("up-to-date", "nothing new", old_commit=old, new_commit=new)
+
+    full = force or not has_build or old is None
+    changes = ChangeSet() if full else article_changes(git.diff(old, new))  # type: ignore[arg-type]
+    git.checkout(new)
+    report = SyncReport(
+        "published",
+        "",
+        old_commit=old,
+        new_commit=new,
+        changed=changes.changed,
+        removed=changes.removed,
+        renamed=changes.renamed,
+    )
+    if not full and not changes and not due:
+        report.status, report.message = "up-to-date", "no article changed"
+        return report
+    try:
+        if full or due:
+            # A due publish_at changes which articles are live without any file changing.
+            result = publishing.full_build(config)
+            report.message = "full build"
+        else:
+            result = publishing.incremental(config, changes)
+            report.message = "incremental update"
+    except Exception as exc:  # noqa: BLE001 - any publishing failure must roll files back
+        if old:
+            try:
+                git.checkout(old)
+            except GitError:
+                log.exception("rollback to %s failed", old)
+        status: Status = "refused" if publishing.is_refusal(exc) else "failed"
+        log.debug("publish failed", exc_info=True)
+        return SyncReport(
+            status,
+            f"{type(exc).__name__}: {exc}; still serving {old or 'nothing'}",
+            old_commit=old,
+            new_commit=new,
+            changed=changes.changed,
+            removed=changes.removed,
+            renamed=changes.renamed,
+        )
+    report.build_id = result.build_id
+    report.problems = list(result.problems)
+    return report

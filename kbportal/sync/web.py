@@ -1,0 +1,122 @@
+"""HTTP side of publishing: the git webhook, and staff pages for history and problems."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from kbportal.sync import history
+from kbportal.sync.runner import SyncRunner
+from kbportal.sync.signatures import event_kind, lower_headers, pushed_branch, verify
+from kbportal.viewer import PUBLIC, Viewer
+
+log = logging.getLogger(__name__)
+
+hooks = Blueprint("sync_hooks", __name__)
+staff = Blueprint("sync_staff", __name__, url_prefix="/staff")
+
+EXTENSION = "kbportal_sync"
+
+
+def app_settings(app: Flask) -> dict[str, Any]:
+    """The app's KBPORTAL_* settings keyed without the prefix, as services expect them."""
+    return {
+        k.removeprefix("KBPORTAL_"): v for k, v in app.config.items() if k.startswith("KBPORTAL_")
+    }
+
+
+def get_runner() -> SyncRunner:
+    """This process's sync runner (made on first use)."""
+    runner = current_app.extensions.get(EXTENSION)
+    if runner is None:
+        runner = current_app.extensions[EXTENSION] = SyncRunner(app_settings(current_app))
+    return runner  # type: ignore[no-any-return, unused-ignore]
+
+
+def _json(code: int, /, **body: Any) -> ResponseReturnValue:
+    response = jsonify(body)
+    response.status_code = code
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@hooks.post("/hooks/git")
+def git_webhook() -> ResponseReturnValue:
+    """A push notification from GitHub, GitLab, Gitea or our post-receive hook."""
+    secret = current_app.config.get("KBPORTAL_WEBHOOK_SECRET") or ""
+    if not secret:
+        abort(404)  # no secret configured: the hook does not exist
+    body = request.get_data(cache=False)
+    headers = lower_headers(request.headers.items())
+    verdict = verify(headers, body, secret)
+    if not verdict.ok:
+        log.warning("webhook rejected from %s: %s", request.remote_addr, verdict.reason)
+        return _json(401, error="unauthorized", reason=verdict.reason)
+    kind = event_kind(headers)
+    if kind == "ping":
+        return _json(200, status="pong")
+    if kind != "push":
+        return _json(202, status="ignored", reason=f"event {kind!r} is not a push")
+    branch = pushed_branch(body)
+    wanted = current_app.config.get("KBPORTAL_GIT_BRANCH", "main")
+    if branch is not None and branch != wanted:
+        return _json(202, status="ignored", reason=f"push to {branch!r}, publishing {wanted!r}")
+    sync_id = get_runner().request()
+    log.info("webhook (%s): sync %s requested", verdict.provider, sync_id)
+    return _json(202, status="accepted", sync_id=sync_id)
+
+
+def _viewer() -> Viewer:
+    """The signed-in viewer, via the web package's single decision point."""
+    try:
+        from kbportal.web.viewer import current_viewer
+    except ImportError:  # the web layer is not installed in this app
+        return PUBLIC
+    return current_viewer()
+
+
+def _require_staff() -> Viewer:
+    viewer = _viewer()
+    if not viewer.staff:
+        abort(404)  # the same answer as a missing page: no hint that staff pages exist
+    return viewer
+
+
+@staff.get("/articles/<locale>/<path:slug>/history")
+def article_history(locale: str, slug: str) -> ResponseReturnValue:
+    """The commits that changed one article: hash, author, date, subject."""
+    viewer = _require_staff()
+    from kbportal.publish import get_kb  # type: ignore[attr-defined, unused-ignore]
+
+    article = get_kb().article(locale, slug, viewer)
+    if article is None:
+        abort(404)
+    articles_dir = Path(current_app.config["KBPORTAL_ARTICLES_DIR"])
+    commits = history.file_history(articles_dir, article.path)
+    response = current_app.make_response(
+        render_template("sync/history.html", article=article, commits=commits)
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff.get("/problems")
+def problems() -> ResponseReturnValue:
+    """Content problems of the version being served, and the last sync's outcome."""
+    _require_staff()
+    from kbportal.publish import get_kb  # type: ignore[attr-defined, unused-ignore]
+    from kbportal.sync.service import last_report
+
+    response = current_app.make_response(
+        render_template(
+            "sync/problems.html",
+            problems=get_kb().problems(),
+            last=last_report(app_settings(current_app)),
+        )
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
