@@ -1,0 +1,161 @@
+"""Full builds: load every article, write a new build aside, index it, and swap it in."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kbportal.content.models import Article
+from kbportal.publish import layout, sources, store
+from kbportal.publish.manifest import (
+    BuildError,
+    BuildReport,
+    EmptyBuildError,
+    kind_of,
+    scan,
+    status_of,
+    utc,
+)
+from kbportal.search import build_index
+
+log = logging.getLogger(__name__)
+
+
+def build(config: Mapping[str, Any]) -> BuildReport:
+    """Build the whole knowledge base into a new version and serve it (atomically)."""
+    data_dir = Path(config["DATA_DIR"])
+    with layout.writer_lock(data_dir):
+        return full_build(config)
+
+
+def ensure_build(config: Mapping[str, Any]) -> BuildReport | None:
+    """Build once if nothing has ever been built (first start); None if a build exists."""
+    data_dir = Path(config["DATA_DIR"])
+    if layout.current_build(data_dir) is not None:
+        return None
+    with layout.writer_lock(data_dir):
+        if layout.current_build(data_dir) is not None:  # another process won the race
+            return None
+        return full_build(config)
+
+
+def full_build(config: Mapping[str, Any], now: datetime | None = None) -> BuildReport:
+    """The full build itself; the caller holds the writer lock."""
+    started = time.perf_counter()
+    now = now or datetime.now(UTC)
+    data_dir = Path(config["DATA_DIR"])
+    articles_dir = Path(config["ARTICLES_DIR"])
+    if not articles_dir.is_dir():
+        raise BuildError(f"articles folder {articles_dir} does not exist")
+    kb = sources.load_kb(config)
+    hashes = scan(articles_dir)
+    status = {key: status_of(article, now) for key, article in kb.articles.items()}
+    published = [a for key, a in sorted(kb.articles.items()) if status[key] == "published"]
+    if not published:
+        raise EmptyBuildError(
+            f"refusing to publish an empty knowledge base from {articles_dir} "
+            f"({len(kb.articles)} articles parsed, none publishable); the old version keeps serving"
+        )
+    previous = layout.current_build(data_dir)
+    old_files, old_renames = _previous_manifest(previous)
+    target = layout.new_build_dir(data_dir)
+    try:
+        conn = store.create(target / "content.sqlite")
+        conn.execute("BEGIN")
+        store.put_articles(conn, published)
+        store.put_categories(conn, kb.categories.values())
+        live = {a.key for a in published}
+        carried = {old: new for old, new in old_renames.items() if new in live and old not in live}
+        store.put_redirects(conn, carried, "rename")
+        store.put_redirects(conn, sources.alias_redirects(kb.aliases, published), "alias")
+        store.put_media_refs(conn, published)
+        store.put_problems(conn, kb.problems)
+        by_path = {a.path: a for a in kb.articles.values()}
+        entries = []
+        for rel, digest in hashes.items():
+            article = by_path.get(rel)
+            kind = kind_of(rel)
+            if article is not None:
+                entries.append(
+                    store.FileEntry(
+                        rel, digest, article.key, status[article.key], _iso(article.publish_at)
+                    )
+                )
+            else:
+                entries.append(
+                    store.FileEntry(
+                        rel, digest, None, kind if kind != "article" else "skipped", None
+                    )
+                )
+        store.put_files(conn, entries)
+        store.set_blob(conn, "link_targets", sources.targets_of(kb, config))
+        pending = [
+            utc(a.publish_at)
+            for k, a in kb.articles.items()
+            if status[k] == "scheduled" and a.publish_at is not None
+        ]
+        next_at = min(pending) if pending else None
+        store.set_meta(conn, "build_id", target.name)
+        store.set_meta(conn, "created", now.isoformat())
+        store.set_meta(conn, "next_publish_at", next_at.isoformat() if next_at else None)
+        conn.execute("COMMIT")
+        conn.close()
+        build_index(target / "index", published)
+        report = BuildReport(
+            build_id=target.name, full=True, next_publish_at=next_at, problems=list(kb.problems)
+        )
+        fill_counts(report, published)
+        _diff(report, old_files, hashes, published)
+        layout.swap(data_dir, target)
+    except BaseException:
+        layout.discard(target)
+        raise
+    layout.prune(data_dir)
+    report.seconds = time.perf_counter() - started
+    log.info("%s", report.summary())
+    return report
+
+
+def fill_counts(report: BuildReport, published: list[Article]) -> None:
+    """Set the article counts of a report."""
+    report.articles = len(published)
+    report.public = sum(1 for a in published if a.visibility == "public")
+    report.internal = report.articles - report.public
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """A manifest timestamp."""
+    return utc(moment).isoformat() if moment else None
+
+
+def _previous_manifest(previous: Path | None) -> tuple[dict[str, store.FileEntry], dict[str, str]]:
+    """The previous build's files and rename redirects (renames outlive full rebuilds)."""
+    if previous is None:
+        return {}, {}
+    conn = store.open_readonly(previous / "content.sqlite")
+    try:
+        return store.files(conn), store.redirects(conn, kind="rename")
+    finally:
+        conn.close()
+
+
+def _diff(
+    report: BuildReport,
+    old_files: dict[str, store.FileEntry],
+    hashes: dict[str, str],
+    published: list[Article],
+) -> None:
+    """Which article keys were added, changed or removed relative to the previous build."""
+    old = {e.key: e for e in old_files.values() if e.key and e.status == "published"}
+    new = {a.key: a for a in published}
+    report.added = sorted(new.keys() - old.keys())
+    report.removed = sorted(old.keys() - new.keys())
+    report.changed = sorted(
+        key
+        for key in new.keys() & old.keys()
+        if old[key].path != new[key].path or old[key].hash != hashes.get(new[key].path)
+    )

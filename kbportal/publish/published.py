@@ -1,0 +1,259 @@
+"""One published build opened for reading: the `PublishedKB` the pages, API and CLI use."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from pathlib import Path, PurePosixPath
+
+from kbportal.content.models import Article, Category, Problem
+from kbportal.publish import store
+from kbportal.publish.manifest import IMAGE_SUFFIXES
+from kbportal.publish.view import CategoryNode, Suggestion
+from kbportal.search import Searcher
+from kbportal.search.types import SearchQuery, SearchResults
+from kbportal.viewer import PUBLIC, Viewer
+
+log = logging.getLogger(__name__)
+
+_MAX_REDIRECT_HOPS = 5
+_COUNT_CACHE_SIZE = 64
+
+
+def _order(article: Article) -> tuple[bool, int, str]:
+    """Editorial order: explicit `order` first, then by title."""
+    return (article.order is None, article.order or 0, article.title.casefold())
+
+
+class BuildKB:
+    """A read-only view of one immutable build: SQLite for content, Whoosh for search."""
+
+    def __init__(self, build_dir: Path, articles_dir: Path) -> None:
+        self.build_dir = build_dir
+        self.build_id = build_dir.name
+        self.articles_dir = Path(articles_dir)
+        self._conn = store.open_readonly(build_dir / "content.sqlite")
+        self._lock = threading.Lock()  # one connection shared by a worker's threads
+        # Listing fields of every article, kept in memory: counts and lists need no SQL.
+        self._light = {a.key: a for a in store.light_articles(self._conn)}
+        self._by_category: dict[tuple[str, str], list[Article]] = defaultdict(list)
+        for article in sorted(self._light.values(), key=_order):
+            self._by_category[(article.locale, article.category)].append(article)
+        self._categories = {(c.locale, c.path): c for c in store.categories(self._conn)}
+        self._redirects = store.redirects(self._conn)
+        self._locale_set = {a.locale for a in self._light.values()} | {
+            locale for locale, _ in self._categories
+        }
+        self._newest = sorted(
+            (a for a in self._light.values() if a.updated is not None),
+            key=lambda a: a.updated.timestamp() if a.updated else 0.0,
+            reverse=True,
+        )
+        self._counts: dict[tuple[str, Viewer], dict[str, int]] = {}
+        self.searcher = Searcher(build_dir / "index")
+
+    def close(self) -> None:
+        """Release the SQLite connection and the index."""
+        self.searcher.close()
+        with self._lock:
+            self._conn.close()
+
+    # Articles -----------------------------------------------------------------------------
+
+    def _full(self, keys: list[str]) -> list[Article]:
+        """Full articles for keys, in the given order."""
+        with self._lock:
+            found = store.articles_by_keys(self._conn, keys)
+        return [found[k] for k in keys if k in found]
+
+    def _visible(self, key: str, viewer: Viewer) -> bool:
+        """Whether an article exists in this build and the viewer may see it."""
+        light = self._light.get(key)
+        return light is not None and viewer.can_see(light)
+
+    def article(self, locale: str, slug: str, viewer: Viewer) -> Article | None:
+        """The article, or None if it does not exist or the viewer may not see it."""
+        key = f"{locale}/{slug}"
+        if not self._visible(key, viewer):
+            return None
+        found = self._full([key])
+        return found[0] if found and viewer.can_see(found[0]) else None
+
+    def redirect_for(self, locale: str, slug: str, viewer: Viewer) -> str | None:
+        """The current slug for an old slug (alias or rename), if the viewer may see it."""
+        key = f"{locale}/{slug}"
+        if key in self._light:
+            return None  # a live article owns this slug
+        for _ in range(_MAX_REDIRECT_HOPS):
+            key = self._redirects.get(key, "")
+            if not key:
+                return None
+            if key in self._light:
+                target = self._light[key]
+                return target.slug if viewer.can_see(target) and target.locale == locale else None
+        return None
+
+    def articles_in(self, locale: str, category: str, viewer: Viewer) -> list[Article]:
+        """Articles directly in a category, in their editorial order."""
+        if not self._category_visible(locale, category, viewer):
+            return []
+        keys = [a.key for a in self._by_category.get((locale, category), []) if viewer.can_see(a)]
+        return self._full(keys)
+
+    def recent(self, locale: str, viewer: Viewer, limit: int = 5) -> list[Article]:
+        """The most recently updated articles."""
+        keys: list[str] = []
+        for article in self._newest:
+            if len(keys) >= limit:
+                break
+            if article.locale == locale and viewer.can_see(article):
+                keys.append(article.key)
+        return self._full(keys)
+
+    def related(self, article: Article, viewer: Viewer, limit: int = 5) -> list[Article]:
+        """Related articles: the `related` list first, then the same category."""
+        keys: list[str] = []
+        for slug in article.related:
+            key = f"{article.locale}/{slug.strip('/')}"
+            key = self._redirects.get(key, key) if key not in self._light else key
+            if key != article.key and key not in keys and self._visible(key, viewer):
+                keys.append(key)
+        for other in self._by_category.get((article.locale, article.category), []):
+            if len(keys) >= limit:
+                break
+            if other.key != article.key and other.key not in keys and viewer.can_see(other):
+                keys.append(other.key)
+        return self._full(keys[: max(0, limit)])
+
+    def translations(self, article: Article, viewer: Viewer) -> dict[str, Article]:
+        """The same article in other locales (same slug), keyed by locale."""
+        keys = [
+            f"{loc}/{article.slug}" for loc in sorted(self._locale_set) if loc != article.locale
+        ]
+        visible = [k for k in keys if self._visible(k, viewer)]
+        return {a.locale: a for a in self._full(visible)}
+
+    # Categories ---------------------------------------------------------------------------
+
+    def _category_visible(self, locale: str, path: str, viewer: Viewer) -> bool:
+        """A category hidden from the viewer (internal, or any internal ancestor) is unknown."""
+        parts = path.split("/") if path else []
+        for depth in range(1, len(parts) + 1):
+            category = self._categories.get((locale, "/".join(parts[:depth])))
+            if category is not None and category.visibility != "public" and not viewer.staff:
+                return False
+        return True
+
+    def _counts_for(self, locale: str, viewer: Viewer) -> dict[str, int]:
+        """Visible articles per category path, each counted in all its ancestors too."""
+        cache_key = (locale, viewer)
+        cached = self._counts.get(cache_key)
+        if cached is not None:
+            return cached
+        counts: dict[str, int] = defaultdict(int)
+        for article in self._light.values():
+            if article.locale != locale or not viewer.can_see(article):
+                continue
+            parts = article.category.split("/") if article.category else []
+            counts[""] += 1
+            for depth in range(1, len(parts) + 1):
+                counts["/".join(parts[:depth])] += 1
+        if len(self._counts) >= _COUNT_CACHE_SIZE:
+            self._counts.clear()
+        self._counts[cache_key] = dict(counts)
+        return self._counts[cache_key]
+
+    def _node(self, locale: str, path: str, viewer: Viewer, counts: dict[str, int]) -> CategoryNode:
+        """A category with its visible, non-empty subtree."""
+        category = self._categories.get((locale, path)) or Category(
+            locale, path, PurePosixPath(path).name.replace("-", " ").capitalize() if path else ""
+        )
+        children = [
+            self._node(locale, child.path, viewer, counts)
+            for child in self._children(locale, path)
+            if counts.get(child.path, 0) > 0 and self._category_visible(locale, child.path, viewer)
+        ]
+        return CategoryNode(category=category, count=counts.get(path, 0), children=children)
+
+    def _children(self, locale: str, path: str) -> list[Category]:
+        """The direct subcategories of a category, in their editorial order."""
+        found = [
+            c
+            for (loc, _), c in self._categories.items()
+            if loc == locale and c.path and c.parent == path
+        ]
+        return sorted(found, key=lambda c: (c.order is None, c.order or 0, c.title.casefold()))
+
+    def category(self, locale: str, path: str, viewer: Viewer) -> CategoryNode | None:
+        """One category with its visible subtree, or None if empty or unknown to the viewer."""
+        path = path.strip("/")
+        if (locale, path) not in self._categories and path:
+            return None
+        counts = self._counts_for(locale, viewer)
+        if counts.get(path, 0) == 0 or not self._category_visible(locale, path, viewer):
+            return None
+        return self._node(locale, path, viewer, counts)
+
+    def categories(self, locale: str, viewer: Viewer) -> list[CategoryNode]:
+        """The top-level categories the viewer sees, each with its subtree and counts."""
+        root = self._node(locale, "", viewer, self._counts_for(locale, viewer))
+        return root.children
+
+    # Everything else ----------------------------------------------------------------------
+
+    def problems(self) -> list[Problem]:
+        """Content problems found when this version was built."""
+        with self._lock:
+            return store.problems(self._conn)
+
+    def meta(self, name: str) -> str | None:
+        """A manifest value of this build (e.g. "next_publish_at")."""
+        with self._lock:
+            return store.get_meta(self._conn, name)
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Full-text search, filtered by the query's viewer."""
+        results = self.searcher.search(query)
+        leaked = [h for h in results.hits if not self._visible(h.key, query.viewer)]
+        if leaked:  # the index filters; this is a second lock on the door, and it should never fire
+            log.error("search returned %d hits the viewer may not see", len(leaked))
+            results.hits[:] = [h for h in results.hits if h not in leaked]
+        return results
+
+    def autocomplete(
+        self, prefix: str, viewer: Viewer, locale: str | None = None, limit: int = 8
+    ) -> list[Suggestion]:
+        """Titles that complete what the reader is typing."""
+        found = self.searcher.autocomplete(prefix, viewer, locale=locale, limit=limit)
+        return [s for s in found if self._visible(f"{s.locale}/{s.slug}", viewer)]
+
+    def media_file(self, relpath: str, viewer: Viewer = PUBLIC) -> Path | None:
+        """An image from the articles tree shown by an article the viewer may see, or None."""
+        rel = _safe_relpath(relpath)
+        if rel is None:
+            return None
+        with self._lock:
+            keys = store.media_refs(self._conn, rel)
+        if not any(self._visible(key, viewer) for key in keys):
+            return None  # an image only internal articles show is internal too
+        root = self.articles_dir.resolve()
+        try:
+            real = (root / rel).resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        if not real.is_relative_to(root) or not real.is_file():
+            return None  # a symlink leading out of the tree
+        return real
+
+
+def _safe_relpath(relpath: str) -> str | None:
+    """A clean relative image path, or None for anything that could leave the tree."""
+    if not relpath or "\x00" in relpath or "\\" in relpath or relpath.startswith("/"):
+        return None
+    parts = relpath.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        return None
+    if PurePosixPath(relpath).suffix.lower() not in IMAGE_SUFFIXES:
+        return None
+    return relpath
