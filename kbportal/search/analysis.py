@@ -83,6 +83,11 @@ def text_analyzer() -> Analyzer:
     return _base() | StopFilter(stoplist=STOP_WORDS, minsize=1) | ScriptStemFilter()
 
 
+def title_analyzer() -> Analyzer:
+    """Titles and headings: like text, but stop words kept, so a page titled "Which" is found."""
+    return _base() | ScriptStemFilter()
+
+
 def plain_analyzer() -> Analyzer:
     """Spelling lexicon: whole words as typed (lowercased, ё folded), nothing dropped."""
     return _base()
@@ -96,13 +101,14 @@ def prefix_analyzer() -> Analyzer:
 PREFIX_MAX = 24
 
 _TEXT = text_analyzer()
+_TITLE = title_analyzer()
 _PLAIN = plain_analyzer()
 
 
-def terms(text: str) -> list[str]:
+def terms(text: str, keep_stop_words: bool = False) -> list[str]:
     """The distinct index terms of a text, in order of first appearance."""
     seen: dict[str, None] = {}
-    for t in _TEXT(text):
+    for t in (_TITLE if keep_stop_words else _TEXT)(text):
         seen.setdefault(t.text, None)
     return list(seen)
 

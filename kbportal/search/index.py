@@ -27,12 +27,13 @@ _LINES = RegexTokenizer(r"[^\n]+")
 def make_schema() -> Schema:
     """One document per article section; stored fields are what a hit and its snippet need."""
     text = analysis.text_analyzer()
+    title = analysis.title_analyzer()
     return Schema(
         key=ID(stored=True, sortable=True),  # "locale/slug": updates delete by it
         locale=ID(stored=True),
         slug=STORED(),
-        title=TEXT(analyzer=text, stored=True),
-        section=TEXT(analyzer=text, stored=True),
+        title=TEXT(analyzer=title, stored=True),
+        section=TEXT(analyzer=title, stored=True),
         tags=TEXT(analyzer=text, phrase=False),
         summary=TEXT(analyzer=text, phrase=False),
         body=TEXT(analyzer=text, stored=True),

@@ -25,6 +25,7 @@ TITLE_PHRASE_BOOST = 2.0  # the words near each other in the title
 TITLE_PHRASE_SLOP = 2
 MAX_CHARS = 1000  # a pasted essay: the first words say what it is about
 MAX_TERMS = 24
+STOP_WORD_FIELDS = ("title", "section")  # fields indexed with their stop words
 
 
 def weighting() -> scoring.WeightingModel:
@@ -41,19 +42,23 @@ class BuiltQuery:
     ranked: Query
 
 
-def query_terms(text: str) -> list[str]:
+def query_terms(text: str, keep_stop_words: bool = False) -> list[str]:
     """The analysed terms of a reader's text, capped so a huge paste stays cheap."""
-    return analysis.terms(text[:MAX_CHARS])[:MAX_TERMS]
+    return analysis.terms(text[:MAX_CHARS], keep_stop_words)[:MAX_TERMS]
 
 
 def build_query(text: str) -> BuiltQuery | None:
     """The query for free text, or None when it has no searchable word."""
     terms = query_terms(text)
+    fields = FIELD_BOOSTS
+    if not terms:
+        # Only stop words ("how to", "which"): look for them where they are kept, in titles.
+        terms = query_terms(text, keep_stop_words=True)
+        fields = {f: b for f, b in FIELD_BOOSTS.items() if f in STOP_WORD_FIELDS}
     if not terms:
         return None
     per_term = [
-        Or([Term(field, term, boost=boost) for field, boost in FIELD_BOOSTS.items()])
-        for term in terms
+        Or([Term(field, term, boost=boost) for field, boost in fields.items()]) for term in terms
     ]
     match: Query = per_term[0] if len(per_term) == 1 else Or(per_term, scale=COORD_SCALE)
     ranked = match

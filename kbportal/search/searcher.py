@@ -6,18 +6,20 @@ import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as windex
 from whoosh.query import Query
 from whoosh.searching import Searcher as WhooshSearcher
 
-from kbportal.publish.view import Suggestion
 from kbportal.search import filters, query_builder, spelling
 from kbportal.search.index import INDEX_NAME
 from kbportal.search.snippets import make_snippet
 from kbportal.search.types import Hit, SearchQuery, SearchResults
 from kbportal.viewer import Viewer
+
+if TYPE_CHECKING:
+    from kbportal.publish.view import Suggestion
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +196,9 @@ class Searcher:
         self, prefix: str, viewer: Viewer, locale: str | None = None, limit: int = 8
     ) -> list[Suggestion]:
         """Titles the viewer may see whose words begin with what was typed."""
+        # Imported here: the publish package imports this module to build its search.
+        from kbportal.publish.view import Suggestion
+
         q = query_builder.prefix_query(prefix)
         if q is None or limit <= 0:
             return []
