@@ -175,8 +175,6 @@ def sync(config: Mapping[str, Any], *, wait: float = 5.0, force: bool = False) -
 
 
 def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
-    from kbportal.sync import publishing
-
     articles = Path(config["ARTICLES_DIR"])
     git = Git(articles)
     if not git.is_repo():
@@ -184,6 +182,8 @@ def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
             f"{articles} is not a git working copy; clone the articles repository "
             f"there first (git clone -b {config['GIT_BRANCH']} URL {articles})"
         )
+    from kbportal.sync import publishing  # the publisher is heavy; import it when needed
+
     recorded = read_state(config).get("commit")
     old = recorded if recorded and git.has_commit(recorded) else git.head()
     try:
