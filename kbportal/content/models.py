@@ -35,8 +35,8 @@ class Link:
 
     target: str  # as written in the markdown
     line: int
-    kind: Literal["article", "image", "external"] = "article"
-    resolved: str | None = None  # "locale/slug" for articles, relative path for images
+    kind: Literal["article", "image", "external", "media"] = "article"
+    resolved: str | None = None  # "locale/slug" for articles, relative path for images/media
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ class Article:
     sections: tuple[Section, ...] = ()
     links: tuple[Link, ...] = ()
     authors: tuple[str, ...] = ()
+    id: str = ""  # front matter `id`: a stable permalink key that survives slug changes
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property

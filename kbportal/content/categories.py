@@ -1,0 +1,91 @@
+"""Categories: folders of the articles tree, with optional `_category.yml` files."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kbportal.content.models import Category, Problem
+
+log = logging.getLogger(__name__)
+
+CATEGORY_FILE = re.compile(r"^_category(?:\.([A-Za-z_-]+))?\.ya?ml$")
+_CATEGORY_KEYS = {"title": str, "description": str, "order": int, "visibility": str}
+
+
+def folder_title(path: str) -> str:
+    """A readable title from a folder name: "getting-started" -> "Getting started"."""
+    name = path.rpartition("/")[2].replace("-", " ").replace("_", " ").strip()
+    return name[:1].upper() + name[1:] if name else path
+
+
+def read_category_file(root: Path, relpath: str) -> tuple[dict[str, Any], list[Problem]]:
+    """The validated keys of one category file; a broken file hides its folder (fail closed)."""
+    try:
+        loaded = yaml.safe_load((root / relpath).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        return _closed(relpath, line, f"cannot read category file: {error}".splitlines()[0])
+    if loaded is None:
+        return {}, []
+    if not isinstance(loaded, dict):
+        return _closed(relpath, 1, "category file must be a mapping of keys to values")
+    data: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, value in loaded.items():
+        expected = _CATEGORY_KEYS.get(str(key))
+        if expected is None:
+            problems.append(
+                Problem(relpath, 1, "unknown-key", f"unknown category key '{key}'", "warning")
+            )
+            continue
+        bad_type = not isinstance(value, expected) or isinstance(value, bool)
+        if bad_type or (key == "visibility" and value not in ("public", "internal")):
+            found, more = _closed(relpath, 1, f"category key '{key}' has an invalid value")
+            return found, problems + more
+        data[str(key)] = value
+    return data, problems
+
+
+def _closed(relpath: str, line: int, message: str) -> tuple[dict[str, Any], list[Problem]]:
+    """Treat an unreadable category file as internal: it may have been meant to hide things."""
+    problem = Problem(relpath, line, "bad-category-file", message + " (folder hidden as internal)")
+    return {"visibility": "internal"}, [problem]
+
+
+def build_categories(
+    needed: set[tuple[str, str]],
+    files: dict[tuple[str | None, str], dict[str, Any]],
+) -> dict[tuple[str, str], Category]:
+    """Categories for every (locale, path) needed and their ancestors, with file settings merged.
+
+    `files` maps (locale or None for every locale, folder path) to a category file's keys; the
+    locale-specific file wins over the shared one. Internal visibility inherits down.
+    """
+    wanted: set[tuple[str, str]] = set()
+    for locale, path in needed:
+        while path:
+            wanted.add((locale, path))
+            path = path.rpartition("/")[0]
+    categories: dict[tuple[str, str], Category] = {}
+    for locale, path in sorted(wanted, key=lambda item: (item[0], item[1].count("/"), item[1])):
+        settings = {**files.get((None, path), {}), **files.get((locale, path), {})}
+        category = Category(
+            locale=locale,
+            path=path,
+            title=settings.get("title") or folder_title(path),
+            description=settings.get("description", ""),
+            order=settings.get("order"),
+            visibility=settings.get("visibility", "public"),
+        )
+        parent = categories.get((locale, category.parent or ""))
+        if parent is not None and parent.visibility == "internal":
+            category = replace(category, visibility="internal")
+        categories[(locale, path)] = category
+    return categories

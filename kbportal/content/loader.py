@@ -1,0 +1,248 @@
+"""Load an articles folder into a KnowledgeBase: articles, categories, aliases and problems."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kbportal.content.categories import CATEGORY_FILE, build_categories, read_category_file
+from kbportal.content.checks import check_article, check_knowledge_base
+from kbportal.content.links import LinkTargets, Target
+from kbportal.content.models import Article, Category, Problem, Section
+from kbportal.content.render import render_body
+from kbportal.content.source import Source, read_source, scan, split_locale
+
+log = logging.getLogger(__name__)
+
+UpdatedFor = Callable[[str], datetime | None]
+"""Gives a file's last-changed time by relpath (e.g. from git); None falls back to mtime."""
+
+
+@dataclass
+class KnowledgeBase:
+    """Every article that parsed (drafts included), its categories, aliases and problems."""
+
+    articles: dict[str, Article] = field(default_factory=dict)  # by "locale/slug"
+    categories: dict[tuple[str, str], Category] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)  # "locale/old" -> "locale/slug"
+    targets: LinkTargets = field(default_factory=LinkTargets)  # for load_article later
+
+    def by_path(self, relpath: str) -> Article | None:
+        """The article read from a file, if it published."""
+        target = self.targets.by_path.get(relpath)
+        return self.articles.get(target.key) if target else None
+
+    def backlinks(self, key: str) -> list[str]:
+        """Keys of articles linking to `key` (to re-render when it changes visibility or goes)."""
+        return sorted(
+            article.key
+            for article in self.articles.values()
+            if any(link.resolved == key for link in article.links if link.kind == "article")
+        )
+
+
+def target_for(article: Article) -> Target:
+    """The link target an article offers to the rest of the KB."""
+    return Target(article.key, article.path, article.visibility, article.draft)
+
+
+def load_knowledge_base(
+    articles_dir: Path,
+    *,
+    locales: tuple[str, ...] = ("en", "ru"),
+    default_locale: str = "en",
+    updated_for: UpdatedFor | None = None,
+) -> KnowledgeBase:
+    """Read, validate and render the whole articles folder; broken files become problems."""
+    root = Path(articles_dir)
+    locales = tuple(locales) if default_locale in locales else (default_locale, *locales)
+    tree = scan(root)
+    kb = KnowledgeBase(targets=LinkTargets(locales=locales, media=set(tree.media)))
+    problems: list[Problem] = []
+    sources: list[Source] = []
+    for relpath in tree.articles:
+        source, found = read_source(root, relpath, locales=locales, default_locale=default_locale)
+        problems.extend(found)
+        if source is not None:
+            sources.append(source)
+
+    files, needed = _category_files(root, tree.category_files, locales, problems)
+    for folder in tree.folders:
+        locale, inner = _folder_locale(folder, locales)
+        if inner:
+            kb.targets.folders.add((locale, inner))
+            if locale is not None:
+                needed.add((locale, inner))
+    needed.update((source.locale, source.category) for source in sources if source.category)
+    kb.targets.folders.update(key for key in files if key[1])
+    kb.categories = kb.targets.categories = build_categories(needed, files)
+
+    kept: list[Source] = []
+    for source in sources:
+        holder = kb.targets.by_key.get(source.key)
+        if holder is not None:
+            line = source.meta["_key_lines"].get("slug", 1)
+            message = f"slug '{source.slug}' is already used by {holder.path}; file skipped"
+            problems.append(Problem(source.path, line, "duplicate-slug", message))
+            continue
+        _inherit_visibility(source, kb.targets, problems)
+        kb.targets.add(_target(source))
+        kept.append(source)
+    for source in kept:
+        for alias in source.meta.get("aliases", ()):
+            alias_key = f"{source.locale}/{alias.strip('/')}"
+            if alias_key not in kb.targets.by_key:
+                kb.aliases.setdefault(alias_key, source.key)
+    kb.targets.aliases = dict(kb.aliases)
+
+    for source in kept:
+        article, found = _render(source, kb.targets, updated_for)
+        problems.extend(found)
+        kb.articles[article.key] = article
+    problems.extend(check_knowledge_base(kb.articles, kb.targets))
+    kb.problems = sorted(problems, key=lambda p: (p.path, p.line, p.code))
+    log.info("loaded %d articles, %d problems from %s", len(kb.articles), len(problems), root)
+    return kb
+
+
+def load_article(
+    articles_dir: Path,
+    relpath: str,
+    *,
+    known: LinkTargets,
+    locales: tuple[str, ...] = ("en", "ru"),
+    default_locale: str = "en",
+    updated_for: UpdatedFor | None = None,
+) -> tuple[Article | None, list[Problem]]:
+    """Read and render one changed file against the rest of the KB (`known` is not modified).
+
+    A new or changed `_category.yml` needs a full load_knowledge_base; so does a file that
+    takes a slug from one earlier in path order.
+    """
+    root = Path(articles_dir)
+    locales = tuple(locales)
+    source, problems = read_source(root, relpath, locales=locales, default_locale=default_locale)
+    if source is None:
+        return None, problems
+    holder = known.by_key.get(source.key)
+    if holder is not None and holder.path != relpath and holder.path < relpath:
+        line = source.meta["_key_lines"].get("slug", 1)
+        message = f"slug '{source.slug}' is already used by {holder.path}; file skipped"
+        return None, [*problems, Problem(relpath, line, "duplicate-slug", message)]
+    _inherit_visibility(source, known, problems)
+    article, found = _render(source, known, updated_for)
+    problems.extend(found)
+    problems.extend(check_article(article, known))
+    return article, sorted(problems, key=lambda p: (p.line, p.code))
+
+
+def _folder_locale(folder: str, locales: tuple[str, ...]) -> tuple[str | None, str]:
+    """(locale, path below the locale folder) of a folder; a bare locale folder is the root."""
+    if folder in locales:
+        return folder, ""
+    return split_locale(folder, locales)
+
+
+def _category_files(
+    root: Path, relpaths: list[str], locales: tuple[str, ...], problems: list[Problem]
+) -> tuple[dict[tuple[str | None, str], dict[str, Any]], set[tuple[str, str]]]:
+    """Category file settings by (locale or None, folder path), and the categories named."""
+    files: dict[tuple[str | None, str], dict[str, Any]] = {}
+    needed: set[tuple[str, str]] = set()
+    for relpath in relpaths:
+        folder, _, name = relpath.rpartition("/")
+        folder_locale, path = _folder_locale(folder, locales)
+        match = CATEGORY_FILE.match(name)
+        name_locale = match.group(1) if match else None
+        if name_locale and (name_locale not in locales or folder_locale not in (None, name_locale)):
+            message = f"category file for locale '{name_locale}' does not apply here (ignored)"
+            problems.append(Problem(relpath, 1, "locale-mismatch", message, "warning"))
+            continue
+        if not path:
+            continue  # the articles root (or a locale folder) is not a category
+        data, found = read_category_file(root, relpath)
+        problems.extend(found)
+        locale = name_locale or folder_locale
+        files[(locale, path)] = {**files.get((locale, path), {}), **data}
+        needed.update((one, path) for one in ([locale] if locale else locales))
+    return files, needed
+
+
+def _inherit_visibility(source: Source, known: LinkTargets, problems: list[Problem]) -> None:
+    """An article in an internal category (or below one) is internal whatever it says."""
+    path = source.category
+    while path:
+        category = known.categories.get((source.locale, path))
+        if category is not None:
+            if category.visibility == "internal":
+                if source.meta.get("visibility") == "public":
+                    line = source.meta["_key_lines"].get("visibility", 1)
+                    message = f"category '{category.path}' is internal, so this article is too"
+                    problems.append(
+                        Problem(source.path, line, "visibility-conflict", message, "warning")
+                    )
+                source.meta["visibility"] = "internal"
+            return
+        path = path.rpartition("/")[0]
+
+
+def _target(source: Source) -> Target:
+    """The link target a source will become."""
+    visibility = source.meta.get("visibility", "public")
+    return Target(source.key, source.path, visibility, source.meta.get("draft", False))
+
+
+def _render(
+    source: Source, known: LinkTargets, updated_for: UpdatedFor | None
+) -> tuple[Article, list[Problem]]:
+    """Render a placed source into its Article."""
+    meta = source.meta
+    visibility = meta.get("visibility", "public")
+    rendered = render_body(
+        source.body,
+        path=source.path,
+        locale=source.locale,
+        known=known,
+        body_line=source.body_line,
+        title=meta.get("title"),
+        public=visibility == "public",
+    )
+    title = rendered.title or source.slug.rpartition("/")[2]
+    sections = rendered.sections
+    if sections and not sections[0].title:
+        intro = sections[0]
+        sections = (Section(intro.anchor, title, intro.text, intro.level), *sections[1:])
+    updated = source.updated
+    if "updated" not in meta and updated_for is not None:
+        updated = updated_for(source.path) or updated
+    article = Article(
+        locale=source.locale,
+        slug=source.slug,
+        path=source.path,
+        title=title,
+        html=rendered.html,
+        category=source.category,
+        summary=meta.get("summary") or rendered.summary,
+        tags=meta.get("tags", ()),
+        visibility=visibility,
+        audience=meta.get("audience", ()),
+        draft=meta.get("draft", False),
+        aliases=tuple(alias.strip("/") for alias in meta.get("aliases", ())),
+        related=meta.get("related", ()),
+        order=meta.get("order"),
+        updated=updated,
+        publish_at=meta.get("publish_at"),
+        template=meta.get("template", False),
+        toc=rendered.toc,
+        sections=sections,
+        links=rendered.links,
+        authors=meta.get("authors", ()),
+        id=meta.get("id", ""),
+        extra={"lines": meta["_key_lines"], "body_line": source.body_line},
+    )
+    return article, rendered.problems

@@ -1,0 +1,161 @@
+"""Reading the articles tree (articles, media, category files) and placing one article file."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kbportal.content import frontmatter
+from kbportal.content.categories import CATEGORY_FILE
+from kbportal.content.links import MEDIA_SUFFIXES
+from kbportal.content.models import Problem
+
+log = logging.getLogger(__name__)
+
+_BAD_SLUG = re.compile(r"[\s#?\\%<>\"'`\x00-\x1f]|//|^\.{1,2}(/|$)|/\.{1,2}(/|$)")
+
+
+@dataclass
+class Tree:
+    """The files of an articles folder, as posix paths relative to it, in path order."""
+
+    articles: list[str] = field(default_factory=list)
+    media: set[str] = field(default_factory=set)
+    category_files: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+
+
+def hidden(name: str) -> bool:
+    """Files and folders starting with '_' or '.' are never articles."""
+    return name.startswith(("_", "."))
+
+
+def scan(root: Path) -> Tree:
+    """List the articles tree once (symlinks are not followed out of it)."""
+    tree = Tree()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(name for name in dirnames if not hidden(name))
+        rel = Path(dirpath).relative_to(root).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        if prefix:
+            tree.folders.append(rel)
+        for name in sorted(filenames):
+            if CATEGORY_FILE.match(name):
+                tree.category_files.append(prefix + name)
+            elif hidden(name):
+                continue
+            elif name.endswith(".md"):
+                tree.articles.append(prefix + name)
+            elif os.path.splitext(name)[1].lower() in MEDIA_SUFFIXES:
+                tree.media.add(prefix + name)
+    tree.articles.sort()
+    return tree
+
+
+def split_locale(relpath: str, locales: tuple[str, ...]) -> tuple[str | None, str]:
+    """(locale folder or None, path below it) for a path in the tree."""
+    first, sep, rest = relpath.partition("/")
+    if sep and first in locales:
+        return first, rest
+    return None, relpath
+
+
+@dataclass
+class Source:
+    """One article file read and placed: front matter checked, locale, category and slug known."""
+
+    path: str
+    locale: str
+    category: str
+    slug: str
+    meta: dict[str, Any]
+    body: str
+    body_line: int
+    updated: datetime | None
+    folder_locale: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The article's "locale/slug"."""
+        return f"{self.locale}/{self.slug}"
+
+
+def valid_slug(slug: str) -> bool:
+    """A slug usable in a URL path: no spaces, '..', '#', '?', or empty segments."""
+    return bool(slug) and not _BAD_SLUG.search(slug)
+
+
+def read_source(
+    root: Path, relpath: str, *, locales: tuple[str, ...], default_locale: str
+) -> tuple[Source | None, list[Problem]]:
+    """Read one article file; None (with the reason as a problem) when it cannot publish."""
+    file = root / relpath
+    try:
+        raw = file.read_bytes()
+        mtime = datetime.fromtimestamp(file.stat().st_mtime, UTC)
+    except OSError as error:
+        return None, [Problem(relpath, 1, "unreadable", f"cannot read file: {error.strerror}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, [Problem(relpath, line, "not-utf8", "file is not valid UTF-8")]
+    try:
+        parsed = frontmatter.parse(text)
+    except frontmatter.FrontMatterError as error:
+        return None, [Problem(relpath, error.line, "bad-front-matter", str(error))]
+    problems = [
+        Problem(relpath, line, "unknown-key", message, "warning")
+        for line, message in parsed.warnings
+    ]
+    meta = parsed.data
+    folder_locale, inner = split_locale(relpath, locales)
+    folder, _, filename = inner.rpartition("/")
+    stem = filename[: -len(".md")]
+    base, dot, suffix = stem.rpartition(".")
+    suffix_locale = suffix if dot and base and suffix in locales else None
+    if suffix_locale:
+        stem = base
+    locale = meta.get("locale") or folder_locale or suffix_locale or default_locale
+    if locale not in locales:
+        line = parsed.key_lines.get("locale", 1)
+        message = f"locale '{locale}' is not one of {', '.join(locales)}"
+        return None, [*problems, Problem(relpath, line, "bad-front-matter", message)]
+    placed = folder_locale or suffix_locale
+    if "locale" in meta and placed and placed != meta["locale"]:
+        where = "folder" if folder_locale else "file name"
+        message = f"front matter locale '{meta['locale']}' differs from the {where} ('{placed}')"
+        problems.append(
+            Problem(relpath, parsed.key_lines["locale"], "locale-mismatch", message, "warning")
+        )
+    category = meta.get("category", folder).strip("/")
+    default_slug = "-".join(f"{folder}/{stem}".strip("/").lower().split())
+    slug = meta.get("slug", default_slug).strip("/")
+    # Default slugs come from file names and are unique by construction; only the ones an
+    # editor wrote are checked.
+    for key, values in (("slug", [meta.get("slug", "")]), ("aliases", meta.get("aliases", ()))):
+        for value in values:
+            if key in meta and not valid_slug(value.strip("/")):
+                line = parsed.key_lines.get(key, 1)
+                message = f"front matter '{key}' has an unusable slug '{value}'"
+                return None, [*problems, Problem(relpath, line, "bad-front-matter", message)]
+    source = Source(
+        path=relpath,
+        locale=locale,
+        category=category,
+        slug=slug,
+        meta=meta,
+        body=parsed.body,
+        body_line=parsed.body_line,
+        updated=meta.get("updated", mtime),
+        folder_locale=folder_locale,
+        problems=problems,
+    )
+    source.meta["_key_lines"] = parsed.key_lines
+    return source, problems
