@@ -1,0 +1,80 @@
+"""Error responses: a helpful 404 page for readers, JSON for the API, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from kbportal.web.i18n import request_locale
+from kbportal.web.kb import current_kb
+from kbportal.web.params import clean_text
+from kbportal.web.viewer import current_viewer
+
+log = logging.getLogger(__name__)
+
+POPULAR_CATEGORIES = 6
+
+
+def wants_json() -> bool:
+    """Whether this request is for the JSON API."""
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str) -> Response:
+    """An API error: {"error": {"status", "message"}} with the status code."""
+    response = jsonify({"error": {"status": status, "message": message}})
+    response.status_code = status
+    return response
+
+
+def not_found_page() -> tuple[str, int]:
+    """The 404 page: a search box and the biggest categories, with no hint of what is hidden."""
+    locale = request_locale()
+    kb, viewer = current_kb(), current_viewer()
+    categories = sorted(kb.categories(locale, viewer), key=lambda node: -node.count)
+    # Words from the missing URL prefill the search box; the same for hidden and missing pages.
+    last = request.path.rstrip("/").rsplit("/", 1)[-1]
+    guess = clean_text(last.replace("-", " ").replace("_", " "), 80)
+    return render_template(
+        "404.html",
+        locale=locale,
+        categories=categories[:POPULAR_CATEGORIES],
+        q=guess,
+    ), 404
+
+
+def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
+    """Answer an HTTP error in the form the client asked for."""
+    status = error.code or 500
+    if wants_json():
+        messages = {404: "not found", 405: "method not allowed"}
+        return json_error(status, messages.get(status, error.description or error.name))
+    if status == 404:
+        return not_found_page()
+    return Response(
+        render_template("error.html", locale=request_locale(), status=status, name=error.name),
+        status=status,
+    )
+
+
+def handle_unexpected(error: Exception) -> Response:
+    """A bug: log it, and give the client a plain 500 with no details."""
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)  # type: ignore[return-value]
+    log.exception("unhandled error on %s", request.path)
+    if wants_json():
+        return json_error(500, "internal error")
+    # The 500 page reads nothing from the KB: the KB may be what failed.
+    status = InternalServerError.code
+    return Response(
+        render_template("error.html", locale=request_locale(), status=status, name="Error"),
+        status=status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Install the error handlers."""
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

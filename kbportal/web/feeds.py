@@ -1,0 +1,61 @@
+"""Machine-read public outputs: the sitemap, Atom feeds and article images."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+
+from kbportal.viewer import PUBLIC
+from kbportal.web import services
+from kbportal.web.kb import current_kb
+from kbportal.web.templating import as_utc
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("feeds", __name__)
+
+FEED_ENTRIES = 20
+MEDIA_MAX_AGE = 60
+
+
+def site_root() -> str:
+    """The absolute site URL, without a trailing slash."""
+    return request.url_root.rstrip("/")
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    """Every public article in every locale, for search engines."""
+    kb = current_kb()
+    entries = [
+        article
+        for locale in current_app.config["KBPORTAL_LOCALES"]
+        for article in services.public_articles(kb, locale)
+    ]
+    body = render_template("sitemap.xml", root=site_root(), articles=entries)
+    return Response(body, mimetype="application/xml")
+
+
+@bp.get("/<locale:locale>/feed.xml")
+def feed(locale: str) -> Response:
+    """An Atom feed of the recently updated public articles in one locale."""
+    entries = current_kb().recent(locale, PUBLIC, limit=FEED_ENTRIES)
+    updated = max(
+        (as_utc(a.updated) for a in entries if a.updated),
+        default=datetime(2000, 1, 1, tzinfo=UTC),
+    )
+    body = render_template(
+        "feed.xml", root=site_root(), locale=locale, articles=entries, updated=updated
+    )
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/media/<path:relpath>")
+def media(relpath: str) -> Response:
+    """An image from the articles tree, only as the published KB resolves it."""
+    path = current_kb().media_file(relpath)
+    if path is None:
+        abort(404)
+    return send_file(path, max_age=MEDIA_MAX_AGE, conditional=True)

@@ -1,0 +1,70 @@
+"""Response headers in one place: the cache policy and a few safety headers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, Response, make_response, request
+
+from kbportal.viewer import PUBLIC
+from kbportal.web.viewer import current_viewer
+
+log = logging.getLogger(__name__)
+
+PUBLIC_CACHE = "public, max-age=60"
+PRIVATE_CACHE = "private"
+NO_STORE = "no-store"
+
+SAFETY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    # Article HTML is sanitised at build time; the policy is a second wall, not the first.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' https: data:; style-src 'self'; "
+        "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+        "form-action 'self'"
+    ),
+}
+
+
+def cache_control(value: str) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
+    """Decorate a view to send its own Cache-Control (e.g. staff pages: "private, no-store")."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Response:
+            response = make_response(view(*args, **kwargs))
+            response.headers["Cache-Control"] = value
+            return response
+
+        return wrapped
+
+    return decorate
+
+
+def apply_policy(response: Response) -> Response:
+    """Public pages may be cached 60 s by anyone; anything personalised only by the browser."""
+    personal = current_viewer() != PUBLIC
+    chosen = response.headers.get("Cache-Control")
+    if chosen:
+        # A view chose; but what a staff member sees must never sit in a shared cache.
+        if personal and "public" in chosen:
+            response.headers["Cache-Control"] = PRIVATE_CACHE
+    elif request.method not in ("GET", "HEAD") or response.status_code >= 500:
+        response.headers["Cache-Control"] = NO_STORE
+    else:
+        response.headers["Cache-Control"] = PRIVATE_CACHE if personal else PUBLIC_CACHE
+    if not personal:
+        response.vary.add("Cookie")  # a shared cache must not hand the public copy to staff
+    for name, value in SAFETY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Apply the header policy to every response."""
+    app.after_request(apply_policy)

@@ -1,0 +1,111 @@
+"""Server-rendered pages: home, categories, articles and search."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request
+from werkzeug.wrappers import Response
+
+from kbportal.search.types import SearchQuery
+from kbportal.urls import article_path
+from kbportal.web import services
+from kbportal.web.headers import PRIVATE_CACHE
+from kbportal.web.i18n import best_locale
+from kbportal.web.kb import current_kb
+from kbportal.web.params import MAX_PAGE, clean_text, lenient_int
+from kbportal.web.viewer import current_viewer
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("pages", __name__)
+
+RECENT_ON_HOME = 6
+POPULAR_ON_HOME = 6
+
+
+@bp.get("/")
+def root() -> Response:
+    """Send the reader to the home page in the language their browser prefers."""
+    response = redirect(f"/{best_locale()}/", code=302)
+    response.headers["Cache-Control"] = PRIVATE_CACHE
+    response.vary.add("Accept-Language")
+    return response
+
+
+@bp.get("/<locale:locale>/")
+def home(locale: str) -> str:
+    """The home page: search box, categories with counts, popular and recent articles."""
+    kb, viewer = current_kb(), current_viewer()
+    return render_template(
+        "home.html",
+        locale=locale,
+        categories=kb.categories(locale, viewer),
+        popular=services.popular(kb, locale, viewer, POPULAR_ON_HOME),
+        recent=kb.recent(locale, viewer, limit=RECENT_ON_HOME),
+    )
+
+
+@bp.get("/<locale:locale>/categories/<path:category>")
+def category(locale: str, category: str) -> str:
+    """A category: breadcrumbs, subcategories with counts, and its articles."""
+    kb, viewer = current_kb(), current_viewer()
+    node = kb.category(locale, category.strip("/"), viewer)
+    if node is None:
+        abort(404)
+    return render_template(
+        "category.html",
+        locale=locale,
+        node=node,
+        crumbs=services.breadcrumbs(kb, locale, node.category.parent or "", viewer),
+        articles=kb.articles_in(locale, node.category.path, viewer),
+    )
+
+
+@bp.get("/<locale:locale>/articles/<path:slug>")
+def article(locale: str, slug: str) -> Response | str:
+    """An article page; an old slug answers with a permanent redirect to the current one."""
+    kb, viewer = current_kb(), current_viewer()
+    found = kb.article(locale, slug, viewer)
+    if found is None:
+        current = kb.redirect_for(locale, slug, viewer)
+        if current and current != slug:
+            return redirect(article_path(locale, current), code=301)
+        abort(404)  # missing and not-yours look exactly the same
+    services.record_event("view", article=found.key)
+    return render_template(
+        "article.html",
+        locale=locale,
+        article=found,
+        crumbs=services.breadcrumbs(kb, locale, found.category, viewer),
+        related=kb.related(found, viewer),
+        translations=kb.translations(found, viewer),
+    )
+
+
+@bp.get("/<locale:locale>/search")
+def search(locale: str) -> str:
+    """Search results with snippets, pagination, "did you mean" and a category filter."""
+    kb, viewer = current_kb(), current_viewer()
+    text = clean_text(request.args.get("q"))
+    page = lenient_int(request.args.get("page"), 1, 1, MAX_PAGE)
+    category = clean_text(request.args.get("category")).strip("/")
+    results = None
+    if text:
+        per_page = int(current_app.config["KBPORTAL_SEARCH_PAGE_SIZE"])
+        results = kb.search(
+            SearchQuery(text, viewer, locale, category or None, page=page, per_page=per_page)
+        )
+        if page == 1:
+            services.record_event(
+                "search", query=text, data={"locale": locale, "total": results.total}
+            )
+    return render_template(
+        "search.html",
+        locale=locale,
+        q=text,
+        category=category,
+        results=results,
+        categories=list(services.flatten(kb.categories(locale, viewer))),
+        max_page=MAX_PAGE,
+    )

@@ -1,0 +1,89 @@
+"""What pages need from the published KB, composed without Flask so it tests on its own."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from kbportal.content.models import Article
+from kbportal.publish.view import CategoryNode, PublishedKB
+from kbportal.urls import category_path
+from kbportal.viewer import PUBLIC, Viewer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Crumb:
+    """One step of a breadcrumb trail; url "" means not a link."""
+
+    title: str
+    url: str
+
+
+def breadcrumbs(kb: PublishedKB, locale: str, category: str, viewer: Viewer) -> list[Crumb]:
+    """The trail of categories from the top down to `category` (the home link is the template's)."""
+    crumbs: list[Crumb] = []
+    parts = [part for part in category.split("/") if part]
+    for depth in range(1, len(parts) + 1):
+        path = "/".join(parts[:depth])
+        node = kb.category(locale, path, viewer)
+        if node is None:
+            # Not visible as a category: show the folder name (already in the slug), no link.
+            crumbs.append(Crumb(parts[depth - 1], ""))
+        else:
+            crumbs.append(Crumb(node.category.title, category_path(locale, path)))
+    return crumbs
+
+
+def flatten(nodes: list[CategoryNode], depth: int = 0) -> Iterator[tuple[int, CategoryNode]]:
+    """Every category of a tree, parents before children, with its depth."""
+    for node in nodes:
+        yield depth, node
+        yield from flatten(node.children, depth + 1)
+
+
+def popular(kb: PublishedKB, locale: str, viewer: Viewer, limit: int = 5) -> list[Article]:
+    """The most viewed articles the viewer may see, or [] when view counts are unavailable."""
+    try:
+        from kbportal.events import popular_articles
+    except ImportError:  # HOOK: helper F's kbportal.events has not landed; home shows recent only
+        return []
+    try:
+        keys = popular_articles(locale, limit=limit * 2)
+    except Exception:  # analytics must never take the home page down
+        log.warning("popular articles unavailable", exc_info=True)
+        return []
+    found: list[Article] = []
+    for key in keys:
+        key_locale, _, slug = key.partition("/")
+        article = kb.article(key_locale, slug, viewer) if key_locale == locale else None
+        if article is not None:  # the KB filters by viewer: internal keys drop out here
+            found.append(article)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def record_event(kind: str, **fields: object) -> None:
+    """Record an analytics event through kbportal.events, if that module is installed."""
+    try:
+        from kbportal.events import record
+    except ImportError:  # HOOK: helper F's kbportal.events has not landed yet
+        return
+    try:
+        record(kind, **fields)  # type: ignore[arg-type]
+    except Exception:  # a lost view count must never cost the reader the page
+        log.warning("could not record %s event", kind, exc_info=True)
+
+
+def public_articles(kb: PublishedKB, locale: str) -> Iterator[Article]:
+    """Every article a customer may open in a locale, walking the category tree."""
+    seen: set[str] = set()
+    paths = [""] + [node.category.path for _depth, node in flatten(kb.categories(locale, PUBLIC))]
+    for path in paths:
+        for article in kb.articles_in(locale, path, PUBLIC):
+            if article.key not in seen and PUBLIC.can_see(article):
+                seen.add(article.key)
+                yield article

@@ -1,0 +1,71 @@
+"""What templates may call: URL builders, the snippet filter, locale names and site settings."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from functools import cache
+
+import nh3
+from babel import Locale
+from flask import Flask, current_app
+from markupsafe import Markup
+
+from kbportal.content.models import Article
+from kbportal.urls import article_path, category_path
+
+log = logging.getLogger(__name__)
+
+
+def snippet_html(snippet: str) -> Markup:
+    """A search snippet as HTML: the engine's escaped text, with only <mark> allowed through."""
+    # The engine already escapes; this second pass keeps one bug there from becoming XSS here.
+    return Markup(nh3.clean(snippet, tags={"mark"}, attributes={}))
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A datetime with a time zone; naive values are taken as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def rfc3339(moment: datetime) -> str:
+    """A timestamp as Atom wants it: with an explicit offset."""
+    return as_utc(moment).isoformat(timespec="seconds")
+
+
+def article_url(article: Article, anchor: str = "") -> str:
+    """The page URL of an article."""
+    return article_path(article.locale, article.slug, anchor)
+
+
+@cache
+def locale_name(code: str) -> str:
+    """A locale's name in its own language, e.g. "Русский"."""
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (ValueError, LookupError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+def site_context() -> dict[str, object]:
+    """Values every template sees."""
+    return {
+        "site_name": current_app.config["KBPORTAL_SITE_NAME"],
+        "locales": current_app.config["KBPORTAL_LOCALES"],
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Register the template globals, filters and context."""
+    app.jinja_env.globals.update(
+        article_url=article_url,
+        article_path=article_path,
+        category_url=category_path,
+        locale_name=locale_name,
+    )
+    app.jinja_env.filters["snippet"] = snippet_html
+    app.jinja_env.filters["rfc3339"] = rfc3339
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.context_processor(site_context)

@@ -1,0 +1,85 @@
+"""Web test fixtures: a small real articles tree, built for real, served by the real app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kbportal import create_app
+
+INTERNAL_TITLE = "Refund override runbook"
+INTERNAL_CATEGORY = "Internal billing"
+DRAFT_TITLE = "Unreleased pricing draft"
+# 1x1 PNG, so media serving has a real image to send.
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+SAMPLE: dict[str, str | bytes] = {
+    "en/billing/_category.yml": "title: Billing\ndescription: Money matters\norder: 1\n",
+    "en/billing/refunds.md": (
+        "---\ntitle: Getting a refund\nsummary: How refunds work.\naliases: [refund-policy]\n"
+        "updated: 2026-11-01\n---\n"
+        "Refunds go back to the card you paid with.\n\n![Logo](../../img/logo.png)\n\n"
+        "## Steps to request a refund\n\nOpen billing and press the refund button.\n\n"
+        "## Refund timing\n\nA refund takes five working days.\n"
+    ),
+    "en/billing/invoices.md": (
+        "---\ntitle: Downloading invoices\nupdated: 2026-10-01\n---\n"
+        "Invoices are in the billing section. Each invoice is a PDF.\n"
+    ),
+    "en/billing/internal/_category.yml": f"title: {INTERNAL_CATEGORY}\nvisibility: internal\n",
+    "en/billing/internal/override.md": (
+        f"---\ntitle: {INTERNAL_TITLE}\nvisibility: internal\naliases: [old-override]\n---\n"
+        "Agents may override a refund refusal. Refund override needs a manager.\n"
+    ),
+    "en/start/_category.yml": "title: Getting started\norder: 0\n",
+    "en/start/welcome.md": "# Welcome aboard\n\nCreate your workspace and invite your team.\n",
+    "en/start/setup/first-booking.md": "# Your first booking\n\nAdd a service, then a booking.\n",
+    "en/start/pricing-draft.md": f"---\ntitle: {DRAFT_TITLE}\ndraft: true\n---\nSoon.\n",
+    "ru/billing/_category.yml": "title: Оплата\n",
+    "ru/billing/refunds.md": "# Возврат денег\n\nДеньги вернутся на карту за пять рабочих дней.\n",
+    "img/logo.png": PNG,
+}
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write {relpath: content} under root and return root."""
+    for relpath, content in files.items():
+        path = root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def make_app(root: Path, **overrides: object) -> Flask:
+    """The real app over a real articles tree in `root` (built on first request)."""
+    articles = write_tree(root / "articles", SAMPLE)
+    config: dict[str, object] = {
+        "ARTICLES_DIR": str(articles),
+        "DATA_DIR": str(root / "data"),
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """One built sample KB for the read-only web tests (small pages: two results per page)."""
+    return make_app(tmp_path_factory.mktemp("web"), SEARCH_PAGE_SIZE=2)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the shared app."""
+    return app.test_client()

@@ -1,0 +1,161 @@
+"""Every page renders from a real build; redirects, 404s and the Russian UI."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+PAGES = [
+    "/en/",
+    "/ru/",
+    "/en/categories/billing",
+    "/en/categories/start/setup",
+    "/ru/categories/billing",
+    "/en/articles/billing/refunds",
+    "/en/articles/start/welcome",
+    "/ru/articles/billing/refunds",
+    "/en/search",
+    "/en/search?q=refund",
+    "/en/search?q=refund&category=billing",
+    "/en/search?q=zzzqqq",
+    "/ru/search?q=возврат",
+    "/sitemap.xml",
+    "/en/feed.xml",
+    "/ru/feed.xml",
+    "/media/img/logo.png",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_renders(client: FlaskClient, url: str) -> None:
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/nope",
+        "/xx/",
+        "/xx/articles/billing/refunds",
+        "/en/articles/no-such-article",
+        "/en/categories/no-such-category",
+        "/en/articles/billing/refunds/",
+        "/en/articles/start/pricing-draft",
+        "/static/../kbportal/config.py",
+    ],
+)
+def test_unknown_pages_get_the_helpful_404(client: FlaskClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert 'role="search"' in body and "/en/categories/billing" in body
+
+
+def test_internal_article_404_is_the_same_as_a_missing_one(client: FlaskClient) -> None:
+    hidden = client.get("/en/articles/billing/internal/override")
+    missing = client.get("/en/articles/billing/gone/override")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_data() == missing.get_data()
+    assert hidden.headers["Cache-Control"] == missing.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "target"),
+    [("ru-RU,ru;q=0.9,en;q=0.5", "/ru/"), ("en-US", "/en/"), ("de", "/en/"), (None, "/en/")],
+)
+def test_root_redirects_to_the_preferred_locale(
+    client: FlaskClient, accept: str | None, target: str
+) -> None:
+    headers = {"Accept-Language": accept} if accept else {}
+    response = client.get("/", headers=headers)
+    assert response.status_code == 302
+    assert response.headers["Location"] == target
+    assert "Accept-Language" in response.headers["Vary"]
+    assert response.headers["Cache-Control"] == "private"
+
+
+def test_old_slug_redirects_permanently(client: FlaskClient) -> None:
+    response = client.get("/en/articles/refund-policy")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/en/articles/billing/refunds"
+
+
+def test_alias_of_an_internal_article_is_a_plain_404(client: FlaskClient) -> None:
+    assert client.get("/en/articles/old-override").status_code == 404
+
+
+def test_article_page_parts(client: FlaskClient) -> None:
+    body = client.get("/en/articles/billing/refunds").get_data(as_text=True)
+    assert "<h1" in body and "Getting a refund" in body
+    assert 'href="/en/categories/billing">Billing</a>' in body  # breadcrumb
+    assert 'href="#refund-timing"' in body  # table of contents
+    assert 'datetime="2026-11-01' in body  # last updated
+    assert 'href="/en/articles/billing/invoices"' in body  # related
+    assert 'hreflang="ru" href="/ru/articles/billing/refunds"' in body  # translation
+    assert 'src="/media/img/logo.png"' in body
+
+
+def test_category_page_parts(client: FlaskClient) -> None:
+    body = client.get("/en/categories/start").get_data(as_text=True)
+    assert 'href="/en/categories/start/setup"' in body  # subcategory
+    assert "1 article" in body  # its count
+    assert 'href="/en/articles/start/welcome"' in body
+    deep = client.get("/en/categories/start/setup").get_data(as_text=True)
+    assert 'href="/en/categories/start">Getting started</a>' in deep
+
+
+def test_home_lists_categories_with_counts_and_recent(client: FlaskClient) -> None:
+    body = client.get("/en/").get_data(as_text=True)
+    assert 'href="/en/categories/billing"' in body and "2 articles" in body
+    assert "Recently updated" in body and 'href="/en/articles/billing/refunds"' in body
+
+
+def test_page_markup_is_accessible(client: FlaskClient) -> None:
+    body = client.get("/en/search?q=refund").get_data(as_text=True)
+    assert '<html lang="en">' in body
+    assert 'class="skip-link" href="#main"' in body and '<main id="main"' in body
+    assert '<label for="q"' in body and '<label for="category"' in body
+    assert 'role="search"' in body and "<header" in body and "<footer" in body
+
+
+def test_russian_ui(client: FlaskClient) -> None:
+    body = client.get("/ru/").get_data(as_text=True)
+    assert '<html lang="ru">' in body
+    assert "Как мы можем помочь?" in body
+    assert "Skip to content" not in body
+    assert "1 статья" in client.get("/ru/categories/billing").get_data(as_text=True)
+    not_found = client.get("/ru/articles/nothing-here").get_data(as_text=True)
+    assert "Не удалось найти страницу" in not_found
+
+
+def test_media_serves_images_only_from_the_tree(client: FlaskClient) -> None:
+    response = client.get("/media/img/logo.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/../data/secret_key",
+        "/media/%2e%2e/%2e%2e/etc/passwd",
+        "/media/..%2f..%2fetc%2fpasswd",
+        "/media//etc/passwd",
+        "/media/en/billing/refunds.md",
+        "/media/en/billing/_category.yml",
+        "/media/img/missing.png",
+        "/media/img/logo.png%00.md",
+    ],
+)
+def test_media_traversal_is_404(client: FlaskClient, path: str) -> None:
+    assert client.get(path).status_code == 404
+
+
+def test_sitemap_and_feed(client: FlaskClient) -> None:
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.mimetype == "application/xml"
+    text = sitemap.get_data(as_text=True)
+    assert "http://localhost/en/articles/billing/refunds" in text
+    assert "http://localhost/ru/articles/billing/refunds" in text
+    feed = client.get("/en/feed.xml")
+    assert feed.mimetype == "application/atom+xml"
+    assert "<entry>" in feed.get_data(as_text=True)
