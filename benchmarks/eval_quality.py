@@ -1,13 +1,16 @@
 """Search-quality evaluation on the labelled StackFAQ set: R@1, R@3, MRR@10, nDCG@10.
 
-Two modes:
+Three modes:
   direct   - a standalone Whoosh index built here from the articles (a small loader of our own),
              with the ranking recipe in benchmarks/quality/lexical.py; for experiments.
   product  - the real thing: kbportal.content loader -> kbportal.publish build -> GET /api/v1/search
              through Flask's test client, exactly as a customer's browser would query.
+  engine   - kbportal.search (build_index + Searcher) on articles from our own small loader:
+             the product's ranking without the content pipeline and the web layer.
 
 Usage:
   .venv/bin/python benchmarks/eval_quality.py                   # product mode (default)
+  .venv/bin/python benchmarks/eval_quality.py --mode engine     # kbportal.search, own loader
   .venv/bin/python benchmarks/eval_quality.py --mode direct     # standalone Whoosh recipe
   .venv/bin/python benchmarks/eval_quality.py --failures        # also write misses to results/
 """
@@ -121,10 +124,34 @@ def direct_ranker(eval_dir: Path, workdir: Path) -> Ranker:
     return engine.rank
 
 
+def engine_ranker(eval_dir: Path, workdir: Path) -> Ranker:
+    """A ranker over kbportal.search alone (build_index + Searcher), on our own loader's articles."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))
+    import lexical  # noqa: PLC0415 - a scratch module beside this script, not a package
+
+    from kbportal.content.models import Article, Section  # noqa: PLC0415
+    from kbportal.search import Searcher, build_index  # noqa: PLC0415
+    from kbportal.search.types import SearchQuery  # noqa: PLC0415
+
+    articles = [
+        Article(locale="en", slug=d.slug, path=f"{d.slug}.md", title=d.title, html="",
+                sections=tuple(Section(anchor=h.lower().replace(" ", "-"), title=h, text=t)
+                               for h, t in d.sections))
+        for d in lexical.load_articles(eval_dir / "articles")
+    ]
+    build_index(workdir / "index", articles)
+    searcher = Searcher(workdir / "index")
+
+    def rank(text: str) -> list[str]:
+        return [hit.slug for hit in searcher.search(SearchQuery(text, per_page=10)).hits]
+
+    return rank
+
+
 def product_ranker(eval_dir: Path, workdir: Path) -> Ranker:
     """A ranker that asks the product: build with kbportal.publish, query GET /api/v1/search."""
     from kbportal import create_app  # noqa: PLC0415 - product mode only
-    from kbportal.publish import build  # noqa: PLC0415
+    from kbportal.publish import build, config_of  # noqa: PLC0415
 
     app = create_app(
         {
@@ -136,12 +163,12 @@ def product_ranker(eval_dir: Path, workdir: Path) -> Ranker:
             "SECRET_KEY": "eval",
         }
     )
-    report = build(load_config_from(app))
+    report = build(config_of(app))
     log.info("built %s", report)
     client = app.test_client()
 
     def rank(text: str) -> list[str]:
-        response = client.get("/api/v1/search", query_string={"q": text, "per_page": 10})
+        response = client.get("/api/v1/search", query_string={"q": text, "limit": 10})
         if response.status_code != 200:
             raise RuntimeError(f"search API returned {response.status_code} for {text!r}")
         return [row["slug"] for row in response.get_json()["results"]]
@@ -149,18 +176,10 @@ def product_ranker(eval_dir: Path, workdir: Path) -> Ranker:
     return rank
 
 
-def load_config_from(app) -> dict:
-    """The kbportal settings back out of a Flask app's config (KBPORTAL_ prefix removed)."""
-    prefix = "KBPORTAL_"
-    return {
-        key[len(prefix) :]: value for key, value in app.config.items() if key.startswith(prefix)
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run every query, print the table, optionally write the misses."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=("product", "direct"), default="product")
+    parser.add_argument("--mode", choices=("product", "engine", "direct"), default="product")
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
     parser.add_argument(
         "--failures",
@@ -172,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     queries = load_queries(args.eval_dir)
     with tempfile.TemporaryDirectory(prefix="kbq-") as tmp:
         start = time.perf_counter()
-        make = direct_ranker if args.mode == "direct" else product_ranker
+        make = {"direct": direct_ranker, "engine": engine_ranker, "product": product_ranker}[
+            args.mode
+        ]
         rank = make(args.eval_dir, Path(tmp))
         built = time.perf_counter() - start
         start = time.perf_counter()

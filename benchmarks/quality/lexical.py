@@ -83,7 +83,7 @@ class _Stem(Filter):
 
     def __init__(self, kind: str) -> None:
         snow = EnglishStemmer()
-        self.fn = {"porter": porter_stem, "snowball": snow.stem, "none": lambda w: w}[kind]
+        self.fn = {"porter": porter_stem, "snowball": snow.stem, "none": str}[kind]
         self.cache: dict[str, str] = {}
 
     def __call__(self, tokens):
