@@ -125,7 +125,7 @@ def direct_ranker(eval_dir: Path, workdir: Path) -> Ranker:
 
 
 def engine_ranker(eval_dir: Path, workdir: Path) -> Ranker:
-    """A ranker over kbportal.search alone (build_index + Searcher), on our own loader's articles."""
+    """A ranker over kbportal.search alone (build_index + Searcher) on our own loader's docs."""
     sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))
     import lexical  # noqa: PLC0415 - a scratch module beside this script, not a package
 
@@ -134,9 +134,16 @@ def engine_ranker(eval_dir: Path, workdir: Path) -> Ranker:
     from kbportal.search.types import SearchQuery  # noqa: PLC0415
 
     articles = [
-        Article(locale="en", slug=d.slug, path=f"{d.slug}.md", title=d.title, html="",
-                sections=tuple(Section(anchor=h.lower().replace(" ", "-"), title=h, text=t)
-                               for h, t in d.sections))
+        Article(
+            locale="en",
+            slug=d.slug,
+            path=f"{d.slug}.md",
+            title=d.title,
+            html="",
+            sections=tuple(
+                Section(anchor=h.lower().replace(" ", "-"), title=h, text=t) for h, t in d.sections
+            ),
+        )
         for d in lexical.load_articles(eval_dir / "articles")
     ]
     build_index(workdir / "index", articles)

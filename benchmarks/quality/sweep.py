@@ -1,9 +1,9 @@
 """Measure recipe variants of the standalone ranker: one line of metrics per variant.
 
 Usage: .venv/bin/python benchmarks/quality/sweep.py 'title_boost=2' 'title_boost=5,coord=0.9' ...
-Each argument is a comma-separated list of knob=value changes to the base recipe (see lexical.Recipe);
-the base itself is measured first. Also prints the metrics on odd/even halves of the queries so
-a gain that lives in one half only (noise) shows up.
+Each argument is a comma-separated list of knob=value changes to the base recipe (see
+lexical.Recipe); the base itself is measured first. Also prints the metrics on odd/even
+halves of the queries so a gain that lives in one half only (noise) shows up.
 """
 
 from __future__ import annotations
