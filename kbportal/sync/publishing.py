@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from kbportal.content.models import Problem
-from kbportal.publish import layout
+from kbportal import publish
+from kbportal.publish import layout, store
+from kbportal.publish.manifest import BuildReport, EmptyBuildError
 from kbportal.sync.git import ChangeSet
 
 log = logging.getLogger(__name__)
-
-
-class BuildResult(Protocol):
-    """The part of the publisher's BuildReport that sync reports on."""
-
-    build_id: str
-    problems: Sequence[Problem]
 
 
 def has_build(config: Mapping[str, Any]) -> bool:
@@ -27,33 +21,28 @@ def has_build(config: Mapping[str, Any]) -> bool:
     return layout.current_build(Path(config["DATA_DIR"])) is not None
 
 
-def full_build(config: Mapping[str, Any]) -> BuildResult:
+def full_build(config: Mapping[str, Any]) -> BuildReport:
     """Build the whole knowledge base from the working copy and swap it in."""
-    from kbportal import publish
-
-    return publish.build(config)  # type: ignore[no-any-return, attr-defined, unused-ignore]
+    return publish.build(config)
 
 
-def incremental(config: Mapping[str, Any], changes: ChangeSet) -> BuildResult:
+def incremental(config: Mapping[str, Any], changes: ChangeSet) -> BuildReport:
     """Re-publish only the changed, removed and renamed files on a copy, then swap."""
-    from kbportal import publish
+    return publish.update(config, changes.changed, changes.removed, changes.renamed)
 
-    return publish.update(  # type: ignore[no-any-return, attr-defined, unused-ignore]
-        config, changes.changed, changes.removed, changes.renamed
-    )
+
+def publish_due(config: Mapping[str, Any]) -> BuildReport | None:
+    """Publish articles whose `publish_at` has come; None if none was due."""
+    return publish.publish_due(config)
 
 
 def is_refusal(exc: BaseException) -> bool:
-    """Whether the publisher refused the result (e.g. an empty KB) rather than crashed."""
-    from kbportal.publish.manifest import EmptyBuildError
-
+    """Whether the publisher refused the result (an empty KB) rather than crashed."""
     return isinstance(exc, EmptyBuildError)
 
 
 def next_publish_at(config: Mapping[str, Any]) -> datetime | None:
     """The earliest future `publish_at` recorded by the current build, if any."""
-    from kbportal.publish import store
-
     build = layout.current_build(Path(config["DATA_DIR"]))
     if build is None:
         return None

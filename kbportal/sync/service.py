@@ -12,10 +12,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kbportal.content.models import Problem
 from kbportal.sync.git import ChangeSet, Git, GitError
+
+if TYPE_CHECKING:  # the publisher is heavy to import; sync loads it only when it runs
+    from kbportal.publish.manifest import BuildReport
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +199,11 @@ def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
         return SyncReport("up-to-date", "nothing new", old_commit=old, new_commit=new)
 
     full = force or not has_build or old is None
-    changes = ChangeSet() if full else article_changes(git.diff(old, new))  # type: ignore[arg-type]
-    git.checkout(new)
+    try:
+        changes = ChangeSet() if full or old is None else article_changes(git.diff(old, new))
+        git.checkout(new)
+    except GitError as exc:
+        return SyncReport("failed", str(exc), old_commit=old, new_commit=new)
     report = SyncReport(
         "published",
         "",
@@ -207,34 +213,41 @@ def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
         removed=changes.removed,
         renamed=changes.renamed,
     )
-    if not full and not changes and not due:
-        report.status, report.message = "up-to-date", "no article changed"
-        return report
+    results: list[BuildReport] = []
     try:
-        if full or due:
-            # A due publish_at changes which articles are live without any file changing.
-            result = publishing.full_build(config)
+        if full:
+            results.append(publishing.full_build(config))
             report.message = "full build"
-        else:
-            result = publishing.incremental(config, changes)
+        elif changes:
+            results.append(publishing.incremental(config, changes))
             report.message = "incremental update"
+        if due and not full:
+            # A due publish_at changes which articles are live without any file changing.
+            scheduled = publishing.publish_due(config)
+            if scheduled is not None:
+                results.append(scheduled)
+                report.message = " + ".join(filter(None, [report.message, "scheduled articles"]))
     except Exception as exc:  # noqa: BLE001 - any publishing failure must roll files back
-        if old:
+        if old and not results:
             try:
                 git.checkout(old)
             except GitError:
                 log.exception("rollback to %s failed", old)
         status: Status = "refused" if publishing.is_refusal(exc) else "failed"
         log.debug("publish failed", exc_info=True)
+        serving = new if results else old
         return SyncReport(
             status,
-            f"{type(exc).__name__}: {exc}; still serving {old or 'nothing'}",
+            f"{type(exc).__name__}: {exc}; still serving {(serving or 'nothing')[:10]}",
             old_commit=old,
             new_commit=new,
             changed=changes.changed,
             removed=changes.removed,
             renamed=changes.renamed,
         )
-    report.build_id = result.build_id
-    report.problems = list(result.problems)
+    if not results:
+        report.status, report.message = "up-to-date", "no article changed"
+        return report
+    report.build_id = results[-1].build_id
+    report.problems = [p for r in results for p in r.problems]
     return report
