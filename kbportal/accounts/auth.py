@@ -1,0 +1,117 @@
+"""Who is signed in: session users (flask-login), bearer API tokens, CSRF and safe redirects."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, g, jsonify, request
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from kbportal.accounts.models import User
+from kbportal.accounts.services import STAFF_ROLES, user_from_session_id
+from kbportal.accounts.tokens import user_for_token
+from kbportal.db import get_session
+from kbportal.viewer import PUBLIC, Viewer
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class BearerAwareCSRF(CSRFProtect):
+    """CSRF protection for every form, except requests authenticated by an API token."""
+
+    def protect(self) -> None:
+        # A bearer token is not sent by browsers on their own, so it cannot be forged cross-site.
+        if g.get("kbportal_auth") == "token":
+            return
+        super().protect()
+
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.session_protection = "strong"  # a session copied to another browser/IP is dropped
+csrf = BearerAwareCSRF()
+
+
+@login_manager.user_loader
+def _load_user(ident: str) -> User | None:
+    return user_from_session_id(get_session(), ident)
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer ...` header, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _json_error(status: int, message: str) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="kbportal"'
+    return response
+
+
+def authenticate_bearer() -> Response | None:
+    """Before each API request: sign in the token's user for this request only, or refuse."""
+    if not request.path.startswith(API_PREFIX):
+        return None  # pages use the session cookie; a token there is ignored
+    raw = bearer_token()
+    if raw is None:
+        return None
+    user = user_for_token(get_session(), raw)
+    if user is None:
+        return _json_error(401, "invalid or revoked API token")
+    if request.method not in SAFE_METHODS:
+        return _json_error(403, "API tokens are read-only")
+    g._login_user = user  # flask-login's per-request user: the cookie session is not touched
+    g.kbportal_auth = "token"
+    return None
+
+
+def mark_private(response: Response) -> Response:
+    """After each request: what a token holder receives never lands in a shared cache."""
+    if g.get("kbportal_auth") == "token":
+        response.headers["Cache-Control"] = "private, no-store"
+        response.vary.add("Authorization")
+    return response
+
+
+def current_staff_user() -> User | None:
+    """The signed-in (or token-authenticated) active staff user of this request, or None."""
+    user: Any = current_user
+    if isinstance(user, User) and user.active and user.role in STAFF_ROLES:
+        return user
+    return None
+
+
+def viewer_for_request() -> Viewer:
+    """The Viewer of this request: staff with their groups, or PUBLIC."""
+    user = current_staff_user()
+    if user is None:
+        return PUBLIC
+    return Viewer(staff=True, groups=user.groups)
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (no open redirects)."""
+    if not target or len(target) > 2000:
+        return None
+    # Browsers read "/\evil" as "//evil", and strip tabs and newlines before parsing.
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

@@ -1,0 +1,45 @@
+"""Throwaway databases for tests: SQLite always, PostgreSQL when KBPORTAL_TEST_POSTGRES_URL is set."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+
+log = logging.getLogger(__name__)
+
+POSTGRES_ENV = "KBPORTAL_TEST_POSTGRES_URL"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_url() -> str | None:
+    """The PostgreSQL server tests may use (see scripts/test-postgres.sh), or None."""
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+@contextmanager
+def temporary_database(backend: str, directory: Path) -> Iterator[str]:
+    """The URL of a new empty database, dropped afterwards (SQLite: a file in `directory`)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'kbportal.sqlite'}"
+        return
+    base = postgres_url()
+    if base is None:
+        raise LookupError(f"{POSTGRES_ENV} is not set")
+    name = "kbp_test_" + secrets.token_hex(6)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            # FORCE: pooled connections of the app under test may still be open.
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+TEST_PASSWORD = "correct horse battery"  # long enough for the strength check

@@ -1,0 +1,229 @@
+"""The SQL database: declarative base, engines, per-request sessions and Alembic migrations."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app, g
+from flask.cli import AppGroup
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url, text
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+EXTENSION_KEY = "kbportal_db"
+# Arbitrary constant: the PostgreSQL advisory lock that serialises migrations across workers.
+PG_MIGRATION_LOCK = 0x6B6270  # "kbp"
+
+# Named constraints so migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table in kbportal."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored naive in UTC and always read back timezone-aware."""
+
+    # SQLite has no time zones; storing naive UTC keeps both backends comparing the same way.
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def import_models() -> None:
+    """Import every module that defines tables, so the metadata is complete."""
+    import kbportal.accounts.models  # noqa: F401
+    import kbportal.events  # noqa: F401
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        cursor.execute("PRAGMA busy_timeout=30000")  # wait for another worker's write, not fail
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode except on power loss
+        cursor.close()
+
+    return engine
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    """An Alembic configuration for kbportal's migrations on the database at `url`."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # ConfigParser interpolation would choke on a '%' in a password.
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str | None:
+    """The newest migration revision shipped with this code."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration revision the database is at, or None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Hold a lock across processes so only one worker migrates at a time."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        lock_path = Path(url.database).with_name(Path(url.database).name + ".migrate.lock")
+        with open(lock_path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    elif url.get_backend_name() == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": PG_MIGRATION_LOCK})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": PG_MIGRATION_LOCK}
+                )
+                connection.commit()
+    else:
+        yield
+
+
+def upgrade(engine: Engine, revision: str = "head") -> bool:
+    """Migrate the database to `revision`; True if anything ran. Safe to call from every worker."""
+    if revision == "head" and current_revision(engine) == head_revision():
+        return False
+    with _migration_lock(engine), engine.begin() as connection:
+        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+        cfg.attributes["connection"] = connection
+        before = MigrationContext.configure(connection).get_current_revision()
+        command.upgrade(cfg, revision)
+        after = MigrationContext.configure(connection).get_current_revision()
+    if before != after:
+        log.info("database migrated from %s to %s", before or "empty", after)
+    return before != after
+
+
+class Database:
+    """One app's engine and session factory."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        """A new session; the caller closes it."""
+        return self.sessions()
+
+    def dispose(self) -> None:
+        """Close every pooled connection (after a fork, or at shutdown)."""
+        self.engine.dispose()
+
+
+def get_database(app: Flask | None = None) -> Database:
+    """The Database of `app` (default: the current app)."""
+    target = app or current_app
+    try:
+        return target.extensions[EXTENSION_KEY]
+    except KeyError:
+        raise RuntimeError("kbportal.db.init_app(app) has not been called") from None
+
+
+def get_session() -> Session:
+    """The session of the current request (or app context), closed when the context ends."""
+    if "kbportal_db_session" not in g:
+        g.kbportal_db_session = get_database().session()
+    session: Session = g.kbportal_db_session
+    return session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("kbportal_db_session", None)
+    if session is not None:
+        session.close()  # rolls back anything a failed request left uncommitted
+
+
+db_cli = AppGroup("db", help="Database migrations.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def upgrade_command(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    database = get_database()
+    changed = upgrade(database.engine, revision)
+    state = "migrated" if changed else "already"
+    click.echo(f"{state} at {current_revision(database.engine) or 'empty'}")
+
+
+@db_cli.command("current")
+def current_command() -> None:
+    """Print the database's migration revision and the newest one available."""
+    click.echo(f"current: {current_revision(get_database().engine) or 'empty'}")
+    click.echo(f"head:    {head_revision()}")
+
+
+def init_app(app: Flask) -> Database:
+    """Attach the database to `app` and migrate it to the newest revision."""
+    database = Database(app.config["KBPORTAL_DATABASE_URL"])
+    app.extensions[EXTENSION_KEY] = database
+    app.teardown_appcontext(_close_session)
+    app.cli.add_command(db_cli)
+    # Migrating at startup keeps `make serve` a single command; the lock makes it safe when
+    # several workers start at once, and a database already at head costs one query.
+    upgrade(database.engine)
+    return database

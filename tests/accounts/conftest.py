@@ -1,0 +1,78 @@
+"""Fixtures for account tests: a real app on a real database (SQLite, and PostgreSQL in CI)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from kbportal import create_app
+from kbportal.accounts import services
+from kbportal.accounts.models import User
+from kbportal.accounts.testing import BACKENDS, TEST_PASSWORD, postgres_url, temporary_database
+from kbportal.db import get_database
+
+PASSWORD = TEST_PASSWORD
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: SQLite always, PostgreSQL when KBPORTAL_TEST_POSTGRES_URL is set."""
+    if request.param == "postgresql" and postgres_url() is None:
+        pytest.skip("KBPORTAL_TEST_POSTGRES_URL is not set (see scripts/test-postgres.sh)")
+    with temporary_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The real app on the test database, with CSRF on as in production."""
+    (tmp_path / "articles").mkdir(exist_ok=True)
+    application = create_app(
+        {
+            "DATA_DIR": tmp_path / "data",
+            "ARTICLES_DIR": tmp_path / "articles",
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+        }
+    )
+    yield application
+    get_database(application).dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session on the app's database, inside an app context."""
+    with app.app_context():
+        session = get_database(app).session()
+        yield session
+        session.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(db: Session) -> Callable[..., User]:
+    """Create a user with the test password."""
+
+    def make(email: str = "agent@example.com", role: str = "agent", groups: tuple[str, ...] = ()):
+        return services.create_user(db, email, PASSWORD, role=role, groups=groups)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with small parameters: the same code path, a fraction of the time."""
+    monkeypatch.setattr(
+        services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
