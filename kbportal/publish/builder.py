@@ -92,7 +92,7 @@ def full_build(config: Mapping[str, Any], now: datetime | None = None) -> BuildR
                     )
                 )
         store.put_files(conn, entries)
-        store.set_blob(conn, "link_targets", sources.targets_of(kb, config))
+        store.set_blob(conn, "link_targets", sources.targets_of(kb))
         pending = [
             utc(a.publish_at)
             for k, a in kb.articles.items()

@@ -42,16 +42,9 @@ def load_one(
     )
 
 
-def targets_of(kb: loader.KnowledgeBase, config: Mapping[str, Any]) -> LinkTargets:
+def targets_of(kb: loader.KnowledgeBase) -> LinkTargets:
     """The link targets of a whole KB, kept in the build for later incremental updates."""
-    made = getattr(kb, "targets", None) or getattr(kb, "link_targets", None)
-    if isinstance(made, LinkTargets):
-        return made
-    targets = LinkTargets(locales=_locales(config), aliases=dict(kb.aliases))
-    for article in kb.articles.values():
-        targets.add(Target(article.key, article.path, article.visibility, article.draft))
-    targets.categories = set(kb.categories)
-    return targets
+    return kb.targets
 
 
 def target_of(article: Article) -> Target:

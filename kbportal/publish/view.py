@@ -8,7 +8,7 @@ from typing import Protocol
 
 from kbportal.content.models import Article, Category, Problem
 from kbportal.search.types import SearchQuery, SearchResults
-from kbportal.viewer import Viewer
+from kbportal.viewer import PUBLIC, Viewer
 
 
 @dataclass(frozen=True)
@@ -68,5 +68,9 @@ class PublishedKB(Protocol):
                      limit: int = 8) -> list[Suggestion]:
         """Titles that complete what the reader is typing."""
 
-    def media_file(self, relpath: str) -> Path | None:
-        """An image from the articles tree, or None (never a path outside the tree)."""
+    def media_file(self, relpath: str, viewer: Viewer = PUBLIC) -> Path | None:
+        """An image from the articles tree, or None (never a path outside the tree).
+
+        Served only if an article the viewer may see shows it: internal articles' images
+        are internal too. (`viewer` added with a default; pass the current viewer.)
+        """

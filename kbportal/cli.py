@@ -1,0 +1,175 @@
+"""The `kbportal` command: build, check, search and serve the knowledge base."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from kbportal import create_app
+from kbportal.content.models import Problem
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("text", "json", "github")
+
+
+def _config() -> dict[str, Any]:
+    """The running app's settings (commands run inside an app context)."""
+    from kbportal.publish import config_of
+
+    return config_of(current_app)
+
+
+@click.group(
+    cls=FlaskGroup,
+    create_app=create_app,
+    load_dotenv=False,
+    set_debug_flag=False,
+    help="kbportal: a git-native knowledge base and support portal.",
+)
+def cli() -> None:
+    """The command group (other parts add theirs with `cli.add_command`)."""
+
+
+def format_problems(problems: list[Problem], fmt: str) -> str:
+    """Problems as text, JSON or GitHub annotations (the content report's formats)."""
+    from kbportal.content import report
+
+    return report.format_problems(problems, fmt)  # type: ignore[no-any-return]
+
+
+@cli.command("index")
+def index_command() -> None:
+    """Build the whole knowledge base and serve the new version (problems are printed)."""
+    from kbportal.publish import BuildError, build
+
+    try:
+        report = build(_config())
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if report.problems:
+        click.echo(format_problems(report.problems, "text"), err=True)
+    click.echo(report.summary())
+
+
+@cli.command("check")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def check_command(fmt: str, strict: bool) -> None:
+    """Check the articles (no build); exit 1 on errors, or on warnings with --strict."""
+    from kbportal.publish.sources import load_kb
+
+    kb = load_kb(_config())
+    problems = sorted(kb.problems, key=lambda p: (p.path, p.line, p.code))
+    text = format_problems(problems, fmt)
+    if text:
+        click.echo(text)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    if fmt == "text":
+        click.echo(f"{len(kb.articles)} articles checked: {errors} errors, {warnings} warnings")
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--locale", default=None, help="Only articles in this locale.")
+@click.option("--category", default=None, help="Only this category and its subcategories.")
+def search_command(
+    query: str, as_json: bool, limit: int, page: int, locale: str | None, category: str | None
+) -> None:
+    """Search as a customer would (public articles only), like GET /api/v1/search."""
+    from kbportal.publish import kb_for
+    from kbportal.search.types import SearchQuery
+    from kbportal.serializers import search_results_json
+    from kbportal.viewer import PUBLIC
+
+    kb = kb_for(_config())
+    results = kb.search(
+        SearchQuery(
+            text=query,
+            viewer=PUBLIC,
+            locale=locale or None,
+            category=category or None,
+            page=page,
+            per_page=limit,
+        )
+    )
+    data = search_results_json(results)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['total']} articles match {query!r}")
+    for item in data["results"]:
+        click.echo(f"{item['score']:8.3f}  {item['title']}  {item['url']}")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes [default: 2, or WEB_CONCURRENCY].",
+)
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve with gunicorn (building the knowledge base first if there is no build yet)."""
+    from kbportal.publish import BuildError, ensure_build
+
+    config = _config()
+    try:
+        report = ensure_build(config)
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if report is not None:
+        click.echo(report.summary())
+    count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+    run_gunicorn(config, host=host, port=port, workers=count, threads=threads)
+
+
+def run_gunicorn(
+    config: dict[str, Any], *, host: str, port: int, workers: int, threads: int
+) -> None:
+    """Run gunicorn in this process; each worker makes its own app from the same settings."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        """gunicorn driven from code: no config file, our options only."""
+
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": 60,
+                "graceful_timeout": 20,
+                "errorlog": "-",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            # Made in the worker, after the fork: no database or index handle is shared.
+            return create_app(config)
+
+    click.echo(f"serving on http://{host}:{port} with {workers} workers x {threads} threads")
+    Server().run()
+
+
+def main() -> None:
+    """Entry point of the `kbportal` console script."""
+    cli()
