@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from kbportal import accounts, db, events, web
 from kbportal.config import ensure_secret_key, load_config
 
 log = logging.getLogger(__name__)
@@ -25,4 +26,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for key in ("TESTING", "WTF_CSRF_ENABLED", "SERVER_NAME"):
         if config and key in config:
             app.config[key] = config[key]
+    db.init_app(app)
+    events.init_app(app)
+    accounts.init_app(app)
+    web.init_app(app)
     return app

@@ -25,11 +25,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class BearerAwareCSRF(CSRFProtect):
     """CSRF protection for every form, except requests authenticated by an API token."""
 
-    def protect(self) -> None:
+    def protect(self, *args: Any, **kwargs: Any) -> None:
         # A bearer token is not sent by browsers on their own, so it cannot be forged cross-site.
         if g.get("kbportal_auth") == "token":
             return
-        super().protect()
+        super().protect(*args, **kwargs)
 
 
 login_manager = LoginManager()
