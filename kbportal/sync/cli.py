@@ -79,3 +79,7 @@ def sync_command(watch_: bool, force: bool, as_json: bool) -> None:
     _print(report, as_json)
     if not report.ok:
         raise SystemExit(1)
+
+
+if __name__ == "__main__":  # `python -m kbportal.sync.cli` (used by hooks without the script)
+    sync_command()

@@ -30,6 +30,7 @@ class SyncRunner:
         self._queued: str | None = None  # id of the one that will run after it
         self._done: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._finished = threading.Condition(self._lock)
+        self.last_requested: str | None = None  # id returned by the latest request()
 
     def request(self) -> str:
         """Ask for a sync soon; returns its id (the already-queued one if there is one)."""
@@ -40,10 +41,12 @@ class SyncRunner:
                     target=self._loop, name="kbportal-sync", daemon=True
                 )
                 self._thread.start()
+                self.last_requested = self._running
                 return self._running
             # A sync is in progress and may have fetched before this push: run once more.
             if self._queued is None:
                 self._queued = secrets.token_hex(6)
+            self.last_requested = self._queued
             return self._queued
 
     def _loop(self) -> None:

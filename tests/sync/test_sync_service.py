@@ -164,7 +164,9 @@ def test_scheduled_article_publishes_when_due(published):
     when = datetime.now(UTC) + timedelta(seconds=1.5)
     published.editor.write(
         {
-            "en/billing/launch.md": f"---\npublish_at: {when.isoformat()}\n---\n# Launch\n\nGlorptastic.\n"
+            "en/billing/launch.md": (
+                f"---\npublish_at: {when.isoformat()}\n---\n# Launch\n\nGlorptastic.\n"
+            )
         }
     )
     published.editor.push("scheduled launch")

@@ -159,3 +159,27 @@ def test_webhook_is_exempt_from_csrf(tmp_path, csrf_first):
     assert post(app, body, github(body)).status_code == 202
     # ...while an ordinary form POST elsewhere still needs its token.
     assert app.test_client().post("/form").status_code == 400
+
+
+def test_pushes_during_a_sync_are_coalesced_into_one_more_run(tmp_path):
+    import threading
+
+    from kbportal.sync.runner import SyncRunner
+    from kbportal.sync.service import SyncReport
+
+    release = threading.Event()
+    calls = []
+
+    def slow_sync(config, wait):
+        calls.append(wait)
+        release.wait(10)
+        return SyncReport("up-to-date")
+
+    runner = SyncRunner({}, sync_fn=slow_sync)
+    first = runner.request()
+    second, third = runner.request(), runner.request()
+    assert first != second and second == third
+    assert runner.status(first) == "running" and runner.status(second) == "queued"
+    release.set()
+    assert runner.wait(second, timeout=10)["status"] == "up-to-date"
+    assert len(calls) == 2  # three requests, two runs: the second saw every push
