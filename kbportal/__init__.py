@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from kbportal import accounts, db, events, web
+from kbportal import accounts, db, events, sync, web
 from kbportal.config import ensure_secret_key, load_config
 
 log = logging.getLogger(__name__)
@@ -30,4 +30,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     events.init_app(app)
     accounts.init_app(app)
     web.init_app(app)
+    sync.init_app(app)
     return app
