@@ -38,6 +38,7 @@ def hidden(name: str) -> bool:
 def scan(root: Path) -> Tree:
     """List the articles tree once (symlinks are not followed out of it)."""
     tree = Tree()
+    real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(name for name in dirnames if not hidden(name))
         rel = Path(dirpath).relative_to(root).as_posix()
@@ -45,6 +46,11 @@ def scan(root: Path) -> Tree:
         if prefix:
             tree.folders.append(rel)
         for name in sorted(filenames):
+            if os.path.islink(os.path.join(dirpath, name)) and not _inside(
+                real_root, Path(dirpath, name)
+            ):
+                log.warning("skipping %s%s: symlink out of the articles folder", prefix, name)
+                continue
             if CATEGORY_FILE.match(name):
                 tree.category_files.append(prefix + name)
             elif hidden(name):
@@ -55,6 +61,11 @@ def scan(root: Path) -> Tree:
                 tree.media.add(prefix + name)
     tree.articles.sort()
     return tree
+
+
+def _inside(real_root: Path, path: Path) -> bool:
+    """Whether a (symlinked) file really lives inside the articles folder."""
+    return path.resolve().is_relative_to(real_root)
 
 
 def split_locale(relpath: str, locales: tuple[str, ...]) -> tuple[str | None, str]:
