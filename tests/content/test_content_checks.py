@@ -24,9 +24,7 @@ def test_link_line_counts_front_matter(make_articles):
 
 
 def test_missing_image_and_file(make_articles):
-    found = problems(
-        make_articles, {"a.md": "![shot](img/none.png)\n\n[guide](files/none.pdf)\n"}
-    )
+    found = problems(make_articles, {"a.md": "![shot](img/none.png)\n\n[guide](files/none.pdf)\n"})
     assert found == [("a.md", 1, "missing-image", "error"), ("a.md", 3, "missing-link", "error")]
 
 

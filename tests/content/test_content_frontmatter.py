@@ -158,7 +158,8 @@ def test_unusable_slug_is_refused(make_articles):
 
 
 def test_not_utf8_and_unreadable_files_are_problems(make_articles, tmp_path):
-    root = make_articles({"latin.md": "# Caf\xe9\n\nline two\n".encode("latin-1"), "ok.md": "# Ok\n"})
+    latin = "# Caf\xe9\n\nline two\n".encode("latin-1")
+    root = make_articles({"latin.md": latin, "ok.md": "# Ok\n"})
     kb = load_knowledge_base(root)
     assert list(kb.articles) == ["en/ok"]
     assert [(p.path, p.code, p.line) for p in kb.problems] == [("latin.md", "not-utf8", 1)]

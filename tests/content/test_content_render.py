@@ -24,7 +24,8 @@ def test_strikethrough(make_articles):
 
 
 def test_heading_anchors_are_cyrillic_safe_and_unique(make_articles):
-    article = render(make_articles, "# T\n\n## Оплата картой\n\n## Оплата картой\n\n### FAQ: why?\n")
+    text = "# T\n\n## Оплата картой\n\n## Оплата картой\n\n### FAQ: why?\n"
+    article = render(make_articles, text)
     assert '<h2 id="оплата-картой">' in article.html
     assert '<h2 id="оплата-картой-2">' in article.html
     assert article.toc == (
@@ -113,9 +114,7 @@ def test_cyrillic_file_link(make_articles):
 
 
 def test_images_from_the_tree_are_served_from_media(make_articles):
-    article = render(
-        make_articles, "![Screen](img/shot.png)\n", **{"guide/img/shot.png": "PNG"}
-    )
+    article = render(make_articles, "![Screen](img/shot.png)\n", **{"guide/img/shot.png": "PNG"})
     assert '<img src="/media/guide/img/shot.png" alt="Screen">' in article.html
 
 

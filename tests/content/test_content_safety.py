@@ -12,7 +12,8 @@ def load(make_articles, files):
 
 
 def test_raw_html_is_escaped(make_articles):
-    kb = load(make_articles, {"a.md": "<script>alert(1)</script>\n\nx <img src=x onerror=alert(1)>\n"})
+    text = "<script>alert(1)</script>\n\nx <img src=x onerror=alert(1)>\n"
+    kb = load(make_articles, {"a.md": text})
     html = kb.articles["en/a"].html
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;" in html
