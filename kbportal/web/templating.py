@@ -8,11 +8,12 @@ from functools import cache
 
 import nh3
 from babel import Locale
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from markupsafe import Markup
 
 from kbportal.content.models import Article
 from kbportal.urls import article_path, category_path
+from kbportal.web.i18n import default_locale, request_locale
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,11 @@ def locale_name(code: str) -> str:
 
 
 def site_context() -> dict[str, object]:
-    """Values every template sees."""
+    """Values every template sees; a view's own `locale` argument wins over this one."""
     return {
         "site_name": current_app.config["KBPORTAL_SITE_NAME"],
         "locales": current_app.config["KBPORTAL_LOCALES"],
+        "locale": request_locale() if has_request_context() else default_locale(),
     }
 
 

@@ -1,0 +1,113 @@
+"""The JSON API: shapes, errors as JSON, and redirects."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+HIT_KEYS = {"slug", "title", "url", "section", "snippet", "score", "category", "locale"}
+
+
+def test_search_shape(client: FlaskClient) -> None:
+    response = client.get("/api/v1/search?q=refund&locale=en")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"query", "total", "results"}
+    assert body["query"] == "refund" and body["total"] >= 1
+    first = body["results"][0]
+    assert set(first) == HIT_KEYS
+    assert first["slug"] == "billing/refunds" and first["locale"] == "en"
+    assert first["url"].startswith("/en/articles/billing/refunds")
+    assert isinstance(first["score"], float)
+
+
+def test_search_deep_links_to_the_section(client: FlaskClient) -> None:
+    body = client.get("/api/v1/search?q=five+working+days&locale=en").get_json()
+    assert body["results"][0]["url"] == "/en/articles/billing/refunds#refund-timing"
+    assert body["results"][0]["section"] == "Refund timing"
+    assert "<mark>" in body["results"][0]["snippet"]
+
+
+def test_search_limit_page_category_and_locale(client: FlaskClient) -> None:
+    everything = client.get("/api/v1/search?q=refund+invoice+booking").get_json()
+    one = client.get("/api/v1/search?q=refund+invoice+booking&limit=1&page=2").get_json()
+    assert len(one["results"]) == 1 and one["total"] == everything["total"]
+    assert one["results"][0] == everything["results"][1]
+    billing = client.get("/api/v1/search?q=refund+booking&category=billing").get_json()
+    assert billing["results"] and {r["category"] for r in billing["results"]} == {"billing"}
+    russian = client.get("/api/v1/search?q=возврат&locale=ru").get_json()
+    assert {r["locale"] for r in russian["results"]} == {"ru"}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("q=", "q is required"),
+        ("", "q is required"),
+        ("q=%00", "q is required"),
+        ("q=x&limit=0", "limit"),
+        ("q=x&limit=51", "limit"),
+        ("q=x&limit=10000", "limit"),
+        ("q=x&limit=abc", "limit"),
+        ("q=x&limit=1.5", "limit"),
+        ("q=x&page=0", "page"),
+        ("q=x&page=-1", "page"),
+        ("q=x&page=abc", "page"),
+        ("q=x&page=99999999999999999999", "page"),
+        ("q=x&locale=xx", "locale"),
+    ],
+)
+def test_search_bad_parameters_are_400_json(client: FlaskClient, query: str, message: str) -> None:
+    response = client.get(f"/api/v1/search?{query}")
+    assert response.status_code == 400 and response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert error["status"] == 400 and message in error["message"]
+
+
+def test_article_shape(client: FlaskClient) -> None:
+    response = client.get("/api/v1/articles/billing/refunds")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) >= {"slug", "title", "locale", "category", "summary", "tags", "updated"}
+    assert body["url"] == "/en/articles/billing/refunds"
+    assert body["title"] == "Getting a refund" and body["summary"] == "How refunds work."
+    assert body["updated"].startswith("2026-11-01") and "<h2" in body["html"]
+    russian = client.get("/api/v1/articles/billing/refunds?locale=ru").get_json()
+    assert russian["title"] == "Возврат денег" and russian["locale"] == "ru"
+
+
+def test_article_errors_and_redirects(client: FlaskClient) -> None:
+    missing = client.get("/api/v1/articles/no/such")
+    assert missing.status_code == 404 and missing.get_json()["error"]["message"]
+    assert client.get("/api/v1/articles/billing/refunds?locale=xx").status_code == 400
+    moved = client.get("/api/v1/articles/refund-policy")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == "/api/v1/articles/billing/refunds?locale=en"
+
+
+def test_autocomplete_shape(client: FlaskClient) -> None:
+    body = client.get("/api/v1/autocomplete?q=Getting&locale=en").get_json()
+    assert body["query"] == "Getting"
+    assert {
+        "title": "Getting a refund",
+        "slug": "billing/refunds",
+        "url": "/en/articles/billing/refunds",
+    } in body["suggestions"]
+    assert client.get("/api/v1/autocomplete?q=").get_json() == {"query": "", "suggestions": []}
+    assert client.get("/api/v1/autocomplete?q=a&locale=zz").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("GET", "/api/v1/nothing", 404),
+        ("POST", "/api/v1/search?q=x", 405),
+        ("DELETE", "/api/v1/articles/billing/refunds", 405),
+    ],
+)
+def test_unknown_api_routes_answer_json(
+    client: FlaskClient, method: str, url: str, status: int
+) -> None:
+    response = client.open(url, method=method)
+    assert response.status_code == status and response.mimetype == "application/json"
+    assert response.get_json()["error"]["status"] == status
