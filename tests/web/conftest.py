@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,12 @@ def make_app(root: Path, **overrides: object) -> Flask:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """One built sample KB for the read-only web tests (small pages: two results per page)."""
     return make_app(tmp_path_factory.mktemp("web"), SEARCH_PAGE_SIZE=2)
+
+
+@pytest.fixture
+def app_factory(tmp_path: Path) -> Callable[..., Flask]:
+    """Make a fresh app over the sample tree in this test's tmp_path, with config overrides."""
+    return lambda **overrides: make_app(tmp_path, **overrides)
 
 
 @pytest.fixture
