@@ -42,7 +42,7 @@ def format_problems(problems: list[Problem], fmt: str) -> str:
     """Problems as text, JSON or GitHub annotations (the content report's formats)."""
     from kbportal.content import report
 
-    return report.format_problems(problems, fmt)  # type: ignore[no-any-return]
+    return report.format_problems(problems, fmt)
 
 
 @cli.command("index")
@@ -146,7 +146,7 @@ def run_gunicorn(
     """Run gunicorn in this process; each worker makes its own app from the same settings."""
     from gunicorn.app.base import BaseApplication
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         """gunicorn driven from code: no config file, our options only."""
 
         def load_config(self) -> None:

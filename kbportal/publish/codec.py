@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import logging
 import typing
@@ -56,10 +55,14 @@ def _decode(value: Any) -> Any:
     return value
 
 
-@functools.cache
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
     """The resolved field annotations of a dataclass (cached: decoding runs per article)."""
-    return typing.get_type_hints(cls)
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _build(cls: type[T], data: dict[str, Any]) -> T:
@@ -83,7 +86,8 @@ def dumps(value: Any) -> str:
 
 def loads_article(text: str) -> Article:
     """An Article from `dumps` output."""
-    return _decode(json.loads(text))  # type: ignore[no-any-return]
+    article: Article = _decode(json.loads(text))
+    return article
 
 
 def loads(text: str) -> Any:

@@ -33,6 +33,8 @@ def update(
     changed: Iterable[str],
     removed: Iterable[str],
     renamed: Mapping[str, str] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> BuildReport:
     """Publish changed, removed and renamed source files (paths relative to the articles folder).
 
@@ -47,8 +49,8 @@ def update(
         current = layout.current_build(data_dir)
         touched = changed_paths | removed_paths
         if current is None or any(kind_of(p) == "category" for p in touched):
-            return full_build(config)
-        return _update(config, current, changed_paths, removed_paths, renamed)
+            return full_build(config, now=now)
+        return _update(config, current, changed_paths, removed_paths, renamed, now)
 
 
 def publish_due(config: Mapping[str, Any], now: datetime | None = None) -> BuildReport | None:
@@ -68,7 +70,7 @@ def publish_due(config: Mapping[str, Any], now: datetime | None = None) -> Build
         ]
     finally:
         conn.close()
-    return update(config, due, []) if due else None
+    return update(config, due, [], now=now) if due else None
 
 
 def _clean(paths: Iterable[str]) -> set[str]:
@@ -105,10 +107,11 @@ def _update(
     changed: set[str],
     removed: set[str],
     renamed: Mapping[str, str],
+    now: datetime | None,
 ) -> BuildReport:
     """The update itself, under the writer lock."""
     started = time.perf_counter()
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     data_dir = Path(config["DATA_DIR"])
     articles_dir = Path(config["ARTICLES_DIR"])
     target = layout.new_build_dir(data_dir)

@@ -64,8 +64,9 @@ class PublishedKB(Protocol):
     def search(self, query: SearchQuery) -> SearchResults:
         """Full-text search, filtered by the query's viewer."""
 
-    def autocomplete(self, prefix: str, viewer: Viewer, locale: str | None = None,
-                     limit: int = 8) -> list[Suggestion]:
+    def autocomplete(
+        self, prefix: str, viewer: Viewer, locale: str | None = None, limit: int = 8
+    ) -> list[Suggestion]:
         """Titles that complete what the reader is typing."""
 
     def media_file(self, relpath: str, viewer: Viewer = PUBLIC) -> Path | None:

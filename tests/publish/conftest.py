@@ -33,10 +33,12 @@ SAMPLE: dict[str, str | bytes] = {
     "ru/billing/refunds.md": "# Как вернуть деньги\n\nНапишите нам, и мы вернём оплату.\n",
     "en/internal/_category.yml": "title: Internal\nvisibility: internal\n",
     "en/internal/escalation.md": (
-        "---\ntitle: Escalation zebra rules\nvisibility: internal\n---\n\n"
+        "---\ntitle: Escalation zebra rules\nvisibility: internal\naliases: [old-escalation]\n"
+        "---\n\n"
         "Escalate zebrafoxtrot tickets.\n\n![Secret](img/secret.png)\n"
     ),
     "en/internal/img/secret.png": PNG,
+    "ru/start/welcome.md": "---\ntitle: Добро пожаловать\nvisibility: internal\n---\n\nТекст.\n",
 }
 
 

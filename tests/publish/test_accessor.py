@@ -1,0 +1,53 @@
+"""get_kb(): one open version per process, following `current` without a restart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from kbportal import create_app, publish
+from kbportal.publish import accessor, layout
+from kbportal.viewer import PUBLIC
+
+
+def _app(config: dict[str, Any]) -> Flask:
+    return create_app({**config, "TESTING": True})
+
+
+def test_first_start_builds_when_there_is_no_build(sample_config: dict[str, Any]) -> None:
+    assert layout.current_build(sample_config["DATA_DIR"]) is None
+    with _app(sample_config).app_context():
+        kb = publish.get_kb()
+    assert kb.build_id == layout.current_build_id(sample_config["DATA_DIR"])
+    assert kb.article("en", "billing/refunds", PUBLIC) is not None
+
+
+def test_workers_switch_to_a_new_build_and_close_the_old_one(
+    built: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(accessor, "RETIRE_AFTER", 0.0)
+    one, two = _app(built), _app(built)  # two app instances on one data folder
+    with one.app_context():
+        first = publish.get_kb()
+        assert publish.get_kb() is first  # cheap: the same open version
+
+    (built["ARTICLES_DIR"] / "en/billing/invoices.md").write_text("# Invoices v2\n\nNew.\n")
+    report = publish.update(built, ["en/billing/invoices.md"], [])
+
+    with two.app_context():
+        second = publish.get_kb()
+    with one.app_context():
+        assert publish.get_kb() is second
+    assert second.build_id == report.build_id != first.build_id
+    invoices = second.article("en", "billing/invoices", PUBLIC)
+    assert invoices is not None and invoices.title == "Invoices v2"
+    with pytest.raises(Exception, match="closed"):
+        first.problems()  # the retired version was closed
+
+
+def test_config_of_strips_the_prefix(built: dict[str, Any]) -> None:
+    config = publish.config_of(_app(built))
+    assert config["DATA_DIR"] == built["DATA_DIR"]
+    assert "SECRET_KEY" in config
