@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from kbportal import accounts, db, events, sync, web
+from kbportal import accounts, db, events, publish, sync, web
 from kbportal.config import ensure_secret_key, load_config
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     events.init_app(app)
     accounts.init_app(app)
+    publish.init_app(app)
     web.init_app(app)
     sync.init_app(app)
     return app
