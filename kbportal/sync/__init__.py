@@ -15,11 +15,13 @@ __all__ = ["SyncError", "SyncReport", "init_app", "last_report", "sync"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the webhook and staff history pages, exempting the webhook from CSRF."""
+    """Register the webhook, staff pages and `kbportal sync`; exempt the webhook from CSRF."""
+    from kbportal.sync.cli import sync_command
     from kbportal.sync.web import hooks, staff
 
     app.register_blueprint(hooks)
     app.register_blueprint(staff)
+    app.cli.add_command(sync_command)  # `kbportal sync` (the kbportal group loads app.cli)
 
     def exempt_webhook_from_csrf() -> None:
         # The webhook is authenticated by its HMAC signature, not a cookie, so CSRF does not

@@ -1,0 +1,203 @@
+"""Push-to-search latency: a real `git push` of a one-article change until search finds it.
+
+Setup: the tldr corpus (8,325 pages) committed to a bare repository, an editor's clone, the
+portal's working copy, an initial full sync, and `kbportal serve` (gunicorn, 2 workers) with
+the webhook enabled. Each round edits one page with a new nonsense word, commits, pushes,
+POSTs the signed webhook (as GitHub would), then polls GET /api/v1/search until the word is
+found. Reported: end-to-end time (median, max) and its parts.
+
+    .venv/bin/python benchmarks/bench_push_to_search.py [--rounds 7] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tldr_data import tldr_root  # noqa: E402
+
+BIN = Path(sys.executable).parent
+SECRET = "bench-secret"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Bench Editor",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench Editor",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **GIT_ENV}
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"git {' '.join(args)} failed: {proc.stderr}")
+    return proc.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def wait_up(url: str, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except Exception:  # noqa: BLE001 - still starting
+            time.sleep(0.3)
+    raise SystemExit(f"server at {url} did not come up")
+
+
+def post_webhook(url: str, branch: str = "main") -> dict:
+    body = json.dumps({"ref": f"refs/heads/{branch}"}).encode()
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-GitHub-Event": "push",
+            "X-Hub-Signature-256": f"sha256={digest}",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def setup(work: Path) -> tuple[Path, Path, Path]:
+    """Bare origin with the corpus committed, and the portal's clone; returns the paths."""
+    origin, editor, portal = work / "origin.git", work / "editor", work / "portal"
+    git(work, "init", "-q", "--bare", "-b", "main", str(origin))
+    started = time.perf_counter()
+    shutil.copytree(tldr_root(), editor, ignore=shutil.ignore_patterns("LICENSE.md"))
+    git(editor, "init", "-q", "-b", "main")
+    git(editor, "add", "-A")
+    git(editor, "commit", "-q", "-m", "tldr corpus")
+    git(editor, "remote", "add", "origin", str(origin))
+    git(editor, "push", "-q", "origin", "main")
+    git(work, "clone", "-q", "-b", "main", str(origin), str(portal))
+    print(
+        f"repository: {len(list(editor.rglob('*.md')))} pages committed and cloned "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    return origin, editor, portal
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-push-"))
+    work.mkdir(parents=True, exist_ok=True)
+    server = None
+    try:
+        _origin, editor, portal = setup(work)
+        env = {
+            **os.environ,
+            "KBPORTAL_ARTICLES_DIR": str(portal),
+            "KBPORTAL_DATA_DIR": str(work / "data"),
+            "KBPORTAL_WEBHOOK_SECRET": SECRET,
+            "KBPORTAL_GIT_BRANCH": "main",
+            "KBPORTAL_GIT_REMOTE": "origin",
+        }
+        started = time.perf_counter()
+        first = subprocess.run(
+            [str(BIN / "kbportal"), "sync", "--json"], env=env, capture_output=True, text=True
+        )
+        if first.returncode != 0:
+            raise SystemExit(f"initial sync failed: {first.stdout}{first.stderr}")
+        print(f"initial sync (full build): {time.perf_counter() - started:.1f} s")
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [str(BIN / "kbportal"), "serve", "--port", str(port), "--workers", str(args.workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_up(f"{base}/api/v1/search?q=tar")
+
+        pages = sorted((editor / "en" / "common").glob("*.md"))
+        rng = random.Random(11)
+        totals, pushes, acks, visible = [], [], [], []
+        for round_no in range(args.rounds):
+            page = rng.choice(pages)
+            word = "zq" + "".join(rng.choice(string.ascii_lowercase) for _ in range(10))
+            with page.open("a", encoding="utf-8") as handle:
+                handle.write(f"\n- Benchmark marker {word}:\n\n`true`\n")
+            git(editor, "commit", "-q", "-am", f"bench round {round_no}")
+            t0 = time.perf_counter()
+            git(editor, "push", "-q", "origin", "main")
+            t1 = time.perf_counter()
+            post_webhook(f"{base}/hooks/git")
+            t2 = time.perf_counter()
+            deadline = t2 + 60
+            while time.perf_counter() < deadline:
+                if get_json(f"{base}/api/v1/search?q={word}")["total"] > 0:
+                    break
+                time.sleep(0.02)
+            else:
+                raise SystemExit(f"round {round_no}: {word} never became searchable")
+            t3 = time.perf_counter()
+            totals.append(t3 - t0)
+            pushes.append(t1 - t0)
+            acks.append(t2 - t1)
+            visible.append(t3 - t2)
+            print(
+                f"round {round_no}: {page.relative_to(editor)}: push {t1 - t0:.2f} s, "
+                f"webhook {1000 * (t2 - t1):.0f} ms, sync+visible {t3 - t2:.2f} s, "
+                f"total {t3 - t0:.2f} s"
+            )
+            time.sleep(0.5)
+
+        state = json.loads((work / "data" / "sync" / "state.json").read_text())
+        print(
+            f"\npush-to-search over {args.rounds} pushes (tldr, {args.workers} workers): "
+            f"median {statistics.median(totals):.2f} s, max {max(totals):.2f} s "
+            f"(target <= 2 s)"
+        )
+        print(
+            f"  git push: median {statistics.median(pushes):.2f} s; webhook answer: median "
+            f"{1000 * statistics.median(acks):.0f} ms; sync until searchable: median "
+            f"{statistics.median(visible):.2f} s, max {max(visible):.2f} s"
+        )
+        print(f"  last sync: {state['last']['message']}, {state['last']['seconds']:.2f} s")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
