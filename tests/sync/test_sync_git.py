@@ -149,3 +149,23 @@ def test_deleted_and_recreated_paths_do_not_inherit_history(repos):
     assert scan_info["a.md"].authors == ("Chen",)
     assert "later.md" not in scan_info
     assert rename_history(repos.portal) == {}
+
+
+def test_git_metadata_for_few_files_and_for_everything(repos, tmp_path):
+    from kbportal.content.models import Article
+    from kbportal.sync.metadata import GitMetadata
+
+    repos.editor.write({"a.md": "# A\n", "b.md": "# B\n"})
+    repos.editor.push("add", author="Ann")
+    repos.editor.write({"a.md": "# A2\n"})
+    repos.editor.push("edit a", author="Boris")
+    repos.clone_portal()
+    few, full = GitMetadata(repos.portal, ["a.md"]), GitMetadata(repos.portal)
+    for meta in (few, full):
+        assert meta.authors_for("a.md") == ("Boris", "Ann")
+        assert meta.updated_for("a.md") is not None
+    assert full.authors_for("b.md") == ("Ann",) and few.authors_for("b.md") == ()
+    article = Article(locale="en", slug="a", path="a.md", title="A", html="")
+    assert full.enrich(article).authors == ("Boris", "Ann")
+    outside = GitMetadata(tmp_path / "plain")
+    assert not outside.available and outside.updated_for("a.md") is None
