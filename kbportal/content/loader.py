@@ -74,10 +74,8 @@ def load_knowledge_base(
     files, needed = _category_files(root, tree.category_files, locales, problems)
     for folder in tree.folders:
         locale, inner = _folder_locale(folder, locales)
-        if inner:
+        if inner:  # a folder of images only is not a category: only article folders are
             kb.targets.folders.add((locale, inner))
-            if locale is not None:
-                needed.add((locale, inner))
     needed.update((source.locale, source.category) for source in sources if source.category)
     kb.targets.folders.update(key for key in files if key[1])
     kb.categories = kb.targets.categories = build_categories(needed, files)

@@ -138,3 +138,10 @@ def test_drafts_are_loaded_marked_as_drafts(make_articles):
     root = make_articles({"wip.md": "---\ndraft: true\n---\n# WIP\n"})
     article = load_knowledge_base(root).articles["en/wip"]
     assert article.draft and not article.is_public
+
+
+def test_folder_of_images_only_is_not_a_category(make_articles):
+    root = make_articles({"en/guide/a.md": "# A\n", "en/guide/images/shot.png": "png"})
+    kb = load_knowledge_base(root)
+    assert sorted(kb.categories) == [("en", "guide")]
+    assert "en/guide/images/shot.png" in kb.targets.media
