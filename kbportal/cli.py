@@ -158,9 +158,12 @@ def run_gunicorn(
                 "timeout": 60,
                 "graceful_timeout": 20,
                 "errorlog": "-",
+                # Newer gunicorn opens a control socket in $HOME: several servers would clash.
+                "control_socket_disable": True,
             }
             for key, value in options.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
 
         def load(self) -> Any:
             # Made in the worker, after the fork: no database or index handle is shared.

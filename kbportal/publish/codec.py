@@ -48,34 +48,38 @@ def _decode(value: Any) -> Any:
             return date.fromisoformat(value["$date"])
         if "$dc" in value:
             cls = _TYPES[value["$dc"]]
-            return _build(cls, {k: v for k, v in value.items() if k != "$dc"})
+            return _build(cls, value)
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(item) for item in value]
     return value
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+_PLANS: dict[type, dict[str, bool]] = {}
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    """The resolved field annotations of a dataclass (cached: decoding runs per article)."""
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
+def _plan(cls: type) -> dict[str, bool]:
+    """A dataclass's field names, each with whether it is a tuple (cached: runs per article)."""
+    if cls not in _PLANS:
+        hints = typing.get_type_hints(cls)
+        _PLANS[cls] = {
+            f.name: typing.get_origin(hints.get(f.name)) is tuple for f in dataclasses.fields(cls)
+        }
+    return _PLANS[cls]
 
 
 def _build(cls: type[T], data: dict[str, Any]) -> T:
-    """An instance of a content dataclass from decoded fields, ignoring unknown ones."""
-    hints = _hints(cls)
+    """An instance of a content dataclass from encoded fields, ignoring unknown ones."""
+    plan = _plan(cls)
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name not in data:
+    for name, raw in data.items():
+        if name not in plan:
             continue
-        item = _decode(data[f.name])
-        if isinstance(item, list) and typing.get_origin(hints.get(f.name)) is tuple:
-            item = tuple(item)
-        kwargs[f.name] = item
+        if isinstance(raw, dict | list):
+            raw = _decode(raw)
+            if plan[name] and isinstance(raw, list):
+                raw = tuple(raw)
+        kwargs[name] = raw
     return cls(**kwargs)
 
 
