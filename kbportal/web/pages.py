@@ -22,6 +22,7 @@ bp = Blueprint("pages", __name__)
 
 RECENT_ON_HOME = 6
 POPULAR_ON_HOME = 6
+CATEGORY_PAGE_SIZE = 50  # tldr's linux folder holds 2,000 pages: one page of them is enough
 
 
 @bp.get("/")
@@ -53,12 +54,18 @@ def category(locale: str, category: str) -> str:
     node = kb.category(locale, category.strip("/"), viewer)
     if node is None:
         abort(404)
+    articles = kb.articles_in(locale, node.category.path, viewer)
+    last = max(1, -(-len(articles) // CATEGORY_PAGE_SIZE))
+    page = lenient_int(request.args.get("page"), 1, 1, last)
+    start = (page - 1) * CATEGORY_PAGE_SIZE
     return render_template(
         "category.html",
         locale=locale,
         node=node,
         crumbs=services.breadcrumbs(kb, locale, node.category.parent or "", viewer),
-        articles=kb.articles_in(locale, node.category.path, viewer),
+        articles=articles[start : start + CATEGORY_PAGE_SIZE],
+        page=page,
+        last=last,
     )
 
 

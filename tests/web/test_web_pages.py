@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 PAGES = [
@@ -162,3 +166,16 @@ def test_sitemap_and_feed(client: FlaskClient) -> None:
     feed = client.get("/en/feed.xml")
     assert feed.mimetype == "application/atom+xml"
     assert "<entry>" in feed.get_data(as_text=True)
+
+
+def test_big_categories_are_paginated(tmp_path: Path, app_factory: Callable[..., Flask]) -> None:
+    app = app_factory()
+    for n in range(51):
+        (tmp_path / "articles/en/many").mkdir(parents=True, exist_ok=True)
+        (tmp_path / f"articles/en/many/page-{n:02}.md").write_text(f"# Page {n:02}\n\nText.\n")
+    client = app.test_client()
+    first = client.get("/en/categories/many").get_data(as_text=True)
+    assert first.count('href="/en/articles/many/page-') == 50 and 'rel="next"' in first
+    second = client.get("/en/categories/many?page=2").get_data(as_text=True)
+    assert second.count('href="/en/articles/many/page-') == 1 and 'rel="prev"' in second
+    assert client.get("/en/categories/many?page=abc").status_code == 200
