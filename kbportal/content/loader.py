@@ -101,7 +101,8 @@ def load_knowledge_base(
     for source in kept:
         article, found = _render(source, kb.targets, updated_for)
         problems.extend(found)
-        kb.articles[article.key] = article
+        if article is not None:
+            kb.articles[article.key] = article
     problems.extend(check_knowledge_base(kb.articles, kb.targets))
     kb.problems = sorted(problems, key=lambda p: (p.path, p.line, p.code))
     log.info("loaded %d articles, %d problems from %s", len(kb.articles), len(problems), root)
@@ -135,7 +136,8 @@ def load_article(
     _inherit_visibility(source, known, problems)
     article, found = _render(source, known, updated_for)
     problems.extend(found)
-    problems.extend(check_article(article, known))
+    if article is not None:
+        problems.extend(check_article(article, known))
     return article, sorted(problems, key=lambda p: (p.line, p.code))
 
 
@@ -196,6 +198,18 @@ def _target(source: Source) -> Target:
 
 
 def _render(
+    source: Source, known: LinkTargets, updated_for: UpdatedFor | None
+) -> tuple[Article | None, list[Problem]]:
+    """Render a placed source into its Article; a renderer failure skips only this file."""
+    try:
+        return _render_article(source, known, updated_for)
+    except Exception as error:  # one odd file (or a plugin bug) must not stop the whole KB
+        log.exception("rendering %s failed", source.path)
+        message = f"could not render: {type(error).__name__}: {error}"
+        return None, [Problem(source.path, source.body_line, "render-failed", message)]
+
+
+def _render_article(
     source: Source, known: LinkTargets, updated_for: UpdatedFor | None
 ) -> tuple[Article, list[Problem]]:
     """Render a placed source into its Article."""

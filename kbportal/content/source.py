@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from kbportal.content import frontmatter
 from kbportal.content.categories import CATEGORY_FILE
@@ -63,6 +63,23 @@ def scan(root: Path) -> Tree:
     return tree
 
 
+def classify(relpath: str) -> Literal["article", "media", "category", "other"]:
+    """What a path in the tree is to the pipeline, by the same rules as `scan`."""
+    parts = relpath.split("/")
+    if not relpath or any(part in ("", ".", "..") or hidden(part) for part in parts[:-1]):
+        return "other"
+    name = parts[-1]
+    if CATEGORY_FILE.match(name):
+        return "category"
+    if hidden(name):
+        return "other"
+    if name.endswith(".md"):
+        return "article"
+    if os.path.splitext(name)[1].lower() in MEDIA_SUFFIXES:
+        return "media"
+    return "other"
+
+
 def _inside(real_root: Path, path: Path) -> bool:
     """Whether a (symlinked) file really lives inside the articles folder."""
     return path.resolve().is_relative_to(real_root)
@@ -107,6 +124,8 @@ def read_source(
 ) -> tuple[Source | None, list[Problem]]:
     """Read one article file; None (with the reason as a problem) when it cannot publish."""
     file = root / relpath
+    if classify(relpath) != "article" or not _inside(root.resolve(), file):
+        return None, [Problem(relpath, 1, "unreadable", "not an article file of this folder")]
     try:
         raw = file.read_bytes()
         mtime = datetime.fromtimestamp(file.stat().st_mtime, UTC)

@@ -71,3 +71,24 @@ def test_removed_target_is_forgotten(make_articles):
     (root / "b.md").unlink()
     _, problems = load_article(root, "a.md", known=kb.targets)
     assert [p.code for p in problems] == ["missing-link"]
+
+
+def test_paths_that_are_not_articles_of_the_tree_are_refused(make_articles, tmp_path):
+    (tmp_path / "outside.md").write_text("# Outside\n")
+    root = make_articles({"a.md": "# A\n", "_partial.md": "# P\n"})
+    kb = load_knowledge_base(root)
+    for relpath in ("../outside.md", "_partial.md", "a.txt", "/etc/passwd"):
+        article, problems = load_article(root, relpath, known=kb.targets)
+        assert article is None and problems[0].code == "unreadable"
+
+
+def test_classify_matches_the_scan():
+    from kbportal.content.source import classify
+
+    assert classify("en/billing/refunds.md") == "article"
+    assert classify("en/img/a.PNG") == "media"
+    assert classify("billing/_category.ru.yml") == "category"
+    assert classify("_drafts/x.md") == "other"
+    assert classify(".github/x.md") == "other"
+    assert classify("../x.md") == "other"
+    assert classify("README.txt") == "other"

@@ -145,3 +145,19 @@ def test_folder_of_images_only_is_not_a_category(make_articles):
     kb = load_knowledge_base(root)
     assert sorted(kb.categories) == [("en", "guide")]
     assert "en/guide/images/shot.png" in kb.targets.media
+
+
+def test_a_renderer_failure_skips_only_that_file(make_articles, monkeypatch):
+    from kbportal.content import loader
+
+    real = loader.render_body
+
+    def fragile(body: str, **kwargs):
+        if kwargs["path"] == "boom.md":
+            raise RecursionError("too deep")
+        return real(body, **kwargs)
+
+    monkeypatch.setattr(loader, "render_body", fragile)  # fault injection, not a stand-in
+    kb = load_knowledge_base(make_articles({"boom.md": "# Boom\n", "ok.md": "# Ok\n"}))
+    assert list(kb.articles) == ["en/ok"]
+    assert [(p.path, p.code) for p in kb.problems] == [("boom.md", "render-failed")]
