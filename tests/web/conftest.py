@@ -69,7 +69,6 @@ def make_app(root: Path, **overrides: object) -> Flask:
         "DATA_DIR": str(root / "data"),
         "SECRET_KEY": "test-secret",
         "TESTING": True,
-        "WTF_CSRF_ENABLED": False,  # TEMP-UNTIL-F-FIXES
     }
     config.update(overrides)
     return create_app(config)
