@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 
 from kbportal.content.links import LinkTargets
-from kbportal.content.models import Article, Problem
+from kbportal.content.models import Article, Problem, Severity
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +21,8 @@ def check_article(article: Article, known: LinkTargets) -> list[Problem]:
     """Problems of one article measured against the rest of the knowledge base."""
     problems: list[Problem] = []
 
-    def report(line: int, code: str, message: str, severity: str = "error") -> None:
-        problems.append(Problem(article.path, line, code, message, severity))  # type: ignore[arg-type]
+    def report(line: int, code: str, message: str, severity: Severity = "error") -> None:
+        problems.append(Problem(article.path, line, code, message, severity))
 
     public = article.visibility == "public"
     for link in article.links:

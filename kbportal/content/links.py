@@ -10,7 +10,7 @@ from typing import Literal
 from urllib.parse import quote, unquote
 
 from kbportal.content.models import Category
-from kbportal.urls import article_path
+from kbportal.urls import article_path, category_path
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,9 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _DATA_IMAGE = re.compile(r"^data:image/(gif|png|jpeg|webp);")  # never svg: it can script
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 
-Kind = Literal["anchor", "external", "article", "media", "site", "missing", "outside", "unsafe"]
+Kind = Literal[
+    "anchor", "external", "article", "category", "media", "site", "missing", "outside", "unsafe"
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Resolution:
     url: str | None = None
     target: Target | None = None
     path: str | None = None  # the normalized relpath in the tree, for files
+    category: Category | None = None
 
 
 def media_url(relpath: str) -> str:
@@ -147,9 +150,22 @@ def resolve(href: str, *, source_path: str, locale: str, known: LinkTargets) -> 
         return Resolution("media", media_url(normal), path=normal)
     if target is None and not path.endswith(".md"):
         target = _by_slug(unquote(path).strip("/"), locale, known)
+    if target is None and not path.endswith(".md"):
+        category = _category(normal, locale, known)
+        if category is not None:
+            url = category_path(category.locale, category.path)
+            return Resolution("category", url, category=category)
     if target is None:
         return Resolution("missing", path=normal)
     return Resolution("article", article_path(target.locale, target.slug, anchor), target=target)
+
+
+def _category(normal: str, locale: str, known: LinkTargets) -> Category | None:
+    """A link to a folder ("../billing/"): the category page in the folder's or article's locale."""
+    first, _, rest = normal.partition("/")
+    if first in known.locales:
+        return known.categories.get((first, rest)) if rest else None
+    return known.categories.get((locale, normal))
 
 
 def _by_slug(slug: str, locale: str, known: LinkTargets) -> Target | None:

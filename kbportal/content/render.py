@@ -13,7 +13,7 @@ from markdown_it.token import Token
 
 from kbportal.content.links import LinkTargets, resolve, resolve_image
 from kbportal.content.markdown import make_markdown, sanitize
-from kbportal.content.models import Heading, Link, Problem, Section
+from kbportal.content.models import Heading, Link, Problem, Section, Severity
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +85,9 @@ class _Context:
     links: list[Link] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    def problem(self, line: int, code: str, message: str, severity: str = "error") -> None:
-        self.problems.append(Problem(self.path, line, code, message, severity))  # type: ignore[arg-type]
+    def problem(self, line: int, code: str, message: str, severity: Severity = "error") -> None:
+        """Record a problem of this article."""
+        self.problems.append(Problem(self.path, line, code, message, severity))
 
 
 def render_body(
@@ -232,6 +233,13 @@ def _rewrite_link(token: Token, line: int, ctx: _Context) -> bool:
             return False
         token.attrSet("href", found.url or "")
         return True
+    elif found.kind == "category" and found.category is not None:
+        if ctx.public and found.category.visibility != "public":
+            message = f"public article links to internal category '{found.category.path}'"
+            ctx.problem(line, "internal-link", message + " (shown as plain text)")
+        else:
+            token.attrSet("href", found.url or "")
+            return True
     else:  # in-page anchors and portal URLs stay as written
         token.attrSet("href", found.url or href)
         return True

@@ -138,3 +138,17 @@ def test_sections_split_at_h2_to_h4_with_code_text(make_articles):
     assert article.sections[0].text == "Intro text."
     assert article.sections[1].text == "pip install x\nDeep\nMore."
     assert article.sections[2].text == "run --fast"
+
+
+def test_link_to_a_folder_goes_to_its_category_page(make_articles):
+    article = render(
+        make_articles,
+        "[billing](../billing/) [team](../team)\n",
+        **{
+            "billing/a.md": "# A\n",
+            "team/_category.yml": "visibility: internal\n",
+            "team/b.md": "# B\n",
+        },
+    )
+    assert '<a href="/en/categories/billing">billing</a>' in article.html
+    assert "/en/categories/team" not in article.html and "team" in article.html
