@@ -59,7 +59,8 @@ def apply_policy(response: Response) -> Response:
     else:
         response.headers["Cache-Control"] = PRIVATE_CACHE if personal else PUBLIC_CACHE
     if not personal:
-        response.vary.add("Cookie")  # a shared cache must not hand the public copy to staff
+        # Staff are told apart by cookie or token: a shared cache must not hand them this copy.
+        response.vary.update(("Cookie", "Authorization"))
     for name, value in SAFETY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response

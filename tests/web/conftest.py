@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kbportal import create_app
+from kbportal.db import get_database
 
 INTERNAL_TITLE = "Refund override runbook"
 INTERNAL_CATEGORY = "Internal billing"
@@ -75,9 +76,11 @@ def make_app(root: Path, **overrides: object) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One built sample KB for the read-only web tests (small pages: two results per page)."""
-    return make_app(tmp_path_factory.mktemp("web"), SEARCH_PAGE_SIZE=2)
+    application = make_app(tmp_path_factory.mktemp("web"), SEARCH_PAGE_SIZE=2)
+    yield application
+    get_database(application).dispose()
 
 
 @pytest.fixture
