@@ -190,7 +190,9 @@ def main() -> None:
             f"{1000 * statistics.median(acks):.0f} ms; sync until searchable: median "
             f"{statistics.median(visible):.2f} s, max {max(visible):.2f} s"
         )
-        print(f"  last sync: {state['last']['message']}, {state['last']['seconds']:.2f} s")
+        last = state["last"]
+        steps = ", ".join(f"{k} {v:.2f}" for k, v in last.get("timings", {}).items())
+        print(f"  last sync: {last['message']}, {last['seconds']:.2f} s ({steps})")
     finally:
         if server is not None:
             server.terminate()

@@ -48,6 +48,7 @@ class SyncReport:
     build_id: str | None = None
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
     finished_at: str = ""
 
     @property
@@ -189,8 +190,10 @@ def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
 
     recorded = read_state(config).get("commit")
     old = recorded if recorded and git.has_commit(recorded) else git.head()
+    clock = _Clock()
     try:
         new = git.fetch(config["GIT_REMOTE"], config["GIT_BRANCH"])
+        clock.lap("fetch")
     except GitError as exc:
         return SyncReport("failed", str(exc), old_commit=old, new_commit=old)
     has_build = publishing.has_build(config)
@@ -201,7 +204,9 @@ def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
     full = force or not has_build or old is None
     try:
         changes = ChangeSet() if full or old is None else article_changes(git.diff(old, new))
+        clock.lap("diff")
         git.checkout(new)
+        clock.lap("checkout")
     except GitError as exc:
         return SyncReport("failed", str(exc), old_commit=old, new_commit=new)
     report = SyncReport(
@@ -212,6 +217,7 @@ def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
         changed=changes.changed,
         removed=changes.removed,
         renamed=changes.renamed,
+        timings=clock.laps,
     )
     results: list[BuildReport] = []
     try:
@@ -227,6 +233,7 @@ def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
             if scheduled is not None:
                 results.append(scheduled)
                 report.message = " + ".join(filter(None, [report.message, "scheduled articles"]))
+        clock.lap("publish")
     except Exception as exc:  # noqa: BLE001 - any publishing failure must roll files back
         if old and not results:
             try:
@@ -251,3 +258,16 @@ def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
     report.build_id = results[-1].build_id
     report.problems = [p for r in results for p in r.problems]
     return report
+
+
+class _Clock:
+    """Seconds spent in each step of a sync, for the report and the benchmark."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
