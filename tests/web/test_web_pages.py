@@ -179,3 +179,23 @@ def test_big_categories_are_paginated(tmp_path: Path, app_factory: Callable[...,
     second = client.get("/en/categories/many?page=2").get_data(as_text=True)
     assert second.count('href="/en/articles/many/page-') == 1 and 'rel="prev"' in second
     assert client.get("/en/categories/many?page=abc").status_code == 200
+
+
+def test_home_shows_popular_articles_from_recorded_views(app_factory: Callable[..., Flask]) -> None:
+    from kbportal.events import get_event_log
+
+    app = app_factory()
+    client = app.test_client()
+    for _ in range(3):
+        client.get("/en/articles/billing/invoices")
+    client.get("/en/articles/start/welcome")
+    log = get_event_log(app)
+    for _ in range(5):  # staff reading an internal article: counted, but never shown to customers
+        log.record("view", article="en/billing/internal/override")
+    log.flush()
+    log.forget_cache()
+    body = client.get("/en/").get_data(as_text=True)
+    popular = body.split('id="popular-title"', 1)[1].split("</section>", 1)[0]
+    assert popular.index("/en/articles/billing/invoices") < popular.index(
+        "/en/articles/start/welcome"
+    )
