@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from urllib.parse import unquote
 
 from kbportal.content.links import LinkTargets
 from kbportal.content.models import Article, Problem, Severity
@@ -15,6 +16,11 @@ def _line(article: Article, key: str) -> int:
     """The file line of a front matter key (1 when unknown)."""
     lines = article.extra.get("lines")
     return lines.get(key, 1) if isinstance(lines, dict) else 1
+
+
+def _anchor(href: str) -> str:
+    """The fragment of a link as written, decoded."""
+    return unquote(href.partition("#")[2])
 
 
 def check_article(article: Article, known: LinkTargets) -> list[Problem]:
@@ -36,6 +42,9 @@ def check_article(article: Article, known: LinkTargets) -> list[Problem]:
                     "internal-link",
                     f"public article links to internal '{target.key}' (shown as plain text)",
                 )
+            elif target.anchors and _anchor(link.target) not in ("", *target.anchors):
+                message = f"'{target.key}' has no heading '#{_anchor(link.target)}'"
+                report(link.line, "missing-anchor", message, "warning")
             elif target.draft and not article.draft:
                 report(
                     link.line,

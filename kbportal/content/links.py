@@ -36,6 +36,7 @@ class Target:
     path: str
     visibility: str = "public"
     draft: bool = False
+    anchors: frozenset[str] = frozenset()  # heading ids; empty = unknown, not checked
 
     @property
     def locale(self) -> str:

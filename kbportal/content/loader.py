@@ -47,8 +47,15 @@ class KnowledgeBase:
 
 
 def target_for(article: Article) -> Target:
-    """The link target an article offers to the rest of the KB."""
-    return Target(article.key, article.path, article.visibility, article.draft)
+    """The link target an article offers to the rest of the KB (with its heading anchors)."""
+    anchors = article.extra.get("anchors")
+    return Target(
+        article.key,
+        article.path,
+        article.visibility,
+        article.draft,
+        anchors if isinstance(anchors, frozenset) else frozenset(),
+    )
 
 
 def load_knowledge_base(
@@ -103,6 +110,8 @@ def load_knowledge_base(
         problems.extend(found)
         if article is not None:
             kb.articles[article.key] = article
+    for article in kb.articles.values():  # now that every article's headings are known
+        kb.targets.add(target_for(article))
     problems.extend(check_knowledge_base(kb.articles, kb.targets))
     kb.problems = sorted(problems, key=lambda p: (p.path, p.line, p.code))
     log.info("loaded %d articles, %d problems from %s", len(kb.articles), len(problems), root)
@@ -255,6 +264,10 @@ def _render_article(
         links=rendered.links,
         authors=meta.get("authors", ()),
         id=meta.get("id", ""),
-        extra={"lines": meta["_key_lines"], "body_line": source.body_line},
+        extra={
+            "lines": meta["_key_lines"],
+            "body_line": source.body_line,
+            "anchors": rendered.anchors,
+        },
     )
     return article, rendered.problems

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from threading import local
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -44,6 +45,7 @@ class Rendered:
 
     html: str
     title: str
+    anchors: frozenset[str]
     toc: tuple[Heading, ...]
     sections: tuple[Section, ...]
     links: tuple[Link, ...]
@@ -84,6 +86,7 @@ class _Context:
     body_line: int
     links: list[Link] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    anchors: set[str] = field(default_factory=set)  # heading ids of this article
 
     def problem(self, line: int, code: str, message: str, severity: Severity = "error") -> None:
         """Record a problem of this article."""
@@ -111,7 +114,7 @@ def render_body(
             title = h1
             del tokens[0:3]  # the page prints the title; the body must not repeat it
     title = title or ""
-    toc, sections = _headings_and_sections(tokens, title)
+    toc, sections, ctx.anchors = _headings_and_sections(tokens, title)
     for token in tokens:
         if token.type == "inline" and token.children:
             line = body_line + (token.map[0] if token.map else 0)
@@ -120,6 +123,7 @@ def render_body(
     return Rendered(
         html=html,
         title=title,
+        anchors=frozenset(ctx.anchors),
         toc=tuple(toc),
         sections=tuple(sections),
         links=tuple(ctx.links),
@@ -128,7 +132,9 @@ def render_body(
     )
 
 
-def _headings_and_sections(tokens: list[Token], title: str) -> tuple[list[Heading], list[Section]]:
+def _headings_and_sections(
+    tokens: list[Token], title: str
+) -> tuple[list[Heading], list[Section], set[str]]:
     """Give every heading a unique anchor; cut the text into sections at h1..h4."""
     used: set[str] = set()
     toc: list[Heading] = []
@@ -158,7 +164,7 @@ def _headings_and_sections(tokens: list[Token], title: str) -> tuple[list[Headin
         elif token.type in ("fence", "code_block"):
             parts.append(token.content.rstrip("\n"))
     sections.append(_finish(current, parts))
-    return toc, sections
+    return toc, sections, used
 
 
 def _finish(section: Section, parts: list[str]) -> Section:
@@ -241,6 +247,9 @@ def _rewrite_link(token: Token, line: int, ctx: _Context) -> bool:
             token.attrSet("href", found.url or "")
             return True
     else:  # in-page anchors and portal URLs stay as written
+        anchor = unquote(href[1:]) if found.kind == "anchor" else ""
+        if anchor and anchor not in ctx.anchors and not anchor.startswith("fn"):
+            ctx.problem(line, "missing-anchor", f"no heading '#{anchor}' here", "warning")
         token.attrSet("href", found.url or href)
         return True
     _to_text(token, "")

@@ -94,3 +94,19 @@ def test_internal_link_from_public_is_an_error(make_articles):
 
 def test_clean_tree_has_no_problems(make_articles):
     assert problems(make_articles, {"a.md": "# A\n\n[b](b.md)\n", "b.md": "# B\n"}) == []
+
+
+def test_missing_anchor_in_this_and_in_another_article(make_articles):
+    found = problems(
+        make_articles,
+        {
+            "a.md": (
+                "# A\n\n## Steps\n\n[ok](#steps) [bad](#nope)\n[ok](b.md#оплата) [bad](b.md#gone)\n"
+            ),
+            "b.md": "# B\n\n## Оплата\n",
+        },
+    )
+    assert found == [
+        ("a.md", 5, "missing-anchor", "warning"),
+        ("a.md", 6, "missing-anchor", "warning"),
+    ]
