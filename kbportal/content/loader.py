@@ -48,14 +48,9 @@ class KnowledgeBase:
 
 def target_for(article: Article) -> Target:
     """The link target an article offers to the rest of the KB (with its heading anchors)."""
-    anchors = article.extra.get("anchors")
-    return Target(
-        article.key,
-        article.path,
-        article.visibility,
-        article.draft,
-        anchors if isinstance(anchors, frozenset) else frozenset(),
-    )
+    anchors = article.extra.get("anchors")  # a list once an article went through JSON
+    known = anchors if isinstance(anchors, list | tuple | set | frozenset) else ()
+    return Target(article.key, article.path, article.visibility, article.draft, frozenset(known))
 
 
 def load_knowledge_base(

@@ -92,3 +92,13 @@ def test_classify_matches_the_scan():
     assert classify(".github/x.md") == "other"
     assert classify("../x.md") == "other"
     assert classify("README.txt") == "other"
+
+
+def test_target_for_keeps_anchors_after_a_json_round_trip(make_articles):
+    from dataclasses import replace
+
+    root = make_articles({"a.md": "# A\n\n## Step one\n"})
+    article = load_knowledge_base(root).articles["en/a"]
+    assert target_for(article).anchors == {"step-one"}
+    stored = replace(article, extra={**article.extra, "anchors": ["step-one"]})
+    assert target_for(stored).anchors == {"step-one"}
