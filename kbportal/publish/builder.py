@@ -25,14 +25,16 @@ from kbportal.search import build_index
 log = logging.getLogger(__name__)
 
 
-def build(config: Mapping[str, Any]) -> BuildReport:
+def build(config: Mapping[str, Any], *, metadata: sources.Metadata | None = None) -> BuildReport:
     """Build the whole knowledge base into a new version and serve it (atomically)."""
     data_dir = Path(config["DATA_DIR"])
     with layout.writer_lock(data_dir):
-        return full_build(config)
+        return full_build(config, metadata=metadata)
 
 
-def ensure_build(config: Mapping[str, Any]) -> BuildReport | None:
+def ensure_build(
+    config: Mapping[str, Any], *, metadata: sources.Metadata | None = None
+) -> BuildReport | None:
     """Build once if nothing has ever been built (first start); None if a build exists."""
     data_dir = Path(config["DATA_DIR"])
     if layout.current_build(data_dir) is not None:
@@ -40,10 +42,14 @@ def ensure_build(config: Mapping[str, Any]) -> BuildReport | None:
     with layout.writer_lock(data_dir):
         if layout.current_build(data_dir) is not None:  # another process won the race
             return None
-        return full_build(config)
+        return full_build(config, metadata=metadata)
 
 
-def full_build(config: Mapping[str, Any], now: datetime | None = None) -> BuildReport:
+def full_build(
+    config: Mapping[str, Any],
+    now: datetime | None = None,
+    metadata: sources.Metadata | None = None,
+) -> BuildReport:
     """The full build itself; the caller holds the writer lock."""
     started = time.perf_counter()
     now = now or datetime.now(UTC)
@@ -51,7 +57,7 @@ def full_build(config: Mapping[str, Any], now: datetime | None = None) -> BuildR
     articles_dir = Path(config["ARTICLES_DIR"])
     if not articles_dir.is_dir():
         raise BuildError(f"articles folder {articles_dir} does not exist")
-    kb = sources.load_kb(config)
+    kb = sources.load_kb(config, metadata)
     hashes = scan(articles_dir)
     status = {key: status_of(article, now) for key, article in kb.articles.items()}
     published = [a for key, a in sorted(kb.articles.items()) if status[key] == "published"]
@@ -72,7 +78,7 @@ def full_build(config: Mapping[str, Any], now: datetime | None = None) -> BuildR
         carried = {old: new for old, new in old_renames.items() if new in live and old not in live}
         store.put_redirects(conn, carried, "rename")
         store.put_redirects(conn, sources.alias_redirects(kb.aliases, published), "alias")
-        store.put_media_refs(conn, published)
+        store.put_refs(conn, published)
         store.put_problems(conn, kb.problems)
         by_path = {a.path: a for a in kb.articles.values()}
         entries = []

@@ -11,18 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kbportal.content.models import Category, Problem
 from kbportal.publish import layout, sources, store
 from kbportal.publish.builder import full_build
-from kbportal.publish.manifest import (
-    BuildReport,
-    EmptyBuildError,
-    file_hash,
-    kind_of,
-    normalize,
-    status_of,
-    utc,
-)
+from kbportal.publish.changes import Changes
+from kbportal.publish.manifest import BuildReport, EmptyBuildError, kind_of, normalize
 from kbportal.search import update_index
 
 log = logging.getLogger(__name__)
@@ -35,6 +27,7 @@ def update(
     renamed: Mapping[str, str] | None = None,
     *,
     now: datetime | None = None,
+    metadata: sources.Metadata | None = None,
 ) -> BuildReport:
     """Publish changed, removed and renamed source files (paths relative to the articles folder).
 
@@ -49,11 +42,15 @@ def update(
         current = layout.current_build(data_dir)
         touched = changed_paths | removed_paths
         if current is None or any(kind_of(p) == "category" for p in touched):
-            return full_build(config, now=now)
-        return _update(config, current, changed_paths, removed_paths, renamed, now)
+            return full_build(config, now=now, metadata=metadata)
+        return _update(config, current, changed_paths, removed_paths, renamed, now, metadata)
 
 
-def publish_due(config: Mapping[str, Any], now: datetime | None = None) -> BuildReport | None:
+def publish_due(
+    config: Mapping[str, Any],
+    now: datetime | None = None,
+    metadata: sources.Metadata | None = None,
+) -> BuildReport | None:
     """Publish scheduled articles whose `publish_at` has come; None if none is due."""
     now = now or datetime.now(UTC)
     current = layout.current_build(Path(config["DATA_DIR"]))
@@ -70,7 +67,7 @@ def publish_due(config: Mapping[str, Any], now: datetime | None = None) -> Build
         ]
     finally:
         conn.close()
-    return update(config, due, [], now=now) if due else None
+    return update(config, due, [], now=now, metadata=metadata) if due else None
 
 
 def _clean(paths: Iterable[str]) -> set[str]:
@@ -108,130 +105,40 @@ def _update(
     removed: set[str],
     renamed: Mapping[str, str],
     now: datetime | None,
+    metadata: sources.Metadata | None,
 ) -> BuildReport:
     """The update itself, under the writer lock."""
     started = time.perf_counter()
     now = now or datetime.now(UTC)
     data_dir = Path(config["DATA_DIR"])
-    articles_dir = Path(config["ARTICLES_DIR"])
+    root = Path(config["ARTICLES_DIR"])
     target = layout.new_build_dir(data_dir)
-    report = BuildReport(build_id=target.name, full=False)
     try:
         copy_build(current, target)
         conn = store.create(target / "content.sqlite")
         conn.execute("BEGIN")
-        files = store.files(conn)
-        targets = store.get_blob(conn, "link_targets")
-        if targets is None:
-            raise RuntimeError("build has no link targets")
-        live = store.article_keys(conn)
-        old_keys = {p: e.key for p, e in files.items() if e.key}
-        gone: set[str] = set()  # keys to delete from the store and the index
-        upserts = {}
-        problems: list[Problem] = []
-
-        for path in sorted(removed | {p for p in changed if not (articles_dir / p).is_file()}):
-            entry = files.get(path)
-            if entry and entry.key:
-                gone.add(entry.key)
-            targets.remove(path)
-            targets.media.discard(path)
-            store.delete_files(conn, [path])
-        # Register new targets first, so changed files can link to each other.
-        present = sorted(p for p in changed if (articles_dir / p).is_file())
+        changes = Changes(config, conn, now, metadata)
+        for path in sorted(removed | {p for p in changed if not (root / p).is_file()}):
+            changes.remove(path)
+        present = sorted(p for p in changed if (root / p).is_file())
         for path in present:
             if kind_of(path) == "media":
-                targets.media.add(path)
-                store.put_files(
-                    conn, [store.FileEntry(path, file_hash(articles_dir / path), None, "media")]
-                )
-        for path in (p for p in present if kind_of(p) == "article"):
-            article, found = sources.load_one(config, path, targets)
-            problems.extend(found)
-            digest = file_hash(articles_dir / path)
-            previous_key = old_keys.get(path)
-            if article is None:
-                targets.remove(path)
-                if previous_key:
-                    gone.add(previous_key)
-                store.put_files(conn, [store.FileEntry(path, digest, None, "skipped")])
-                continue
-            owner = targets.by_key.get(article.key)
-            if owner is not None and owner.path != path and owner.path not in removed:
-                problems.append(
-                    Problem(
-                        path,
-                        1,
-                        "duplicate-slug",
-                        f"slug {article.slug!r} is already used by {owner.path}",
-                    )
-                )
-                if previous_key:
-                    gone.add(previous_key)
-                store.put_files(conn, [store.FileEntry(path, digest, None, "skipped")])
-                continue
-            if previous_key and previous_key != article.key:
-                gone.add(previous_key)
-                report.redirects[previous_key] = article.key
-            targets.remove(path)
-            targets.add(sources.target_of(article))
-            status = status_of(article, now)
-            publish_at = utc(article.publish_at).isoformat() if article.publish_at else None
-            store.put_files(conn, [store.FileEntry(path, digest, article.key, status, publish_at)])
-            if status == "published":
-                upserts[article.key] = article
-                gone.discard(article.key)
-            else:
-                gone.add(article.key)
+                changes.media(path)
+        articles = [p for p in present if kind_of(p) == "article"]
+        for path in articles:
+            changes.load(path)
+        # Changed files may link to each other: re-read those that found a link missing.
+        for path in articles:
+            if len(articles) > 1 and any(p.code == "missing-link" for p in changes.problems[path]):
+                changes.load(path)
         for old_path, new_path in renamed.items():
-            old_key = old_keys.get(normalize(old_path) or "")
-            new_key = next((a.key for a in upserts.values() if a.path == normalize(new_path)), None)
-            if old_key and new_key and old_key != new_key:
-                report.redirects[old_key] = new_key
-        gone -= upserts.keys()
-
-        store.delete_articles(conn, gone)
-        store.delete_media_refs(conn, gone | upserts.keys())
-        store.put_articles(conn, upserts.values())
-        store.put_media_refs(conn, upserts.values())
-        store.delete_redirects_to(conn, upserts.keys(), "alias")
-        for article in upserts.values():
-            store.put_redirects(conn, sources.article_aliases(article), "alias")
-        for old_key, new_key in report.redirects.items():
-            store.repoint_redirects(conn, old_key, new_key)
-        store.put_redirects(conn, report.redirects, "rename")
-        _add_categories(conn, upserts.values())
-        store.delete_problems(conn, changed | removed)
-        store.put_problems(conn, problems)
-        store.set_blob(conn, "link_targets", targets)
-
-        final = (live - gone) | upserts.keys()
-        if not final:
-            raise EmptyBuildError(
-                "refusing to publish an empty knowledge base; the old version keeps serving"
-            )
-        pending = [
-            datetime.fromisoformat(e.publish_at)
-            for e in store.files(conn).values()
-            if e.status == "scheduled" and e.publish_at
-        ]
-        report.next_publish_at = min(pending) if pending else None
-        store.set_meta(conn, "build_id", target.name)
-        store.set_meta(conn, "created", now.isoformat())
-        store.set_meta(
-            conn,
-            "next_publish_at",
-            report.next_publish_at.isoformat() if report.next_publish_at else None,
-        )
-        conn.execute("COMMIT")
-        published = store.all_counts(conn)
+            changes.rename(normalize(old_path) or "", normalize(new_path) or "")
+        for path in changes.backlinks():
+            changes.load(path)
+        changes.write()
+        report = _finish(conn, changes, target.name, now)
         conn.close()
-        update_index(target / "index", upserts.values(), gone)
-        report.added = sorted(k for k in upserts if k not in live)
-        report.changed = sorted(k for k in upserts if k in live)
-        report.removed = sorted(gone & live)
-        report.problems = problems
-        report.articles, report.public, report.internal = published
+        update_index(target / "index", changes.upserts.values(), changes.gone)
         layout.swap(data_dir, target)
     except BaseException:
         layout.discard(target)
@@ -242,17 +149,34 @@ def _update(
     return report
 
 
-def _add_categories(conn: Any, articles: Iterable[Any]) -> None:
-    """Add folders that new articles brought with them (titled from the folder name)."""
-    known = {(c.locale, c.path) for c in store.categories(conn)}
-    new: list[Category] = []
-    for article in articles:
-        parts = article.category.split("/") if article.category else []
-        for depth in range(1, len(parts) + 1):
-            path = "/".join(parts[:depth])
-            if (article.locale, path) not in known:
-                known.add((article.locale, path))
-                title = parts[depth - 1].replace("-", " ").replace("_", " ").capitalize()
-                new.append(Category(article.locale, path, title))
-    if new:
-        store.add_categories(conn, new)
+def _finish(conn: Any, changes: Changes, build_id: str, now: datetime) -> BuildReport:
+    """Refuse an empty result, record the manifest's times, commit, and report."""
+    total, public, internal = store.all_counts(conn)
+    if not total:
+        raise EmptyBuildError(
+            "refusing to publish an empty knowledge base; the old version keeps serving"
+        )
+    pending = [
+        datetime.fromisoformat(e.publish_at)
+        for e in store.files(conn).values()
+        if e.status == "scheduled" and e.publish_at
+    ]
+    next_at = min(pending) if pending else None
+    store.set_meta(conn, "build_id", build_id)
+    store.set_meta(conn, "created", now.isoformat())
+    store.set_meta(conn, "next_publish_at", next_at.isoformat() if next_at else None)
+    conn.execute("COMMIT")
+    live, upserts = changes.live, changes.upserts
+    return BuildReport(
+        build_id=build_id,
+        full=False,
+        articles=total,
+        public=public,
+        internal=internal,
+        added=sorted(k for k in upserts if k not in live),
+        changed=sorted(k for k in upserts if k in live),
+        removed=sorted(changes.gone & live),
+        redirects=dict(changes.redirects),
+        problems=[p for found in changes.problems.values() for p in found],
+        next_publish_at=next_at,
+    )

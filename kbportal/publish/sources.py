@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kbportal.content import loader
 from kbportal.content.links import LinkTargets, Target
@@ -20,26 +21,47 @@ def _locales(config: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(value.split(",")) if isinstance(value, str) else tuple(value)
 
 
-def load_kb(config: Mapping[str, Any]) -> loader.KnowledgeBase:
+class Metadata(Protocol):
+    """Where dates and authors come from besides the files (e.g. git history)."""
+
+    def updated_for(self, relpath: str) -> datetime | None:
+        """When the file last changed; None falls back to front matter or file time."""
+
+    def enrich(self, article: Article) -> Article:
+        """The article with anything else known about it (e.g. its authors)."""
+
+
+def load_kb(config: Mapping[str, Any], metadata: Metadata | None = None) -> loader.KnowledgeBase:
     """Load and check every article of the configured folder."""
-    return loader.load_knowledge_base(
+    kb = loader.load_knowledge_base(
         Path(config["ARTICLES_DIR"]),
         locales=_locales(config),
         default_locale=config["DEFAULT_LOCALE"],
+        updated_for=metadata.updated_for if metadata else None,
     )
+    if metadata is not None:
+        kb.articles = {key: metadata.enrich(a) for key, a in kb.articles.items()}
+    return kb
 
 
 def load_one(
-    config: Mapping[str, Any], relpath: str, known: LinkTargets
+    config: Mapping[str, Any],
+    relpath: str,
+    known: LinkTargets,
+    metadata: Metadata | None = None,
 ) -> tuple[Article | None, list[Problem]]:
     """Load one article file, resolving its links against the rest of the KB."""
-    return loader.load_article(
+    article, problems = loader.load_article(
         Path(config["ARTICLES_DIR"]),
         relpath,
         known=known,
         locales=_locales(config),
         default_locale=config["DEFAULT_LOCALE"],
+        updated_for=metadata.updated_for if metadata else None,
     )
+    if article is not None and metadata is not None:
+        article = metadata.enrich(article)
+    return article, problems
 
 
 def targets_of(kb: loader.KnowledgeBase) -> LinkTargets:

@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS problems (
 CREATE INDEX IF NOT EXISTS problems_path ON problems (path);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, hash TEXT NOT NULL, key TEXT, status TEXT NOT NULL, publish_at TEXT);
+CREATE TABLE IF NOT EXISTS article_links (
+    key TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (key, target));
+CREATE INDEX IF NOT EXISTS article_links_target ON article_links (target);
 CREATE TABLE IF NOT EXISTS media_refs (
     path TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (path, key));
 CREATE INDEX IF NOT EXISTS media_refs_key ON media_refs (key);
@@ -254,20 +257,48 @@ def files(conn: sqlite3.Connection) -> dict[str, FileEntry]:
     return {r[0]: FileEntry(*r) for r in rows}
 
 
-def put_media_refs(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
-    """Record which articles show which images (an image is served only to their readers)."""
-    rows = [
-        (link.resolved, a.key)
-        for a in articles
-        for link in a.links
-        if link.kind in ("image", "media") and link.resolved
-    ]
-    conn.executemany("INSERT OR IGNORE INTO media_refs VALUES (?, ?)", rows)
+def put_refs(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
+    """Record which images each article shows and which articles it links to."""
+    media, links = [], []
+    for a in articles:
+        for link in a.links:
+            if link.resolved and link.kind in ("image", "media"):
+                media.append((link.resolved, a.key))
+            elif link.resolved and link.kind == "article":
+                links.append((a.key, link.resolved))
+    conn.executemany("INSERT OR IGNORE INTO media_refs VALUES (?, ?)", media)
+    conn.executemany("INSERT OR IGNORE INTO article_links VALUES (?, ?)", links)
 
 
-def delete_media_refs(conn: sqlite3.Connection, keys: Iterable[str]) -> None:
-    """Forget the images of the given articles (before re-adding them)."""
-    conn.executemany("DELETE FROM media_refs WHERE key = ?", ((k,) for k in keys))
+def delete_refs(conn: sqlite3.Connection, keys: Iterable[str]) -> None:
+    """Forget the images and links of the given articles (before re-adding them)."""
+    rows = [(k,) for k in keys]
+    conn.executemany("DELETE FROM media_refs WHERE key = ?", rows)
+    conn.executemany("DELETE FROM article_links WHERE key = ?", rows)
+
+
+def linking_keys(conn: sqlite3.Connection, targets: Iterable[str]) -> set[str]:
+    """Keys of the articles that link to any of the targets."""
+    found: set[str] = set()
+    for target in targets:
+        rows = conn.execute("SELECT key FROM article_links WHERE target = ?", (target,))
+        found.update(r[0] for r in rows)
+    return found
+
+
+def paths_with_problem(conn: sqlite3.Connection, code: str) -> set[str]:
+    """Source files with a problem of this kind."""
+    return {r[0] for r in conn.execute("SELECT path FROM problems WHERE code = ?", (code,))}
+
+
+def visibilities(conn: sqlite3.Connection, keys: list[str]) -> dict[str, str]:
+    """The stored visibility of each of the given articles that is stored."""
+    found: dict[str, str] = {}
+    for key in keys:
+        row = conn.execute("SELECT visibility FROM articles WHERE key = ?", (key,)).fetchone()
+        if row:
+            found[key] = row[0]
+    return found
 
 
 def media_refs(conn: sqlite3.Connection, path: str) -> list[str]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kbportal import publish
+from kbportal.content.models import Article
 from kbportal.publish import layout
 from kbportal.publish.published import BuildKB
 from kbportal.search.types import SearchQuery
@@ -150,3 +153,60 @@ def test_the_previous_build_still_reads_after_an_update(built: dict[str, Any]) -
         assert kb.search(SearchQuery("pelicanword")).total == 0
     finally:
         kb.close()
+
+
+def test_links_to_an_article_that_became_internal_are_re_rendered(built: dict[str, Any]) -> None:
+    def welcome_html() -> str:
+        article = publish.kb_for(built).article("en", "start/welcome", PUBLIC)
+        assert article is not None
+        return article.html
+
+    assert 'href="/en/articles/billing/refunds"' in welcome_html()
+    text = "---\ntitle: Secret refunds\nvisibility: internal\n---\n\nHidden.\n"
+    _write(built, "en/billing/refunds.md", text)
+
+    report = publish.update(built, ["en/billing/refunds.md"], [])
+
+    assert "/en/articles/billing/refunds" not in welcome_html()
+    assert "Secret refunds" not in welcome_html()
+    assert report.removed == [] and "en/start/welcome" in report.changed
+    assert any(p.code == "internal-link" for p in report.problems)
+
+
+def test_links_to_a_removed_article_are_reported(built: dict[str, Any]) -> None:
+    (built["ARTICLES_DIR"] / "en/billing/refunds.md").unlink()
+    report = publish.update(built, [], ["en/billing/refunds.md"])
+    assert [(p.path, p.code) for p in report.errors] == [("en/start/welcome.md", "missing-link")]
+    # Putting it back mends the link.
+    _write(built, "en/billing/refunds.md", "# Refunds\n\nBack again.\n")
+    report = publish.update(built, ["en/billing/refunds.md"], [])
+    assert report.errors == []
+    assert publish.kb_for(built).problems() == []
+
+
+def test_new_files_may_link_to_each_other(built: dict[str, Any]) -> None:
+    _write(built, "en/new/a.md", "# A\n\nSee [b](b.md).\n")
+    _write(built, "en/new/b.md", "# B\n\nSee [a](a.md).\n")
+    report = publish.update(built, ["en/new/a.md", "en/new/b.md"], [])
+    assert report.errors == [] and report.added == ["en/new/a", "en/new/b"]
+
+
+class FakeGit:
+    """Dates and authors as the git layer provides them (a real implementation lives in sync)."""
+
+    def updated_for(self, relpath: str) -> datetime | None:
+        return datetime(2020, 5, 17, tzinfo=UTC)
+
+    def enrich(self, article: Article) -> Article:
+        return replace(article, authors=("Ada",))
+
+
+def test_metadata_gives_dates_and_authors(sample_config: dict[str, Any]) -> None:
+    publish.build(sample_config, metadata=FakeGit())
+    article = publish.kb_for(sample_config).article("en", "start/welcome", PUBLIC)
+    assert article is not None and article.authors == ("Ada",)
+    assert article.updated == datetime(2020, 5, 17, tzinfo=UTC)
+    _write(sample_config, "en/start/welcome.md", "# Welcome v2\n")
+    publish.update(sample_config, ["en/start/welcome.md"], [], metadata=FakeGit())
+    article = publish.kb_for(sample_config).article("en", "start/welcome", PUBLIC)
+    assert article is not None and article.authors == ("Ada",) and article.title == "Welcome v2"
