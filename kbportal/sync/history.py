@@ -46,15 +46,18 @@ def _parse_header(header: str) -> Commit:
     return Commit(sha, author, email, datetime.fromisoformat(date), subject)
 
 
-def file_history(articles_dir: Path, relpath: str, limit: int = 100) -> list[Commit]:
-    """The commits that changed one article, newest first, following renames."""
+def file_history(
+    articles_dir: Path, relpath: str, limit: int = 100, follow: bool = True
+) -> list[Commit]:
+    """The commits that changed one article, newest first, following renames if asked."""
     git = Git(articles_dir)
     if not git.is_repo():
         return []
+    # --follow runs rename detection on every commit (0.1 s on a big tree): pages want it,
+    # the publisher's per-file dates do not.
+    options = ["--follow"] if follow else []
     try:
-        out = git.run(
-            "log", f"--max-count={limit}", "--follow", f"--format={_FORMAT}", "--", relpath
-        )
+        out = git.run("log", f"--max-count={limit}", *options, f"--format={_FORMAT}", "--", relpath)
     except GitError as exc:
         log.warning("history of %s unavailable: %s", relpath, exc)
         return []

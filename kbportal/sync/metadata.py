@@ -31,7 +31,7 @@ class GitMetadata:
         try:
             if wanted is not None and len(wanted) <= PER_FILE_LIMIT:
                 for path in wanted:
-                    commits = file_history(self.articles_dir, path)
+                    commits = file_history(self.articles_dir, path, follow=False)
                     if commits:
                         authors = tuple(dict.fromkeys(c.author for c in commits))
                         self.files[path] = FileInfo(commits[0].date, authors)
