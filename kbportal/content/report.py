@@ -13,6 +13,33 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("text", "json", "github")
 
+# Every problem code the pipeline reports, with what it means (docs/content.md lists them all).
+PROBLEM_CODES: dict[str, str] = {
+    "unreadable": "the file could not be read (or is not an article file of the folder)",
+    "not-utf8": "the file is not valid UTF-8; it is skipped",
+    "bad-front-matter": "front matter YAML is invalid, unclosed, or a key has a wrong value; "
+    "the file is skipped",
+    "unknown-key": "a front matter or category key the portal does not know (ignored)",
+    "bad-category-file": "a _category.yml cannot be used; its folder is hidden as internal",
+    "duplicate-slug": "another file earlier in path order has this slug; this file is skipped",
+    "duplicate-alias": "another article already claims this alias",
+    "alias-is-slug": "an alias equals an existing article's slug (the alias is ignored)",
+    "missing-link": "a link to an article, file or slug that does not exist",
+    "missing-image": "an image that is not in the articles folder",
+    "missing-file": "a linked file (e.g. a PDF) that is not in the articles folder",
+    "missing-anchor": "a link to a heading (#anchor) that does not exist",
+    "missing-related": "a `related` slug that does not exist",
+    "link-outside-tree": "a link that leaves the articles folder (shown as plain text)",
+    "image-outside-tree": "an image that leaves the articles folder (not shown)",
+    "unsafe-link": "a link with a scheme that is not allowed, e.g. javascript: (plain text)",
+    "internal-link": "a public article links to an internal one (shown as plain text)",
+    "link-to-draft": "a link to a draft (shown as plain text until it is published)",
+    "unknown-category": "front matter names a category with no folder or category file",
+    "locale-mismatch": "front matter locale differs from the locale folder or file name",
+    "visibility-conflict": "an article says public inside an internal category (it stays internal)",
+    "render-failed": "the markdown could not be rendered; the file is skipped",
+}
+
 
 def format_text(problems: Iterable[Problem], prefix: str = "") -> str:
     """One line per problem: `path:line: severity [code] message`."""
