@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -45,13 +46,24 @@ def format_problems(problems: list[Problem], fmt: str) -> str:
     return report.format_problems(problems, fmt)
 
 
+def git_metadata(config: dict[str, Any]) -> Any:
+    """Dates and authors from git when the articles folder is a git working copy, else None."""
+    try:
+        from kbportal.sync.metadata import GitMetadata
+    except ImportError:  # the git layer is optional for plain folders
+        return None
+    metadata = GitMetadata(Path(config["ARTICLES_DIR"]))
+    return metadata if metadata.available else None
+
+
 @cli.command("index")
 def index_command() -> None:
     """Build the whole knowledge base and serve the new version (problems are printed)."""
     from kbportal.publish import BuildError, build
 
+    config = _config()
     try:
-        report = build(_config())
+        report = build(config, metadata=git_metadata(config))
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
     if report.problems:
@@ -131,7 +143,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
 
     config = _config()
     try:
-        report = ensure_build(config)
+        report = ensure_build(config, metadata=git_metadata(config))
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
     if report is not None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from kbportal.cli import cli
 from kbportal.config import load_config
 from kbportal.search.types import SearchQuery
 from kbportal.serializers import search_results_json
+from kbportal.viewer import PUBLIC
 
 GOOD = {
     "en/billing/refunds.md": "# How to get a refund\n\nWrite to us for a refund of a payment.\n",
@@ -115,3 +119,25 @@ def test_every_command_is_listed(run: Callable[..., Result]) -> None:
     result = run(GOOD, "--help")
     for name in ("index", "check", "search", "serve"):
         assert name in result.output
+
+
+def test_index_takes_dates_and_authors_from_git(run: Callable[..., Result], tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    run(GOOD, "check")  # writes the tree
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Ada Editor",
+        "GIT_AUTHOR_EMAIL": "ada@example.org",
+        "GIT_COMMITTER_NAME": "Ada Editor",
+        "GIT_COMMITTER_EMAIL": "ada@example.org",
+        "GIT_AUTHOR_DATE": "2021-03-04T05:06:07+00:00",
+        "GIT_COMMITTER_DATE": "2021-03-04T05:06:07+00:00",
+    }
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "First"]):
+        subprocess.run(["git", *args], cwd=articles, env=env, check=True)
+
+    assert run({}, "index").exit_code == 0
+    config = load_config({"ARTICLES_DIR": str(articles), "DATA_DIR": str(tmp_path / "data")}, {})
+    article = publish.kb_for(config).article("en", "billing/refunds", PUBLIC)
+    assert article is not None and article.authors == ("Ada Editor",)
+    assert article.updated == datetime(2021, 3, 4, 5, 6, 7, tzinfo=UTC)
