@@ -140,7 +140,7 @@ def resolve(href: str, *, source_path: str, locale: str, known: LinkTargets) -> 
             and path.split("/")[1] in known.locales
         )
     ):
-        return Resolution("site", href)  # already a portal URL
+        return _portal_url(href, path, anchor, known)
     normal = _normalize(source_path, path)
     if normal is None:
         return Resolution("outside")
@@ -158,6 +158,17 @@ def resolve(href: str, *, source_path: str, locale: str, known: LinkTargets) -> 
             return Resolution("category", url, category=category)
     if target is None:
         return Resolution("missing", path=normal)
+    return Resolution("article", article_path(target.locale, target.slug, anchor), target=target)
+
+
+def _portal_url(href: str, path: str, anchor: str, known: LinkTargets) -> Resolution:
+    """A link written as a portal URL; article URLs are checked like any other article link."""
+    _, locale, kind, slug = (path.split("/", 3) + ["", "", ""])[:4]
+    if kind != "articles" or not slug:
+        return Resolution("site", href)
+    target = known.lookup(f"{locale}/{unquote(slug).strip('/')}")
+    if target is None:
+        return Resolution("missing", path=path)
     return Resolution("article", article_path(target.locale, target.slug, anchor), target=target)
 
 

@@ -114,3 +114,18 @@ def test_file_symlinks_out_of_the_tree_are_ignored(make_articles, tmp_path):
     assert sorted(kb.articles) == ["en/a", "en/b", "en/inside"]
     assert "shadow.png" not in kb.targets.media
     assert [p.code for p in kb.problems] == ["missing-image"]
+
+
+def test_portal_urls_to_internal_articles_are_checked_too(make_articles):
+    kb = load(
+        make_articles,
+        {
+            "a.md": "[x](/en/articles/team/secret) [y](/en/articles/b#top) [z](/en/search?q=1)\n",
+            "b.md": "# B\n",
+            "team/secret.md": "---\nvisibility: internal\n---\n# S\n",
+        },
+    )
+    html = kb.articles["en/a"].html
+    assert "team/secret" not in html
+    assert 'href="/en/articles/b#top"' in html and 'href="/en/search?q=1"' in html
+    assert [p.code for p in kb.problems] == ["internal-link"]
