@@ -92,6 +92,10 @@ def post_webhook(url: str, branch: str = "main") -> dict:
 def setup(work: Path) -> tuple[Path, Path, Path]:
     """Bare origin with the corpus committed, and the portal's clone; returns the paths."""
     origin, editor, portal = work / "origin.git", work / "editor", work / "portal"
+    if origin.is_dir() and editor.is_dir() and portal.is_dir():
+        print(f"reusing the repositories in {work}")
+        git(portal, "reset", "-q", "--hard")  # the portal's copy is never edited by hand
+        return origin, editor, portal
     git(work, "init", "-q", "--bare", "-b", "main", str(origin))
     started = time.perf_counter()
     shutil.copytree(tldr_root(), editor, ignore=shutil.ignore_patterns("LICENSE.md"))
@@ -112,7 +116,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument(
+        "--keep", type=Path, help="work in this folder and keep it (reused when run again)"
+    )
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-push-"))
