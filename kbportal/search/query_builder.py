@@ -14,17 +14,18 @@ log = logging.getLogger(__name__)
 
 # How much a matching term counts in each field (multiplies the field's BM25 score).
 FIELD_BOOSTS: dict[str, float] = {
-    "title": 3.0,
-    "section": 2.0,
+    "title": 2.0,
+    "section": 1.5,
     "tags": 2.0,
     "summary": 1.5,
     "body": 1.0,
 }
-COORD_SCALE = 0.9  # bonus for documents matching more of the query's words
+COORD_SCALE = 0.5  # how much a document missing some of the query's words loses
 TITLE_PHRASE_BOOST = 2.0  # the words near each other in the title
 TITLE_PHRASE_SLOP = 2
 MAX_CHARS = 1000  # a pasted essay: the first words say what it is about
 MAX_TERMS = 24
+RERANK_DEPTH = 50  # best candidates that also get the bonus queries' scores
 STOP_WORD_FIELDS = ("title", "section")  # fields indexed with their stop words
 
 
@@ -35,11 +36,23 @@ def weighting() -> scoring.WeightingModel:
 
 @dataclass(frozen=True)
 class BuiltQuery:
-    """A query ready to run: `match` decides what matches, `ranked` adds bonuses to it."""
+    """A query ready to run: per word, the fields it is looked for in; plus bonus queries."""
 
     terms: tuple[str, ...]  # the analysed terms, also used to highlight snippets
-    match: Query
-    ranked: Query
+    groups: tuple[tuple[tuple[str, str, float], ...], ...]  # per term: (field, term, boost)
+    bonuses: tuple[Query, ...] = ()  # Whoosh queries whose scores add to the top candidates
+
+    @property
+    def match(self) -> Query:
+        """The same matching as one Whoosh query (documents with any term in any field)."""
+        return Or([Term(f, t, boost=b) for group in self.groups for f, t, b in group])
+
+
+def coordinate(score: float, matched: int, total: int) -> float:
+    """A document's score adjusted for how many of the query's words it holds."""
+    if total <= 1:
+        return score
+    return score * ((1.0 - COORD_SCALE) + COORD_SCALE * matched / total)
 
 
 def query_terms(text: str, keep_stop_words: bool = False) -> list[str]:
@@ -57,15 +70,12 @@ def build_query(text: str) -> BuiltQuery | None:
         fields = {f: b for f, b in FIELD_BOOSTS.items() if f in STOP_WORD_FIELDS}
     if not terms:
         return None
-    per_term = [
-        Or([Term(field, term, boost=boost) for field, boost in fields.items()]) for term in terms
-    ]
-    match: Query = per_term[0] if len(per_term) == 1 else Or(per_term, scale=COORD_SCALE)
-    ranked = match
+    groups = tuple(tuple((f, t, b) for f, b in fields.items()) for t in terms)
+    bonuses: tuple[Query, ...] = ()
     if len(terms) > 1:
         phrase = Phrase("title", terms, slop=TITLE_PHRASE_SLOP, boost=TITLE_PHRASE_BOOST)
-        ranked = Or([match, phrase])
-    return BuiltQuery(terms=tuple(terms), match=match, ranked=ranked)
+        bonuses = (phrase,)
+    return BuiltQuery(tuple(terms), groups, bonuses)
 
 
 def prefix_query(text: str) -> Query | None:

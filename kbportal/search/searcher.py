@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import index as windex
-from whoosh.query import Query
 from whoosh.searching import Searcher as WhooshSearcher
 
-from kbportal.search import filters, query_builder, spelling
+from kbportal.search import query_builder, spelling
 from kbportal.search.index import INDEX_NAME
+from kbportal.search.reader import IndexReader
 from kbportal.search.snippets import make_snippet
 from kbportal.search.types import Hit, SearchQuery, SearchResults
 from kbportal.viewer import Viewer
@@ -26,37 +25,6 @@ log = logging.getLogger(__name__)
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 FEW_RESULTS = 3  # below this many articles, look for a spelling correction
-SCOPE_CACHE = 64
-
-
-class _Reader:
-    """One thread's open Whoosh searcher with its per-generation lookups."""
-
-    def __init__(self, ix: windex.Index, generation: int) -> None:
-        self.generation = generation
-        self.searcher: WhooshSearcher = ix.searcher(weighting=query_builder.weighting())
-        # docnum -> article key, to count matching articles without loading stored fields
-        self.keys: list[str] = list(self.searcher.reader().column_reader("key"))
-        self.scopes: OrderedDict[tuple[object, ...], set[int]] = OrderedDict()
-
-    def scope(
-        self, viewer: Viewer, locale: str | None, category: str | None, first_only: bool = False
-    ) -> set[int]:
-        """The set of documents the viewer may see in the scope (cached)."""
-        key = filters.scope_key(viewer, locale, category, first_only)
-        docs = self.scopes.get(key)
-        if docs is None:
-            q = filters.scope_filter(viewer, locale, category, first_only)
-            docs = set(self.searcher.docs_for_query(q))
-            self.scopes[key] = docs
-            if len(self.scopes) > SCOPE_CACHE:
-                self.scopes.popitem(last=False)
-        else:
-            self.scopes.move_to_end(key)
-        return docs
-
-    def close(self) -> None:
-        self.searcher.close()
 
 
 class Searcher:
@@ -66,7 +34,7 @@ class Searcher:
         self.directory = Path(directory)
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._readers: list[_Reader] = []
+        self._readers: list[IndexReader] = []
         self._generation = 0
         self._ix = self._open()
 
@@ -90,12 +58,12 @@ class Searcher:
         for reader in readers:
             reader.close()
 
-    def _reader(self) -> _Reader:
-        reader: _Reader | None = getattr(self._local, "reader", None)
+    def _reader(self) -> IndexReader:
+        reader: IndexReader | None = getattr(self._local, "reader", None)
         if reader is not None and reader.generation == self._generation:
             return reader
         with self._lock:
-            fresh = _Reader(self._ix, self._generation)
+            fresh = IndexReader(self._ix, self._generation)
             self._readers.append(fresh)
             if reader is not None and reader in self._readers:
                 self._readers.remove(reader)
@@ -137,45 +105,24 @@ class Searcher:
         )
 
     def _run(
-        self, reader: _Reader, text: str, query: SearchQuery, page: int, per_page: int
+        self, reader: IndexReader, text: str, query: SearchQuery, page: int, per_page: int
     ) -> SearchResults:
         built = query_builder.build_query(text)
         if built is None:
             return SearchResults(query=query.text, total=0, page=page, per_page=per_page)
         scope = reader.scope(query.viewer, query.locale, query.category)
-        searcher = reader.searcher
         # Count matching articles among the documents the viewer may see, before any paging.
-        keys = reader.keys
-        total = len({keys[d] for d in searcher.docs_for_query(built.match) if d in scope})
+        found = reader.first_pass(built, scope)
+        total = reader.count_articles(found)
         wanted = page * per_page
         if total == 0 or wanted - per_page >= total:
             return SearchResults(query=query.text, total=total, page=page, per_page=per_page)
-        best = self._top_articles(searcher, built.ranked, scope, keys, wanted, total)
+        best = reader.top_articles(built, found, wanted)
         hits = [
-            self._hit(searcher, d, score, built.terms)
+            self._hit(reader.searcher, d, score, built.terms)
             for d, score in best[wanted - per_page : wanted]
         ]
         return SearchResults(query=query.text, total=total, hits=hits, page=page, per_page=per_page)
-
-    @staticmethod
-    def _top_articles(
-        searcher: WhooshSearcher,
-        q: Query,
-        scope: set[int],
-        keys: list[str],
-        wanted: int,
-        total: int,
-    ) -> list[tuple[int, float]]:
-        """The best section of each of the top `wanted` articles, best first."""
-        limit = wanted * 3 + 10
-        while True:
-            res = searcher.search(q, filter=scope, limit=limit)
-            best: dict[str, tuple[int, float]] = {}
-            for docnum, score in res.items():
-                best.setdefault(keys[docnum], (docnum, score))
-            if len(best) >= min(wanted, total) or res.scored_length() < limit:
-                return list(best.values())
-            limit *= 4
 
     @staticmethod
     def _hit(searcher: WhooshSearcher, docnum: int, score: float, terms: tuple[str, ...]) -> Hit:

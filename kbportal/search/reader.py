@@ -1,0 +1,141 @@
+"""One thread's view of an index: a Whoosh searcher plus caches that make queries cheap."""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from whoosh import index as windex
+from whoosh.query import Query
+from whoosh.searching import Searcher as WhooshSearcher
+
+from kbportal.search import filters, query_builder
+from kbportal.viewer import Viewer
+
+log = logging.getLogger(__name__)
+
+SCOPE_CACHE = 64  # viewer x locale x category combinations kept
+POSTINGS_CACHE_IDS = 400_000  # document numbers kept in cached term score maps
+
+
+class IndexReader:
+    """A Whoosh searcher for one thread, with cached filter sets and term postings."""
+
+    def __init__(self, ix: windex.Index, generation: int) -> None:
+        self.generation = generation
+        self.searcher: WhooshSearcher = ix.searcher(weighting=query_builder.weighting())
+        # docnum -> article key and article number, to collapse and count without stored fields
+        self.keys: list[str] = list(self.searcher.reader().column_reader("key"))
+        numbers: dict[str, int] = {}
+        self.article_of: list[int] = [numbers.setdefault(k, len(numbers)) for k in self.keys]
+        self._scopes: OrderedDict[tuple[object, ...], set[int]] = OrderedDict()
+        self._postings: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
+        self._postings_size = 0
+
+    def scope(
+        self, viewer: Viewer, locale: str | None, category: str | None, first_only: bool = False
+    ) -> set[int]:
+        """The documents the viewer may see in a locale and category (cached)."""
+        key = filters.scope_key(viewer, locale, category, first_only)
+        docs = self._scopes.get(key)
+        if docs is None:
+            q = filters.scope_filter(viewer, locale, category, first_only)
+            docs = set(self.searcher.docs_for_query(q))
+            self._scopes[key] = docs
+            if len(self._scopes) > SCOPE_CACHE:
+                self._scopes.popitem(last=False)
+        else:
+            self._scopes.move_to_end(key)
+        return docs
+
+    def term_scores(self, field: str, term: str) -> dict[int, float]:
+        """BM25F score of every live document holding a term in a field (cached, bounded)."""
+        key = (field, term)
+        scores = self._postings.get(key)
+        if scores is not None:
+            self._postings.move_to_end(key)
+            return scores
+        scores = {}
+        if key in self.searcher.reader():
+            m = self.searcher.postings(field, term)
+            while m.is_active():
+                scores[m.id()] = m.score()
+                m.next()
+        self._postings[key] = scores
+        self._postings_size += len(scores)
+        while self._postings_size > POSTINGS_CACHE_IDS and len(self._postings) > 1:
+            _, old = self._postings.popitem(last=False)
+            self._postings_size -= len(old)
+        return scores
+
+    def first_pass(self, built: query_builder.BuiltQuery, scope: set[int]) -> dict[int, float]:
+        """Scores of every document in the scope holding any of the query's terms.
+
+        Added up from cached per-term BM25F scores: far cheaper than Whoosh's matcher tree
+        on broad questions, and every matching document is counted exactly.
+        """
+        acc: dict[int, float] = {}
+        matched: dict[int, int] = {}
+        for group in built.groups:
+            word: dict[int, float] = {}
+            for field, term, boost in group:
+                for d, score in self.term_scores(field, term).items():
+                    word[d] = word.get(d, 0.0) + score * boost
+            for d, score in word.items():
+                acc[d] = acc.get(d, 0.0) + score
+                matched[d] = matched.get(d, 0) + 1
+        total = len(built.groups)
+        coordinate = query_builder.coordinate
+        return {d: coordinate(acc[d], matched[d], total) for d in acc.keys() & scope}
+
+    def count_articles(self, docs: Iterable[int]) -> int:
+        """How many distinct articles the documents belong to."""
+        return len(set(map(self.article_of.__getitem__, docs)))
+
+    def top_articles(
+        self, built: query_builder.BuiltQuery, found: dict[int, float], wanted: int
+    ) -> list[tuple[int, float]]:
+        """(docnum, score) of the best section of each of the top `wanted` articles."""
+        limit = max(wanted * 3, query_builder.RERANK_DEPTH)
+        total = self.count_articles(found)
+        while True:
+            candidates = heapq.nlargest(limit, found, key=found.__getitem__)
+            scores = {d: found[d] for d in candidates}
+            for bonus in built.bonuses:
+                for d, extra in self.rescore(bonus, candidates).items():
+                    scores[d] += extra
+            ranked = sorted(candidates, key=lambda d: (-scores[d], d))
+            best: dict[str, tuple[int, float]] = {}
+            for docnum in ranked:
+                best.setdefault(self.keys[docnum], (docnum, scores[docnum]))
+            if len(best) >= min(wanted, total) or len(candidates) < limit:
+                return list(best.values())
+            limit *= 4
+
+    def rescore(self, q: Query, docnums: Iterable[int]) -> dict[int, float]:
+        """The query's scores for the given documents only (skipping through postings)."""
+        wanted = sorted(docnums)
+        scores: dict[int, float] = {}
+        context = self.searcher.context()
+        for sub, offset in self.searcher.leaf_searchers():
+            end = offset + sub.doc_count_all()
+            local = [d - offset for d in wanted if offset <= d < end]
+            if not local:
+                continue
+            m = q.matcher(sub, context)
+            for d in local:
+                if not m.is_active():
+                    break
+                if m.id() < d:
+                    m.skip_to(d)
+                    if not m.is_active():
+                        break
+                if m.id() == d:
+                    scores[d + offset] = m.score()
+        return scores
+
+    def close(self) -> None:
+        """Close the Whoosh searcher."""
+        self.searcher.close()
