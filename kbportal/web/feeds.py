@@ -25,16 +25,26 @@ def site_root() -> str:
     return request.url_root.rstrip("/")
 
 
+# Sitemaps by (build, site root): a build never changes, and tldr's takes ~0.4 s to render.
+_sitemaps: dict[tuple[str, str], str] = {}
+
+
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
     """Every public article in every locale, for search engines."""
     kb = current_kb()
-    entries = [
-        article
-        for locale in current_app.config["KBPORTAL_LOCALES"]
-        for article in services.public_articles(kb, locale)
-    ]
-    body = render_template("sitemap.xml", root=site_root(), articles=entries)
+    key = (kb.build_id, site_root())
+    body = _sitemaps.get(key)
+    if body is None:
+        entries = [
+            article
+            for locale in current_app.config["KBPORTAL_LOCALES"]
+            for article in services.public_articles(kb, locale)
+        ]
+        body = render_template("sitemap.xml", root=key[1], articles=entries)
+        if len(_sitemaps) >= 4:  # a few hosts or builds at most; drop the oldest
+            del _sitemaps[next(iter(_sitemaps))]
+        _sitemaps[key] = body
     return Response(body, mimetype="application/xml")
 
 
