@@ -19,6 +19,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, func, ins
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+import kbportal.accounts.models  # noqa: F401  (events.user_id refers to the users table)
 from kbportal.db import Base, UTCDateTime, get_database, utcnow
 
 log = logging.getLogger(__name__)

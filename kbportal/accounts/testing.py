@@ -31,15 +31,18 @@ def temporary_database(backend: str, directory: Path) -> Iterator[str]:
     base = postgres_url()
     if base is None:
         raise LookupError(f"{POSTGRES_ENV} is not set")
+    # A schema per test, not a database: CREATE DATABASE costs ~0.6 s, CREATE SCHEMA ~nothing.
     name = "kbp_test_" + secrets.token_hex(6)
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+            connection.execute(text(f'CREATE SCHEMA "{name}"'))
+        url = make_url(base).update_query_dict({"options": f"-csearch_path={name}"})
+        yield url.render_as_string(hide_password=False)
         with admin.connect() as connection:
-            # FORCE: pooled connections of the app under test may still be open.
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
     finally:
         admin.dispose()
+
+
 TEST_PASSWORD = "correct horse battery"  # long enough for the strength check

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from accounts_sample import ARTICLES
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
@@ -16,6 +17,7 @@ from kbportal.accounts import services
 from kbportal.accounts.models import User
 from kbportal.accounts.testing import BACKENDS, TEST_PASSWORD, postgres_url, temporary_database
 from kbportal.db import get_database
+from kbportal.events import get_event_log
 
 PASSWORD = TEST_PASSWORD
 
@@ -31,8 +33,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The real app on the test database, with CSRF on as in production."""
-    (tmp_path / "articles").mkdir(exist_ok=True)
+    """The real app on the test database and a small real KB, with CSRF on as in production."""
+    for relpath, body in ARTICLES.items():
+        path = tmp_path / "articles" / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body, encoding="utf-8")
     application = create_app(
         {
             "DATA_DIR": tmp_path / "data",
@@ -43,16 +48,16 @@ def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
         }
     )
     yield application
+    get_event_log(application).close()  # buffered views go in before the database is dropped
     get_database(application).dispose()
 
 
 @pytest.fixture
 def db(app: Flask) -> Iterator[Session]:
-    """A session on the app's database, inside an app context."""
-    with app.app_context():
-        session = get_database(app).session()
-        yield session
-        session.close()
+    """A session on the app's database (no app context: requests must get their own `g`)."""
+    session = get_database(app).session()
+    yield session
+    session.close()
 
 
 @pytest.fixture

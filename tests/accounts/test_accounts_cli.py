@@ -1,0 +1,100 @@
+"""`kbportal users ...` and `kbportal tokens ...` through the Flask CLI runner."""
+
+from __future__ import annotations
+
+import pytest
+from accounts_sample import PASSWORD
+from click.testing import CliRunner
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kbportal.accounts import services, tokens
+from kbportal.accounts.models import ApiToken, User
+
+
+def run(app: Flask, *args: str, stdin: str | None = None):
+    return app.test_cli_runner().invoke(args=list(args), input=stdin)
+
+
+def test_users_create_from_stdin(app: Flask, db: Session) -> None:
+    result = run(
+        app, "users", "create", "Lead@Example.com", "--role", "editor", "--group", "l2",
+        "--group", "billing", "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "created lead@example.com (editor)" in result.output
+    user = services.get_user(db, "lead@example.com")
+    assert user is not None and user.groups == {"l2", "billing"} and user.role == "editor"
+    assert services.verify_password(user.password_hash, PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["users", "create", "a@example.com", "--password-stdin"], "short\n", "at least"),
+        (["users", "create", "nope", "--password-stdin"], PASSWORD + "\n", "not an e-mail"),
+        (["users", "create", "a@example.com", "--role", "root", "--password-stdin"], "", "root"),
+        (["users", "set-password", "ghost@example.com", "--password-stdin"], PASSWORD, "no user"),
+        (["users", "disable", "ghost@example.com"], None, "no user"),
+        (["tokens", "create", "ghost@example.com"], None, "no user"),
+        (["tokens", "revoke", "42"], None, "no token with id 42"),
+        (["tokens", "revoke", "abc"], None, "not a valid integer"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_a_message(app: Flask, db, args, stdin, message) -> None:
+    result = run(app, *args, stdin=stdin)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert db.scalar(select(User)) is None
+
+
+def test_duplicate_user_is_refused(app: Flask, make_user) -> None:
+    make_user()
+    result = run(app, "users", "create", "AGENT@example.com", "--password-stdin", stdin=PASSWORD)
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+
+
+def test_set_password_disable_enable_list(app: Flask, db: Session, make_user) -> None:
+    make_user()
+    new = "an entirely new password"
+    assert run(app, "users", "set-password", "agent@example.com", "--password-stdin",
+               stdin=new + "\n").exit_code == 0  # fmt: skip
+    db.expire_all()
+    assert services.authenticate(db, "agent@example.com", new, "127.0.0.1").user is not None
+    assert run(app, "users", "disable", "agent@example.com").exit_code == 0
+    listing = run(app, "users", "list").output
+    assert "agent@example.com\tagent\t-\tdisabled" in listing
+    assert run(app, "users", "enable", "agent@example.com").exit_code == 0
+    assert "\tactive\t" in run(app, "users", "list").output
+
+
+def test_users_list_when_empty(app: Flask) -> None:
+    assert run(app, "users", "list").output.strip() == "no users"
+
+
+def test_tokens_create_list_revoke(app: Flask, db: Session, make_user) -> None:
+    make_user()
+    result = run(app, "tokens", "create", "agent@example.com", "--name", "desk")
+    assert result.exit_code == 0, result.output
+    raw = result.stdout.strip()  # stdout holds the token alone, for scripts
+    assert raw.startswith("kbp_")
+    assert "not shown again" in result.stderr
+    assert tokens.user_for_token(db, raw) is not None
+    token_id = db.scalar(select(ApiToken.id))
+    listing = run(app, "tokens", "list").output
+    assert f"{token_id}\tagent@example.com\tdesk\t{raw[:10]}" in listing
+    assert raw not in listing
+    assert run(app, "tokens", "revoke", str(token_id)).exit_code == 0
+    assert "revoked" in run(app, "tokens", "list").output
+    db.expire_all()
+    assert tokens.user_for_token(db, raw) is None
+
+
+def test_commands_are_on_the_kbportal_command(app: Flask) -> None:
+    from kbportal.cli import cli
+
+    result = CliRunner().invoke(cli, ["--help"])
+    for group in ("users", "tokens", "db"):
+        assert group in result.output
