@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import Connection
@@ -17,7 +17,7 @@ target_metadata = Base.metadata
 config = context.config
 
 
-def _render_item(type_: str, obj: Any, _autogen_context: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, _autogen_context: Any) -> str | Literal[False]:
     """Write our column types as plain SQLAlchemy ones: migrations must not import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
