@@ -12,6 +12,7 @@ from kbportal import publish
 from kbportal.publish import layout, store
 from kbportal.publish.manifest import BuildReport, EmptyBuildError
 from kbportal.sync.git import ChangeSet
+from kbportal.sync.metadata import GitMetadata
 
 log = logging.getLogger(__name__)
 
@@ -23,17 +24,24 @@ def has_build(config: Mapping[str, Any]) -> bool:
 
 def full_build(config: Mapping[str, Any]) -> BuildReport:
     """Build the whole knowledge base from the working copy and swap it in."""
-    return publish.build(config)
+    # Dates and authors of every file from one `git log` pass.
+    return publish.build(config, metadata=GitMetadata(Path(config["ARTICLES_DIR"])))
 
 
 def incremental(config: Mapping[str, Any], changes: ChangeSet) -> BuildReport:
     """Re-publish only the changed, removed and renamed files on a copy, then swap."""
-    return publish.update(config, changes.changed, changes.removed, changes.renamed)
+    paths = [*changes.changed, *changes.renamed.values()]
+    # A category file makes the publisher rebuild everything: then read the whole log.
+    whole = any(p.rsplit("/", 1)[-1] == "_category.yml" for p in paths + changes.removed)
+    metadata = GitMetadata(Path(config["ARTICLES_DIR"]), None if whole else paths)
+    return publish.update(
+        config, changes.changed, changes.removed, changes.renamed, metadata=metadata
+    )
 
 
 def publish_due(config: Mapping[str, Any]) -> BuildReport | None:
     """Publish articles whose `publish_at` has come; None if none was due."""
-    return publish.publish_due(config)
+    return publish.publish_due(config, metadata=GitMetadata(Path(config["ARTICLES_DIR"])))
 
 
 def is_refusal(exc: BaseException) -> bool:

@@ -204,3 +204,17 @@ def test_unreachable_remote_fails_without_touching_anything(published):
     report = sync(published.config(GIT_REMOTE=str(published.origin) + "-missing"))
     assert report.status == "failed" and "fetch" in report.message
     assert kb(published).build_id == build_before
+
+
+def test_dates_and_authors_come_from_git(published):
+    from conftest import git
+
+    refunds = kb(published).article("en", "billing/refunds", PUBLIC)
+    assert refunds is not None and refunds.authors == ("Ann Editor",)
+    published.editor.write({"en/billing/refunds.md": "# Refunds\n\nThirty days.\n"})
+    published.editor.push("longer window", author="Boris")
+    assert sync(published.config()).message == "incremental update"
+    refunds = kb(published).article("en", "billing/refunds", PUBLIC)
+    assert refunds is not None and refunds.authors == ("Boris", "Ann Editor")
+    date = git(published.editor.path, "log", "-1", "--format=%aI").strip()
+    assert refunds.updated == datetime.fromisoformat(date)
