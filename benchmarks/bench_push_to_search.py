@@ -140,7 +140,8 @@ def main() -> None:
         )
         if first.returncode != 0:
             raise SystemExit(f"initial sync failed: {first.stdout}{first.stderr}")
-        print(f"initial sync (full build): {time.perf_counter() - started:.1f} s")
+        message = json.loads(first.stdout).get("message") or "nothing new"
+        print(f"initial sync ({message}): {time.perf_counter() - started:.1f} s")
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
