@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 HIT_KEYS = {"slug", "title", "url", "section", "snippet", "score", "category", "locale"}
@@ -111,3 +115,15 @@ def test_unknown_api_routes_answer_json(
     response = client.open(url, method=method)
     assert response.status_code == status and response.mimetype == "application/json"
     assert response.get_json()["error"]["status"] == status
+
+
+def test_every_route_is_documented(app: Flask) -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+
+    def shape(path: str) -> str:
+        return re.sub(r"<[^>]*>", "<>", path.split("?", 1)[0])
+
+    documented = {shape(path) for path in re.findall(r"`(?:GET )?(/[^`\s]*)", docs)}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] in ("api", "pages", "feeds"):
+            assert shape(rule.rule) in documented, rule.rule
