@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from kbportal.web.i18n import request_locale
@@ -63,6 +63,8 @@ def handle_unexpected(error: Exception) -> Response:
     """A bug: log it, and give the client a plain 500 with no details."""
     if isinstance(error, HTTPException):
         return handle_http_error(error)  # type: ignore[return-value]
+    if current_app.debug:
+        raise error  # a developer wants the traceback and the debugger
     log.exception("unhandled error on %s", request.path)
     if wants_json():
         return json_error(500, "internal error")
