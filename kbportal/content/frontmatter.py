@@ -154,6 +154,8 @@ def parse(text: str) -> FrontMatter:
         line = 2 + mark.line if mark is not None else 1  # YAML starts on file line 2
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise FrontMatterError(f"invalid YAML in front matter: {problem}", line) from None
+    except RecursionError:  # absurdly deep nesting: bad input, not a crash
+        raise FrontMatterError("front matter is nested too deeply", 2) from None
     if loaded is None:
         return result
     if not isinstance(loaded, dict):

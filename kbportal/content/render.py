@@ -137,6 +137,7 @@ def _headings_and_sections(
 ) -> tuple[list[Heading], list[Section], set[str]]:
     """Give every heading a unique anchor; cut the text into sections at h1..h4."""
     used: set[str] = set()
+    counters: dict[str, int] = {}
     toc: list[Heading] = []
     sections: list[Section] = []
     current = Section(anchor="", title=title, text="", level=1)
@@ -146,10 +147,9 @@ def _headings_and_sections(
             level = int(token.tag[1])
             text = " ".join(plain_text(tokens[index + 1]).split())
             anchor = base = slugify_anchor(text)
-            counter = 1
-            while anchor in used:
-                counter += 1
-                anchor = f"{base}-{counter}"
+            while anchor in used:  # remembering the last number keeps 5,000 repeats linear
+                counters[base] = counters.get(base, 1) + 1
+                anchor = f"{base}-{counters[base]}"
             used.add(anchor)
             token.attrSet("id", anchor)
             if level in (2, 3):

@@ -178,3 +178,20 @@ def test_updated_defaults_to_mtime_and_can_be_overridden(make_articles):
     kb = load_knowledge_base(root, updated_for=lambda path: when)
     assert kb.articles["en/a"].updated == when
     assert kb.articles["en/b"].updated == datetime(2020, 1, 2, tzinfo=UTC)
+
+
+def test_hostile_yaml_is_a_problem_not_a_crash(make_articles):
+    deep = "x: " + "[" * 5000 + "]" * 5000 + "\n"
+    root = make_articles(
+        {
+            "deep.md": f"---\n{deep}---\nBody\n",
+            "object.md": "---\ntitle: !!python/object/apply:os.system ['echo hi']\n---\nBody\n",
+            "ok.md": "# Ok\n",
+        }
+    )
+    kb = load_knowledge_base(root)
+    assert list(kb.articles) == ["en/ok"]
+    assert [(p.path, p.code) for p in kb.problems] == [
+        ("deep.md", "bad-front-matter"),
+        ("object.md", "bad-front-matter"),
+    ]

@@ -152,3 +152,10 @@ def test_link_to_a_folder_goes_to_its_category_page(make_articles):
     )
     assert '<a href="/en/categories/billing">billing</a>' in article.html
     assert "/en/categories/team" not in article.html and "team" in article.html
+
+
+def test_many_repeated_headings_get_unique_anchors(make_articles):
+    article = render(make_articles, "## h\n## h-2\n" + "## h\n" * 2000)
+    anchors = [heading.anchor for heading in article.toc]
+    assert anchors[:4] == ["h", "h-2", "h-3", "h-4"]
+    assert len(set(anchors)) == len(anchors) == 2002
