@@ -121,3 +121,24 @@ def test_personalised_responses_are_private(
     # A view that chose "public" is overruled for staff.
     with client.get("/media/img/logo.png") as media:
         assert media.headers["Cache-Control"] == "private"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/articles/%00",
+        "/en/articles/" + "a" * 5000,
+        "/en/articles/../../etc/passwd",
+        "/en/articles/%2e%2e/%2e%2e/kbportal.sqlite",
+        "/en/articles/возврат денег",
+        "/en/articles/%FF%FE",
+        "/en/categories/%00",
+        "/en/categories/" + "b/" * 500,
+        "/api/v1/articles/%00",
+        "/api/v1/articles/" + "c" * 5000,
+        "/%00",
+    ],
+)
+def test_hostile_paths_are_404_never_500(client: FlaskClient, path: str) -> None:
+    with client.get(path, follow_redirects=True) as response:
+        assert response.status_code == 404
