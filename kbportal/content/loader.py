@@ -105,6 +105,8 @@ def load_knowledge_base(
         problems.extend(found)
         if article is not None:
             kb.articles[article.key] = article
+        else:
+            kb.targets.remove(source.path)  # nothing to link to after all
     for article in kb.articles.values():  # now that every article's headings are known
         kb.targets.add(target_for(article))
     problems.extend(check_knowledge_base(kb.articles, kb.targets))

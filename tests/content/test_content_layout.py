@@ -158,6 +158,9 @@ def test_a_renderer_failure_skips_only_that_file(make_articles, monkeypatch):
         return real(body, **kwargs)
 
     monkeypatch.setattr(loader, "render_body", fragile)  # fault injection, not a stand-in
-    kb = load_knowledge_base(make_articles({"boom.md": "# Boom\n", "ok.md": "# Ok\n"}))
+    kb = load_knowledge_base(make_articles({"boom.md": "# Boom\n", "ok.md": "[b](boom.md)\n"}))
     assert list(kb.articles) == ["en/ok"]
-    assert [(p.path, p.code) for p in kb.problems] == [("boom.md", "render-failed")]
+    assert [(p.path, p.code) for p in kb.problems] == [
+        ("boom.md", "render-failed"),
+        ("ok.md", "missing-link"),
+    ]
