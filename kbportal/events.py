@@ -89,6 +89,7 @@ class EventLog:
         self.max_buffer = max_buffer
         self.popular_ttl = popular_ttl
         self.dropped = 0
+        self._warned_at = 0.0
         self._buffer: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
@@ -133,7 +134,9 @@ class EventLog:
                 # The database is not keeping up (or is down): lose the oldest, not the process.
                 del self._buffer[: self.batch_size]
                 self.dropped += self.batch_size
-                log.warning("event buffer full; dropped %d buffered events so far", self.dropped)
+                if time.monotonic() - self._warned_at > 10:  # say so, but do not flood the log
+                    self._warned_at = time.monotonic()
+                    log.warning("event buffer full; %d events dropped so far", self.dropped)
             self._buffer.append(row)
             full = len(self._buffer) >= self.batch_size
         self._ensure_thread()
