@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Response, g, jsonify, request
+from flask import Response, abort, g, jsonify, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response as BaseResponse
 
 from kbportal.accounts.models import User
 from kbportal.accounts.services import STAFF_ROLES, user_from_session_id
@@ -17,6 +20,9 @@ from kbportal.db import get_session
 from kbportal.viewer import PUBLIC, Viewer
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 API_PREFIX = "/api/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -100,6 +106,27 @@ def viewer_for_request() -> Viewer:
     if user is None:
         return PUBLIC
     return Viewer(staff=True, groups=user.groups)
+
+
+def staff_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | BaseResponse]]:
+    """Decorate a staff view: signed-out visitors go to /login, other roles get 403."""
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
+        @wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
+            user = current_staff_user()
+            if user is None:
+                if request.path.startswith(API_PREFIX):
+                    return _json_error(401, "sign in or send an API token")
+                target = request.full_path if request.query_string else request.path
+                return redirect(url_for("accounts.login", next=target))
+            if roles and user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def safe_next(target: str | None) -> str | None:
