@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,8 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, data BLOB);
 CREATE TABLE IF NOT EXISTS articles (
     key TEXT PRIMARY KEY, locale TEXT NOT NULL, slug TEXT NOT NULL, path TEXT NOT NULL,
-    category TEXT NOT NULL, visibility TEXT NOT NULL, light TEXT NOT NULL, data TEXT NOT NULL);
+    category TEXT NOT NULL, visibility TEXT NOT NULL, title TEXT NOT NULL, audience TEXT NOT NULL,
+    updated TEXT, ord INTEGER, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
 CREATE TABLE IF NOT EXISTS categories (
     locale TEXT NOT NULL, path TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (locale, path));
@@ -95,15 +98,10 @@ def get_blob(conn: sqlite3.Connection, name: str) -> Any:
     return pickle.loads(row[0]) if row else None  # noqa: S301
 
 
-def light(article: Article) -> Article:
-    """An article without its body: what listings, counts and visibility checks need."""
-    return replace(article, html="", toc=(), sections=(), links=(), extra={})
-
-
 def put_articles(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
-    """Insert or replace rendered articles."""
+    """Insert or replace rendered articles (listing fields as columns, the rest as JSON)."""
     conn.executemany(
-        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (
                 a.key,
@@ -112,7 +110,10 @@ def put_articles(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
                 a.path,
                 a.category,
                 a.visibility,
-                codec.dumps(light(a)),
+                a.title,
+                json.dumps(list(a.audience)),
+                a.updated.isoformat() if a.updated else None,
+                a.order,
                 codec.dumps(a),
             )
             for a in articles
@@ -121,8 +122,29 @@ def put_articles(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
 
 
 def light_articles(conn: sqlite3.Connection) -> list[Article]:
-    """Every stored article without its body."""
-    return [codec.loads_article(r[0]) for r in conn.execute("SELECT light FROM articles")]
+    """Every stored article without its body: what listings, counts and visibility checks need.
+
+    Read from plain columns, not the JSON: a worker does this for 8k articles on every switch.
+    """
+    rows = conn.execute(
+        "SELECT locale, slug, path, category, visibility, title, audience, updated, ord"
+        " FROM articles"
+    )
+    return [
+        Article(
+            locale=r[0],
+            slug=r[1],
+            path=r[2],
+            category=r[3],
+            visibility=r[4],
+            title=r[5],
+            html="",
+            audience=tuple(json.loads(r[6])) if r[6] != "[]" else (),
+            updated=datetime.fromisoformat(r[7]) if r[7] else None,
+            order=r[8],
+        )
+        for r in rows
+    ]
 
 
 def articles_by_keys(conn: sqlite3.Connection, keys: list[str]) -> dict[str, Article]:
