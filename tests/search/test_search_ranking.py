@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kbportal.search.types import SearchQuery
 from kbportal.viewer import PUBLIC
+
 from .conftest import MakeSearcher, article
 
 
@@ -175,3 +176,26 @@ def test_autocomplete_titles(make_searcher: MakeSearcher) -> None:
     assert s.autocomplete("re", PUBLIC, locale="ru") == []
     assert len(s.autocomplete("re", PUBLIC, limit=1)) == 1
     assert s.autocomplete("", PUBLIC) == s.autocomplete("  ?! ", PUBLIC) == []
+
+
+def test_titles_made_of_stop_words_are_found(make_searcher: MakeSearcher) -> None:
+    s = make_searcher(
+        [
+            article("which", "which", "Locate a program in the user's path."),
+            article("how", "How it works", "The overview."),
+            article("other", "Other", "Which is which, and how it works, in the body only."),
+        ]
+    )
+    assert keys(s.search(SearchQuery("which"))) == ["en/which"]
+    assert keys(s.search(SearchQuery("How it works?")))[0] == "en/how"
+
+
+def test_title_phrase_ranks_first(make_searcher: MakeSearcher) -> None:
+    s = make_searcher(
+        [
+            article("a", "Password for the reset links", "links"),
+            article("b", "Reset password", "how to"),
+            article("c", "Reset your password", "steps"),
+        ]
+    )
+    assert keys(s.search(SearchQuery("reset password")))[:2] == ["en/b", "en/c"]
