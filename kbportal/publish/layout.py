@@ -54,7 +54,7 @@ def current_build_id(data_dir: Path) -> str | None:
 
 def new_build_dir(data_dir: Path) -> Path:
     """A fresh, empty folder for a build; ids sort by time."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")  # microseconds: several per second
     path = builds_dir(data_dir) / f"{stamp}-{secrets.token_hex(3)}"
     path.mkdir(parents=True)
     return path
