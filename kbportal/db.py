@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -164,6 +166,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        _LIVE.add(self)
 
     def session(self) -> Session:
         """A new session; the caller closes it."""
@@ -172,6 +175,18 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection (after a fork, or at shutdown)."""
         self.engine.dispose()
+
+
+_LIVE: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _forget_pools_in_child() -> None:
+    # A forked worker must not use (or, on garbage collection, close) its parent's connections.
+    for database in list(_LIVE):
+        database.engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 
 def get_database(app: Flask | None = None) -> Database:

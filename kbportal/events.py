@@ -254,6 +254,21 @@ def _add_views(session: Session, day: date, article: str, count: int) -> None:
 _LIVE: weakref.WeakSet[EventLog] = weakref.WeakSet()
 
 
+def _drop_parent_buffers_in_child() -> None:
+    # The parent still holds and will write these events; a forked child writing them too
+    # would count them twice.
+    for event_log in list(_LIVE):
+        event_log._buffer = []
+        event_log._lock = threading.Lock()
+        event_log._flush_lock = threading.Lock()
+        event_log._wake = threading.Event()
+        event_log._stop = threading.Event()
+        event_log._thread = None
+
+
+os.register_at_fork(after_in_child=_drop_parent_buffers_in_child)
+
+
 @atexit.register
 def _flush_all_at_exit() -> None:
     for event_log in list(_LIVE):
