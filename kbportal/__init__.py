@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from kbportal import accounts, db, events, publish, sync, web
+from kbportal import accounts, agents, db, events, publish, sync, web
 from kbportal.config import ensure_secret_key, load_config
 
 log = logging.getLogger(__name__)
@@ -31,5 +31,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     accounts.init_app(app)
     publish.init_app(app)
     web.init_app(app)
+    agents.init_app(app)  # after web: uses its locale converter
     sync.init_app(app)
     return app
