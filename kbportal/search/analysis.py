@@ -113,6 +113,11 @@ def terms(text: str, keep_stop_words: bool = False) -> list[str]:
     return list(seen)
 
 
+def title_key(text: str) -> str:
+    """A title reduced to its stemmed words, stop words kept: equal keys mean the same title."""
+    return " ".join(t.text for t in _TITLE(text))
+
+
 def words(text: str) -> list[str]:
     """The words of a text as typed (lowercased, ё folded), in order, repeats kept."""
     return [t.text for t in _PLAIN(text)]

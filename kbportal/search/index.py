@@ -43,6 +43,7 @@ def make_schema() -> Schema:
         visibility=ID(stored=True),
         audience=TEXT(analyzer=_LINES, phrase=False),
         first=ID(),  # "1" on an article's first section: one document per article
+        title_key=ID(),  # the whole title, normalised: a query equal to it is a strong hint
         spell=TEXT(analyzer=analysis.plain_analyzer(), phrase=False),  # words as typed
         title_prefix=TEXT(analyzer=analysis.prefix_analyzer(), phrase=False),
     )
@@ -76,7 +77,13 @@ def documents(article: Article) -> Iterator[dict[str, Any]]:
         doc.update(section=section_title, body=sec.text, anchor=sec.anchor)
         doc["spell"] = " ".join((article.title if i == 0 else "", section_title, sec.text))
         if i == 0:
-            doc.update(first="1", tags=tags, summary=article.summary, title_prefix=article.title)
+            doc.update(
+                first="1",
+                tags=tags,
+                summary=article.summary,
+                title_prefix=article.title,
+                title_key=analysis.title_key(article.title),
+            )
         yield doc
 
 

@@ -21,6 +21,7 @@ FIELD_BOOSTS: dict[str, float] = {
     "body": 1.0,
 }
 COORD_SCALE = 0.5  # how much a document missing some of the query's words loses
+EXACT_TITLE_BOOST = 10.0  # the query is the article's whole title ("git commit")
 TITLE_PHRASE_BOOST = 2.0  # the words near each other in the title
 TITLE_PHRASE_SLOP = 2
 MAX_CHARS = 1000  # a pasted essay: the first words say what it is about
@@ -40,7 +41,9 @@ class BuiltQuery:
 
     terms: tuple[str, ...]  # the analysed terms, also used to highlight snippets
     groups: tuple[tuple[tuple[str, str, float], ...], ...]  # per term: (field, term, boost)
-    bonuses: tuple[Query, ...] = ()  # Whoosh queries whose scores add to the top candidates
+    # Whoosh queries whose scores add to matching documents: a Term to every one, anything
+    # else (a phrase) to the top candidates only, as it is costly
+    bonuses: tuple[Query, ...] = ()
 
     @property
     def match(self) -> Query:
@@ -71,11 +74,13 @@ def build_query(text: str) -> BuiltQuery | None:
     if not terms:
         return None
     groups = tuple(tuple((f, t, b) for f, b in fields.items()) for t in terms)
-    bonuses: tuple[Query, ...] = ()
+    bonuses: list[Query] = []
+    key = analysis.title_key(text[:MAX_CHARS])
+    if key:
+        bonuses.append(Term("title_key", key, boost=EXACT_TITLE_BOOST))
     if len(terms) > 1:
-        phrase = Phrase("title", terms, slop=TITLE_PHRASE_SLOP, boost=TITLE_PHRASE_BOOST)
-        bonuses = (phrase,)
-    return BuiltQuery(tuple(terms), groups, bonuses)
+        bonuses.append(Phrase("title", terms, slop=TITLE_PHRASE_SLOP, boost=TITLE_PHRASE_BOOST))
+    return BuiltQuery(tuple(terms), groups, tuple(bonuses))
 
 
 def prefix_query(text: str) -> Query | None:

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from whoosh import index as windex
-from whoosh.query import Query
+from whoosh.query import Query, Term
 from whoosh.searching import Searcher as WhooshSearcher
 
 from kbportal.search import filters, query_builder
@@ -88,7 +88,13 @@ class IndexReader:
                 matched[d] = matched.get(d, 0) + 1
         total = len(built.groups)
         coordinate = query_builder.coordinate
-        return {d: coordinate(acc[d], matched[d], total) for d in acc.keys() & scope}
+        found = {d: coordinate(acc[d], matched[d], total) for d in acc.keys() & scope}
+        for bonus in built.bonuses:
+            if isinstance(bonus, Term):
+                for d, score in self.term_scores(bonus.fieldname, bonus.text).items():
+                    if d in found:
+                        found[d] += score * bonus.boost
+        return found
 
     def count_articles(self, docs: Iterable[int]) -> int:
         """How many distinct articles the documents belong to."""
@@ -104,6 +110,8 @@ class IndexReader:
             candidates = heapq.nlargest(limit, found, key=found.__getitem__)
             scores = {d: found[d] for d in candidates}
             for bonus in built.bonuses:
+                if isinstance(bonus, Term):
+                    continue  # already added in the first pass
                 for d, extra in self.rescore(bonus, candidates).items():
                     scores[d] += extra
             ranked = sorted(candidates, key=lambda d: (-scores[d], d))

@@ -55,7 +55,12 @@ def suggest_word(searcher: WhooshSearcher, word: str, scope: Collection[int]) ->
     """The closest, most common word the viewer may see, or None."""
     maxdist = 1 if len(word) <= 4 else 2
     reader = searcher.reader()
-    candidates = [c for c in reader.terms_within(FIELD, word, maxdist, prefix=1) if c != word]
+    candidates = set(reader.terms_within(FIELD, word, maxdist, prefix=1))
+    # Swapped letters ("gti") are one slip; the automaton counts them as two.
+    candidates.update(
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)
+    )
+    candidates.discard(word)
     scored = []
     for cand in candidates:
         count = _visible_count(searcher, FIELD, cand, scope)

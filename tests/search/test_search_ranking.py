@@ -199,3 +199,20 @@ def test_title_phrase_ranks_first(make_searcher: MakeSearcher) -> None:
         ]
     )
     assert keys(s.search(SearchQuery("reset password")))[:2] == ["en/b", "en/c"]
+
+
+def test_exact_title_wins_over_longer_titles(make_searcher: MakeSearcher) -> None:
+    s = make_searcher(
+        [
+            article("ip-address", "ip address", "Manage ip addresses: ip ip ip."),
+            article("ip", "ip", "Show and manipulate routing and devices."),
+            article("ip-route", "ip route", "ip routes, ip tables."),
+        ]
+    )
+    assert keys(s.search(SearchQuery("IP")))[0] == "en/ip"
+    assert keys(s.search(SearchQuery("ip route")))[0] == "en/ip-route"
+
+
+def test_swapped_letters_are_corrected(make_searcher: MakeSearcher) -> None:
+    s = make_searcher([article("git", "git commit", "Record changes."), article("gui", "gui", "x")])
+    assert s.search(SearchQuery("gti comit")).corrected == "git commit"
