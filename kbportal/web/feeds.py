@@ -18,6 +18,7 @@ bp = Blueprint("feeds", __name__)
 
 FEED_ENTRIES = 20
 MEDIA_MAX_AGE = 60
+MEDIA_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 def site_root() -> str:
@@ -68,4 +69,7 @@ def media(relpath: str) -> Response:
     path = current_kb().media_file(relpath)
     if path is None:
         abort(404)
-    return send_file(path, max_age=MEDIA_MAX_AGE, conditional=True)
+    response = send_file(path, max_age=MEDIA_MAX_AGE, conditional=True)
+    # An SVG opened on its own is a document: no scripts, no loads, its own sandboxed origin.
+    response.headers["Content-Security-Policy"] = MEDIA_POLICY
+    return response

@@ -47,6 +47,7 @@ SAMPLE: dict[str, str | bytes] = {
     "ru/billing/_category.yml": "title: Оплата\n",
     "ru/billing/refunds.md": "# Возврат денег\n\nДеньги вернутся на карту за пять рабочих дней.\n",
     "img/logo.png": PNG,
+    "img/diagram.svg": '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
 }
 
 

@@ -136,6 +136,16 @@ def test_media_serves_images_from_the_tree(client: FlaskClient) -> None:
     with client.get("/media/img/logo.png") as response:
         assert response.status_code == 200 and response.mimetype == "image/png"
         assert response.headers["Cache-Control"] == "public, max-age=60"
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "sandbox" in policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_svg_media_cannot_run_scripts(client: FlaskClient) -> None:
+    with client.get("/media/img/diagram.svg") as response:
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert "sandbox" in response.headers["Content-Security-Policy"]
+        assert "script-src" not in response.headers["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize(
