@@ -12,7 +12,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from kbportal.publish import layout
+from kbportal.publish import layout, store
+from kbportal.publish.builder import build as build_kb
 from kbportal.publish.builder import ensure_build
 from kbportal.publish.published import BuildKB
 
@@ -57,8 +58,13 @@ def kb_for(config: Mapping[str, Any]) -> BuildKB:
         build_id = layout.current_build_id(data_dir)
         if kb is not None and kb.build_id == build_id:
             return kb
-        if layout.current_build(data_dir) is None:
+        build = layout.current_build(data_dir)
+        if build is None:
             ensure_build(config)
+        elif not store.is_current_format(build):
+            log.warning("build %s has an older store format: rebuilding", build.name)
+            full = build_kb(config)
+            log.info("%s", full.summary())
         build = layout.current_build(data_dir)
         if build is None:
             raise RuntimeError(f"no published build in {data_dir}")

@@ -67,6 +67,8 @@ def full_build(
             f"({len(kb.articles)} articles parsed, none publishable); the old version keeps serving"
         )
     previous = layout.current_build(data_dir)
+    if previous is not None and not store.is_current_format(previous):
+        previous = None  # an older format: start afresh
     old_files, old_renames = _previous_manifest(previous)
     target = layout.new_build_dir(data_dir)
     try:
@@ -105,6 +107,7 @@ def full_build(
             if status[k] == "scheduled" and a.publish_at is not None
         ]
         next_at = min(pending) if pending else None
+        store.set_meta(conn, "schema", store.SCHEMA_VERSION)
         store.set_meta(conn, "build_id", target.name)
         store.set_meta(conn, "created", now.isoformat())
         store.set_meta(conn, "next_publish_at", next_at.isoformat() if next_at else None)

@@ -41,7 +41,8 @@ def update(
     with layout.writer_lock(data_dir):
         current = layout.current_build(data_dir)
         touched = changed_paths | removed_paths
-        if current is None or any(kind_of(p) == "category" for p in touched):
+        category_changed = any(kind_of(p) == "category" for p in touched)
+        if current is None or category_changed or not store.is_current_format(current):
             return full_build(config, now=now, metadata=metadata)
         return _update(config, current, changed_paths, removed_paths, renamed, now, metadata)
 

@@ -17,6 +17,9 @@ from kbportal.publish import codec
 
 log = logging.getLogger(__name__)
 
+# Bumped whenever the tables change: an older build is rebuilt in full, never patched.
+SCHEMA_VERSION = "3"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, data BLOB);
@@ -69,6 +72,23 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection on a finished build (immutable: no locking needed)."""
     uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
     return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
+def schema_version(build: Path) -> str | None:
+    """The store format a build was written with (None if unreadable)."""
+    try:
+        conn = open_readonly(build / "content.sqlite")
+        try:
+            return get_meta(conn, "schema")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+def is_current_format(build: Path) -> bool:
+    """Whether a build was written in this version's store format."""
+    return schema_version(build) == SCHEMA_VERSION
 
 
 def set_meta(conn: sqlite3.Connection, name: str, value: str | None) -> None:

@@ -164,3 +164,16 @@ def test_renames_survive_a_full_rebuild(built: dict[str, Any]) -> None:
     publish.build(built)
 
     assert publish.kb_for(built).redirect_for("en", "billing/invoices", PUBLIC) == "billing/bills"
+
+
+def test_a_build_in_an_older_store_format_is_rebuilt(built: dict[str, Any]) -> None:
+    old = layout.current_build(built["DATA_DIR"])
+    assert old is not None and store.is_current_format(old)
+    conn = store.create(old / "content.sqlite")
+    store.set_meta(conn, "schema", "0")
+    conn.close()
+
+    kb = publish.kb_for(built)  # a worker meeting an old build rebuilds instead of failing
+    assert kb.build_id != old.name
+    report = publish.update(built, ["en/billing/refunds.md"], [])
+    assert not report.full  # the rebuilt one is current and can be patched
