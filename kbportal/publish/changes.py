@@ -84,6 +84,7 @@ class Changes:
             )
             store.put_files(self.conn, [store.FileEntry(owner.path, "", None, "skipped")])
             self.targets.remove(owner.path)
+            self.key_of.pop(owner.path, None)
         if previous and previous != article.key:
             self.gone.add(previous)
             self.redirects[previous] = article.key
@@ -103,7 +104,8 @@ class Changes:
     def _skip(self, path: str, digest: str, previous: str | None) -> None:
         """A file that did not become an article (broken or a duplicate)."""
         self.targets.remove(path)
-        if previous:
+        self.key_of.pop(path, None)
+        if previous and previous not in self.targets.by_key:  # not taken over by another file
             self.gone.add(previous)
             self.upserts.pop(previous, None)
         store.put_files(self.conn, [store.FileEntry(path, digest, None, "skipped")])

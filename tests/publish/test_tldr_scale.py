@@ -26,7 +26,7 @@ def test_tldr_full_build_and_one_file_update(tmp_path: Path) -> None:
         assert report.articles > 8000 and report.internal == 0
         kb = publish.kb_for(config)
         assert kb.article("en", "linux/ip", PUBLIC) is not None
-        assert kb.article("en", "osx/ip", PUBLIC) is not None
+        assert kb.article("en", "cisco-ios/ip", PUBLIC) is not None
 
         page = articles / "en" / "linux" / "ip.md"
         page.write_text(page.read_text(encoding="utf-8") + "\n- Quokkafy:\n\n`ip quokka`\n")

@@ -210,3 +210,24 @@ def test_metadata_gives_dates_and_authors(sample_config: dict[str, Any]) -> None
     publish.update(sample_config, ["en/start/welcome.md"], [], metadata=FakeGit())
     article = publish.kb_for(sample_config).article("en", "start/welcome", PUBLIC)
     assert article is not None and article.authors == ("Ada",) and article.title == "Welcome v2"
+
+
+def test_an_explicit_duplicate_slug_keeps_the_earlier_file(built: dict[str, Any]) -> None:
+    _write(built, "en/billing/zz-copy.md", "---\nslug: billing/refunds\n---\n# Copy\n")
+    report = publish.update(built, ["en/billing/zz-copy.md"], [])
+    assert [(p.path, p.code) for p in report.errors] == [
+        ("en/billing/zz-copy.md", "duplicate-slug")
+    ]
+    refunds = publish.kb_for(built).article("en", "billing/refunds", PUBLIC)
+    assert refunds is not None and refunds.title == "How to get a refund"
+
+    # An earlier path claiming the slug wins, as in a full build.
+    _write(built, "en/billing/aa-first.md", "---\nslug: billing/refunds\n---\n# First\n")
+    publish.update(built, ["en/billing/aa-first.md"], [])
+    refunds = publish.kb_for(built).article("en", "billing/refunds", PUBLIC)
+    assert refunds is not None and refunds.title == "First"
+    full = publish.build(built)
+    duplicates = {p.path for p in full.errors if p.code == "duplicate-slug"}
+    assert duplicates == {"en/billing/refunds.md", "en/billing/zz-copy.md"}
+    refunds = publish.kb_for(built).article("en", "billing/refunds", PUBLIC)
+    assert refunds is not None and refunds.title == "First"
