@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +38,8 @@ class Searcher:
         self._local = threading.local()
         self._readers: list[IndexReader] = []
         self._generation = 0
+        self._busy = 0  # searches running now: close() waits for them to finish
+        self._closed = False
         self._ix = self._open()
 
     def _open(self) -> windex.Index:
@@ -51,32 +55,55 @@ class Searcher:
             self._generation += 1
 
     def close(self) -> None:
-        """Close every reader opened by any thread."""
+        """Close every thread's reader, once searches running now have finished."""
         with self._lock:
+            self._closed = True
+            if self._busy:
+                return  # the last running search closes them
             readers, self._readers = self._readers, []
-            self._generation += 1
         for reader in readers:
             reader.close()
 
-    def _reader(self) -> IndexReader:
-        reader: IndexReader | None = getattr(self._local, "reader", None)
-        if reader is not None and reader.generation == self._generation:
-            return reader
+    @contextmanager
+    def _using(self) -> Iterator[IndexReader]:
+        """This thread's reader for the current index, held open while in use."""
         with self._lock:
-            fresh = IndexReader(self._ix, self._generation)
-            self._readers.append(fresh)
-            if reader is not None and reader in self._readers:
-                self._readers.remove(reader)
-        if reader is not None:
-            reader.close()  # only this thread ever used it
-        self._local.reader = fresh
-        return fresh
+            if self._closed:
+                raise RuntimeError("the searcher is closed")
+            self._busy += 1
+            stale: IndexReader | None = getattr(self._local, "reader", None)
+            reader = stale
+            if reader is None or reader.generation != self._generation:
+                reader = IndexReader(self._ix, self._generation)
+                self._readers.append(reader)
+                if stale is not None:
+                    self._readers.remove(stale)
+                self._local.reader = reader
+            else:
+                stale = None
+        if stale is not None:
+            stale.close()  # only this thread ever used it
+        try:
+            yield reader
+        finally:
+            with self._lock:
+                self._busy -= 1
+                readers: list[IndexReader] = []
+                if self._closed and not self._busy:
+                    readers, self._readers = self._readers, []
+            for r in readers:
+                r.close()
 
     def search(self, query: SearchQuery) -> SearchResults:
         """A page of articles matching the text that the query's viewer may see."""
         page = min(max(int(query.page), 1), MAX_PAGE)
         per_page = min(max(int(query.per_page), 1), MAX_PER_PAGE)
-        reader = self._reader()
+        with self._using() as reader:
+            return self._search(reader, query, page, per_page)
+
+    def _search(
+        self, reader: IndexReader, query: SearchQuery, page: int, per_page: int
+    ) -> SearchResults:
         results = self._run(reader, query.text, query, page, per_page)
         if results.total >= FEW_RESULTS:
             return results
@@ -149,11 +176,11 @@ class Searcher:
         q = query_builder.prefix_query(prefix)
         if q is None or limit <= 0:
             return []
-        reader = self._reader()
-        scope = reader.scope(viewer, locale, None, first_only=True)
-        res = reader.searcher.search(q, filter=scope, limit=min(limit, 50))
-        out = []
-        for hit in res:
-            f = hit.fields()
-            out.append(Suggestion(locale=f["locale"], slug=f["slug"], title=f["title"]))
-        return out
+        with self._using() as reader:
+            scope = reader.scope(viewer, locale, None, first_only=True)
+            res = reader.searcher.search(q, filter=scope, limit=min(limit, 50))
+            out = []
+            for hit in res:
+                f = hit.fields()
+                out.append(Suggestion(locale=f["locale"], slug=f["slug"], title=f["title"]))
+            return out

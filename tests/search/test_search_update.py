@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from kbportal.search import Searcher, build_index, update_index
+from kbportal.search.query_builder import build_query
 from kbportal.search.types import SearchQuery
+from kbportal.viewer import PUBLIC
 
 from .conftest import article
 
@@ -141,3 +143,17 @@ def test_concurrent_searches_match_sequential_ones(tmp_path: Path) -> None:
         assert errors == []
     finally:
         s.close()
+
+
+def test_close_waits_for_running_searches(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(ix, ARTICLES)
+    s = Searcher(ix)
+    with s._using() as reader:  # a search running in another request
+        s.close()
+        built = build_query("payments")
+        assert built is not None
+        found = reader.first_pass(built, reader.scope(PUBLIC, None, None))
+        assert reader.count_articles(found) == 3
+    with pytest.raises(RuntimeError, match="closed"):
+        s.search(SearchQuery("payments"))
