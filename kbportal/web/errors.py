@@ -23,8 +23,8 @@ def wants_json() -> bool:
 
 
 def json_error(status: int, message: str) -> Response:
-    """An API error: {"error": {"status", "message"}} with the status code."""
-    response = jsonify({"error": {"status": status, "message": message}})
+    """An API error: {"error": message} with the status code (the shape tokens' 401s use too)."""
+    response = jsonify({"error": message})
     response.status_code = status
     return response
 

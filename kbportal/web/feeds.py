@@ -11,6 +11,7 @@ from kbportal.viewer import PUBLIC
 from kbportal.web import services
 from kbportal.web.kb import current_kb
 from kbportal.web.templating import as_utc
+from kbportal.web.viewer import current_viewer
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,8 @@ def feed(locale: str) -> Response:
 
 @bp.get("/media/<path:relpath>")
 def media(relpath: str) -> Response:
-    """An image from the articles tree, only as the published KB resolves it."""
-    path = current_kb().media_file(relpath)
+    """An image from the articles tree, only as the published KB resolves it for this reader."""
+    path = current_kb().media_file(relpath, current_viewer())
     if path is None:
         abort(404)
     response = send_file(path, max_age=MEDIA_MAX_AGE, conditional=True)

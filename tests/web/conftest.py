@@ -28,6 +28,7 @@ SAMPLE: dict[str, str | bytes] = {
         "---\ntitle: Getting a refund\nsummary: How refunds work.\naliases: [refund-policy]\n"
         "updated: 2026-11-01\n---\n"
         "Refunds go back to the card you paid with.\n\n![Logo](../../img/logo.png)\n\n"
+        "![Diagram](../../img/diagram.svg)\n\n"
         "## Steps to request a refund\n\nOpen billing and press the refund button.\n\n"
         "## Refund timing\n\nA refund takes five working days.\n"
     ),
@@ -38,7 +39,8 @@ SAMPLE: dict[str, str | bytes] = {
     "en/billing/internal/_category.yml": f"title: {INTERNAL_CATEGORY}\nvisibility: internal\n",
     "en/billing/internal/override.md": (
         f"---\ntitle: {INTERNAL_TITLE}\nvisibility: internal\naliases: [old-override]\n---\n"
-        "Agents may override a refund refusal. Refund override needs a manager.\n"
+        "Agents may override a refund refusal. Refund override needs a manager.\n\n"
+        "![Override screen](../../../img/override-screen.png)\n"
     ),
     "en/start/_category.yml": "title: Getting started\norder: 0\n",
     "en/start/welcome.md": "# Welcome aboard\n\nCreate your workspace and invite your team.\n",
@@ -47,6 +49,7 @@ SAMPLE: dict[str, str | bytes] = {
     "ru/billing/_category.yml": "title: Оплата\n",
     "ru/billing/refunds.md": "# Возврат денег\n\nДеньги вернутся на карту за пять рабочих дней.\n",
     "img/logo.png": PNG,
+    "img/override-screen.png": PNG,  # shown only by the internal article
     "img/diagram.svg": '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
 }
 

@@ -64,8 +64,7 @@ def test_search_limit_page_category_and_locale(client: FlaskClient) -> None:
 def test_search_bad_parameters_are_400_json(client: FlaskClient, query: str, message: str) -> None:
     response = client.get(f"/api/v1/search?{query}")
     assert response.status_code == 400 and response.mimetype == "application/json"
-    error = response.get_json()["error"]
-    assert error["status"] == 400 and message in error["message"]
+    assert message in response.get_json()["error"]
 
 
 def test_article_shape(client: FlaskClient) -> None:
@@ -82,7 +81,7 @@ def test_article_shape(client: FlaskClient) -> None:
 
 def test_article_errors_and_redirects(client: FlaskClient) -> None:
     missing = client.get("/api/v1/articles/no/such")
-    assert missing.status_code == 404 and missing.get_json()["error"]["message"]
+    assert missing.status_code == 404 and missing.get_json() == {"error": "no such article"}
     assert client.get("/api/v1/articles/billing/refunds?locale=xx").status_code == 400
     moved = client.get("/api/v1/articles/refund-policy")
     assert moved.status_code == 301
@@ -114,7 +113,7 @@ def test_unknown_api_routes_answer_json(
 ) -> None:
     response = client.open(url, method=method)
     assert response.status_code == status and response.mimetype == "application/json"
-    assert response.get_json()["error"]["status"] == status
+    assert response.get_json()["error"]
 
 
 def test_every_route_is_documented(app: Flask) -> None:

@@ -88,4 +88,4 @@ def test_a_failing_kb_gives_a_plain_500_without_details(broken_client: FlaskClie
     assert page.headers["Cache-Control"] == "no-store"
     api = broken_client.get("/api/v1/search?q=x")
     assert api.status_code == 500
-    assert api.get_json() == {"error": {"status": 500, "message": "internal error"}}
+    assert api.get_json() == {"error": "internal error"}
