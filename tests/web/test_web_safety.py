@@ -142,3 +142,11 @@ def test_personalised_responses_are_private(
 def test_hostile_paths_are_404_never_500(client: FlaskClient, path: str) -> None:
     with client.get(path, follow_redirects=True) as response:
         assert response.status_code == 404
+
+
+def test_spelling_suggestions_never_come_from_internal_words(client: FlaskClient) -> None:
+    # "override" and "manager" appear only in the internal article.
+    for url in ("/en/search?q=overide", "/en/search?q=managr", "/api/v1/search?q=overide"):
+        text = client.get(url).get_data(as_text=True).lower()
+        assert "override" not in text and "manager" not in text, url
+    assert client.get("/api/v1/autocomplete?q=Refund+o").get_json()["suggestions"] == []
