@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Response, abort, g, jsonify, redirect, request, url_for
+from flask import Response, abort, g, jsonify, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
@@ -40,12 +42,33 @@ class BearerAwareCSRF(CSRFProtect):
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
-login_manager.session_protection = "strong"  # a session copied to another browser/IP is dropped
+# flask-login's "strong" mode also rewrites the session of visitors who are not signed in (it
+# checks any non-empty session, e.g. one holding only a CSRF token), adding a Set-Cookie to
+# public pages; the same protection is done below for signed-in sessions only.
+login_manager.session_protection = None
 csrf = BearerAwareCSRF()
+FINGERPRINT_KEY = "_kbp_fp"
+
+
+def _fingerprint() -> str:
+    """What a session is bound to at sign-in: the client's address and browser."""
+    agent = request.headers.get("User-Agent", "")
+    raw = f"{request.remote_addr}|{agent}".encode("utf-8", "surrogateescape")
+    return hashlib.sha256(raw).hexdigest()
+
+
+def bind_session() -> None:
+    """Bind the signed-in session to this client (call right after login_user)."""
+    session[FINGERPRINT_KEY] = _fingerprint()
 
 
 @login_manager.user_loader
 def _load_user(ident: str) -> User | None:
+    if not hmac.compare_digest(str(session.get(FINGERPRINT_KEY, "")), _fingerprint()):
+        # A session cookie replayed from another address or browser: end it.
+        session.pop("_user_id", None)
+        session.pop(FINGERPRINT_KEY, None)
+        return None
     return user_from_session_id(get_session(), ident)
 
 

@@ -1,4 +1,4 @@
-"""Throwaway databases for tests: SQLite always, PostgreSQL when KBPORTAL_TEST_POSTGRES_URL is set."""
+"""Throwaway databases for tests: SQLite always, PostgreSQL when configured for the tests."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
-from kbportal.accounts.auth import safe_next
+from kbportal.accounts.auth import bind_session, safe_next
 from kbportal.accounts.forms import LoginForm, LogoutForm
 from kbportal.accounts.services import authenticate
 from kbportal.db import get_session
@@ -67,6 +67,7 @@ def login() -> ResponseReturnValue:
         if result.user is not None:
             cookie_session.clear()  # a fresh session: nothing from before sign-in carries over
             login_user(result.user)
+            bind_session()
             return redirect(target or "/")
         retry_after = result.retry_after
         if retry_after:

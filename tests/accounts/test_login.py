@@ -143,3 +143,18 @@ def test_cookie_flags(app: Flask, make_user) -> None:
     response = sign_in(client, "agent@example.com")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_a_session_copied_to_another_browser_is_dropped(client: FlaskClient, make_user) -> None:
+    make_user()
+    sign_in(client, "agent@example.com")
+    stolen = client.get(INTERNAL_PAGE, headers={"User-Agent": "curl/8"})
+    assert stolen.status_code == 404
+    assert client.get(INTERNAL_PAGE).status_code == 404  # ended, not just refused once
+
+
+def test_public_pages_set_no_cookies_for_visitors_with_a_session(client: FlaskClient) -> None:
+    client.get("/login")  # the visitor now has a session holding a CSRF token
+    response = client.get("/en/articles/account/reset")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
