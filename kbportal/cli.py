@@ -33,8 +33,10 @@ def _config() -> dict[str, Any]:
     create_app=create_app,
     load_dotenv=False,
     set_debug_flag=False,
+    add_version_option=False,
     help="kbportal: a git-native knowledge base and support portal.",
 )
+@click.version_option(package_name="kbportal")
 def cli() -> None:
     """The command group (other parts add theirs with `cli.add_command`)."""
 
