@@ -11,6 +11,7 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     """Register the /staff pages (call after accounts.init_app: they need sign-in and CSRF)."""
-    from kbportal.agents.views import bp
+    from kbportal.agents.views import bp, never_shared
 
     app.register_blueprint(bp)
+    app.after_request(never_shared)

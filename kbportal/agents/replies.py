@@ -113,12 +113,14 @@ class _TextOf(HTMLParser):
 
     def text(self) -> str:
         self.flush()
-        out: list[str] = []
+        out = ""
+        previous = ""
         for block in self.blocks:
             # List items sit on consecutive lines; other blocks are separated by a blank line.
-            tight = out and _is_item(out[-1]) and _is_item(block)
-            out.append(("\n" if tight else "\n\n") + block if out else block)
-        return "".join(out)
+            tight = _is_item(previous) and _is_item(block)
+            out += (("\n" if tight else "\n\n") + block) if out else block
+            previous = block
+        return out
 
 
 def _is_item(block: str) -> bool:

@@ -40,11 +40,11 @@ REPORT_DAYS = (7, 30, 90)
 PER_PAGE = 10
 
 
-@bp.after_request
 def never_shared(response: Response) -> Response:
-    """Nothing under /staff may be stored by any cache, shared or not."""
-    response.headers["Cache-Control"] = STAFF_CACHE
-    response.vary.add("Cookie")
+    """Nothing under /staff (ours, history pages, even a 404) may be stored by any cache."""
+    if request.path == "/staff" or request.path.startswith("/staff/"):
+        response.headers["Cache-Control"] = STAFF_CACHE
+        response.vary.add("Cookie")
     return response
 
 
