@@ -98,3 +98,10 @@ def test_commands_are_on_the_kbportal_command(app: Flask) -> None:
     result = CliRunner().invoke(cli, ["--help"])
     for group in ("users", "tokens", "db"):
         assert group in result.output
+
+
+def test_db_commands(app: Flask) -> None:
+    current = run(app, "db", "current")
+    assert current.exit_code == 0
+    assert "current: 0001" in current.output and "head:    0001" in current.output
+    assert "already at 0001" in run(app, "db", "upgrade").output
