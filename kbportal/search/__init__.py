@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kbportal.search.index import build_index, update_index
+    from kbportal.search.index import IndexFormatError, build_index, is_current, update_index
     from kbportal.search.searcher import Searcher
 
-__all__ = ["Searcher", "build_index", "update_index"]
+__all__ = ["IndexFormatError", "Searcher", "build_index", "is_current", "update_index"]
 
 
 def __getattr__(name: str) -> Any:
     # Imported lazily: kbportal.publish.view imports search.types, and the searcher imports
     # publish.view, so importing the searcher here would make a cycle.
-    if name in ("build_index", "update_index"):
+    if name in ("IndexFormatError", "build_index", "is_current", "update_index"):
         from kbportal.search import index
 
         return getattr(index, name)

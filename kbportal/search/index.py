@@ -18,6 +18,10 @@ from kbportal.search import analysis
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "MAIN"
+# Bump when the schema or the analysis changes: an index of another format needs a full build
+# (Whoosh pickles the analyzers into the index, so old ones may not even open).
+INDEX_FORMAT = "kbportal-search-1"
+FORMAT_FILE = "KBPORTAL_FORMAT"
 ALL_STAFF = "*"  # audience term of an internal article every staff member may see
 
 # One value per line: category ancestors and audience groups may hold spaces or commas.
@@ -47,6 +51,24 @@ def make_schema() -> Schema:
         spell=TEXT(analyzer=analysis.plain_analyzer(), phrase=False),  # words as typed
         title_prefix=TEXT(analyzer=analysis.prefix_analyzer(), phrase=False),
     )
+
+
+class IndexFormatError(ValueError):
+    """The index was built by another version of the search code: rebuild it."""
+
+
+def is_current(directory: Path) -> bool:
+    """Whether the directory holds an index of the current format."""
+    try:
+        return (Path(directory) / FORMAT_FILE).read_text().strip() == INDEX_FORMAT
+    except OSError:
+        return False
+
+
+def check_format(directory: Path) -> None:
+    """Raise IndexFormatError unless the directory holds an index of the current format."""
+    if not is_current(directory):
+        raise IndexFormatError(f"{directory} is not a {INDEX_FORMAT} index; rebuild it")
 
 
 def category_ancestors(path: str) -> list[str]:
@@ -115,11 +137,13 @@ def build_index(directory: Path, articles: Iterable[Article]) -> None:
         raise
     # One segment: the fastest to search, and later updates add small segments beside it.
     writer.commit(optimize=True)
+    (directory / FORMAT_FILE).write_text(INDEX_FORMAT + "\n")
     log.info("indexed %d articles into %s", count, directory)
 
 
 def update_index(directory: Path, upserts: Iterable[Article], removed_keys: Iterable[str]) -> None:
     """Replace the sections of changed articles and delete removed ones in an existing index."""
+    check_format(directory)
     ix = windex.open_dir(str(directory), indexname=INDEX_NAME)
     writer = ix.writer()
     try:

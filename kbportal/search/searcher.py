@@ -13,7 +13,7 @@ from whoosh import index as windex
 from whoosh.searching import Searcher as WhooshSearcher
 
 from kbportal.search import query_builder, spelling
-from kbportal.search.index import INDEX_NAME
+from kbportal.search.index import INDEX_NAME, check_format
 from kbportal.search.reader import IndexReader
 from kbportal.search.snippets import make_snippet
 from kbportal.search.types import Hit, SearchQuery, SearchResults
@@ -45,6 +45,7 @@ class Searcher:
     def _open(self) -> windex.Index:
         if not windex.exists_in(str(self.directory), indexname=INDEX_NAME):
             raise FileNotFoundError(f"no search index in {self.directory}")
+        check_format(self.directory)
         return windex.open_dir(str(self.directory), indexname=INDEX_NAME)
 
     def refresh(self) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kbportal.search import Searcher, build_index, update_index
+from kbportal.search import IndexFormatError, Searcher, build_index, is_current, update_index
 from kbportal.search.query_builder import build_query
 from kbportal.search.types import SearchQuery
 from kbportal.viewer import PUBLIC
@@ -157,3 +157,15 @@ def test_close_waits_for_running_searches(tmp_path: Path) -> None:
         assert reader.count_articles(found) == 3
     with pytest.raises(RuntimeError, match="closed"):
         s.search(SearchQuery("payments"))
+
+
+def test_an_index_of_another_format_is_refused(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(ix, ARTICLES)
+    assert is_current(ix)
+    (ix / "KBPORTAL_FORMAT").write_text("kbportal-search-0\n")
+    assert not is_current(ix)
+    with pytest.raises(IndexFormatError):
+        Searcher(ix)
+    with pytest.raises(IndexFormatError):
+        update_index(ix, [], ["en/cards"])
