@@ -8,7 +8,9 @@ from functools import cache
 
 import nh3
 from babel import Locale
-from flask import Flask, current_app, has_request_context
+from babel.support import Translations
+from flask import Flask, current_app, g, has_request_context
+from flask_babel import get_translations
 from markupsafe import Markup
 
 from kbportal.content.models import Article
@@ -49,6 +51,24 @@ def locale_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def _translations() -> Translations:
+    """This request's catalog, looked up once: templates ask for ~20 strings a page."""
+    found = g.get("_kbportal_translations")
+    if found is None:
+        found = g._kbportal_translations = get_translations()
+    return found
+
+
+def _gettext(message: str) -> str:
+    """Translate one UI string (Jinja's newstyle wrapper escapes and formats it)."""
+    return _translations().ugettext(message)
+
+
+def _ngettext(singular: str, plural: str, count: int) -> str:
+    """Translate a UI string with plural forms."""
+    return _translations().ungettext(singular, plural, count)
+
+
 def site_context() -> dict[str, object]:
     """Values every template sees; a view's own `locale` argument wins over this one."""
     return {
@@ -66,6 +86,7 @@ def init_app(app: Flask) -> None:
         category_url=category_path,
         locale_name=locale_name,
     )
+    app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     app.jinja_env.filters["snippet"] = snippet_html
     app.jinja_env.filters["rfc3339"] = rfc3339
     app.jinja_env.trim_blocks = True
