@@ -50,6 +50,15 @@ def sitemap() -> Response:
     return Response(body, mimetype="application/xml")
 
 
+@bp.get("/robots.txt")
+def robots() -> Response:
+    """Crawlers: read articles and the sitemap; skip search results, the API and staff pages."""
+    lines = ["User-agent: *", "Disallow: /api/", "Disallow: /staff/", "Disallow: /login"]
+    lines += [f"Disallow: /{locale}/search" for locale in current_app.config["KBPORTAL_LOCALES"]]
+    lines.append(f"Sitemap: {site_root()}/sitemap.xml")
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
 @bp.get("/<locale:locale>/feed.xml")
 def feed(locale: str) -> Response:
     """An Atom feed of the recently updated public articles in one locale."""

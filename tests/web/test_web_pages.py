@@ -174,6 +174,8 @@ def test_sitemap_and_feed(client: FlaskClient) -> None:
     text = sitemap.get_data(as_text=True)
     assert "http://localhost/en/articles/billing/refunds" in text
     assert "http://localhost/ru/articles/billing/refunds" in text
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert "Sitemap: http://localhost/sitemap.xml" in robots and "Disallow: /en/search" in robots
     feed = client.get("/en/feed.xml")
     assert feed.mimetype == "application/atom+xml"
     assert "<entry>" in feed.get_data(as_text=True)
