@@ -61,7 +61,7 @@ def get_json(url: str) -> dict:
         return json.loads(response.read())
 
 
-def wait_up(url: str, seconds: float = 180) -> None:
+def wait_up(url: str, seconds: float = 600) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
