@@ -56,6 +56,10 @@ class Editor:
         git(self.path, "push", "-q", "origin", f"HEAD:refs/heads/{branch}")
         return git(self.path, "rev-parse", "HEAD").strip()
 
+    def git(self, *args: str) -> str:
+        """Run git in this clone (test modules cannot import conftest by name reliably)."""
+        return git(self.path, *args)
+
     def rm(self, *paths: str) -> None:
         git(self.path, "rm", "-q", "-r", *paths)
 

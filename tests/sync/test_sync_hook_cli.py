@@ -80,10 +80,8 @@ def install_hook(repos, env: dict[str, str]) -> None:
 
 
 def push_output(repos, message: str) -> str:
-    from conftest import git
-
-    git(repos.editor.path, "add", "-A")
-    git(repos.editor.path, "commit", "-q", "-m", message)
+    repos.editor.git("add", "-A")
+    repos.editor.git("commit", "-q", "-m", message)
     proc = subprocess.run(
         ["git", "push", "origin", "HEAD:refs/heads/main"],
         cwd=repos.editor.path,

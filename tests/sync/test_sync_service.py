@@ -207,8 +207,6 @@ def test_unreachable_remote_fails_without_touching_anything(published):
 
 
 def test_dates_and_authors_come_from_git(published):
-    from conftest import git
-
     refunds = kb(published).article("en", "billing/refunds", PUBLIC)
     assert refunds is not None and refunds.authors == ("Ann Editor",)
     published.editor.write({"en/billing/refunds.md": "# Refunds\n\nThirty days.\n"})
@@ -216,5 +214,5 @@ def test_dates_and_authors_come_from_git(published):
     assert sync(published.config()).message == "incremental update"
     refunds = kb(published).article("en", "billing/refunds", PUBLIC)
     assert refunds is not None and refunds.authors == ("Boris", "Ann Editor")
-    date = git(published.editor.path, "log", "-1", "--format=%aI").strip()
+    date = published.editor.git("log", "-1", "--format=%aI").strip()
     assert refunds.updated == datetime.fromisoformat(date)
