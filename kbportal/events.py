@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from flask import Flask, current_app
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 import kbportal.accounts.models  # noqa: F401  (events.user_id refers to the users table)
@@ -117,10 +118,10 @@ class EventLog:
         row: dict[str, Any] = {
             "kind": kind,
             "at": utcnow(),
-            "locale": key.partition("/")[0] if key else None,
-            "article": key[:512] if key else None,
-            "section": section[:255] if section else None,
-            "query": query[:500] if query is not None else None,
+            "locale": _text(key.partition("/")[0], 16) if key else None,
+            "article": _text(key, 512) if key else None,
+            "section": _text(section, 255) if section else None,
+            "query": _text(query, 500) if query is not None else None,
             "user_id": user_id,
             "data": json.dumps(data, ensure_ascii=False) if data is not None else None,
         }
@@ -152,14 +153,27 @@ class EventLog:
                 return 0
             try:
                 self._write(rows)
-            except Exception:
-                log.exception(
-                    "could not write %d events; keeping them for the next flush", len(rows)
-                )
+            except OperationalError:
+                # The database is unreachable or locked: keep the events for the next flush.
+                log.exception("could not write %d events; will retry", len(rows))
                 with self._lock:
                     self._buffer[:0] = rows[-self.max_buffer :]
                 return 0
+            except SQLAlchemyError:
+                # Something in the batch is unstorable: write the rest, one by one.
+                return self._write_each(rows)
             return len(rows)
+
+    def _write_each(self, rows: list[dict[str, Any]]) -> int:
+        """Write rows one at a time, dropping (and logging) any the database refuses."""
+        written = 0
+        for row in rows:
+            try:
+                self._write([row])
+                written += 1
+            except SQLAlchemyError:
+                log.exception("dropped an unstorable %s event", row["kind"])
+        return written
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
         """Insert events and add views to the per-day counters, in one transaction."""
@@ -236,6 +250,11 @@ class EventLog:
             thread.join(timeout=5)
         self.flush()
         _LIVE.discard(self)
+
+
+def _text(value: str, limit: int) -> str:
+    """A string PostgreSQL can store (no NUL) and that fits its column."""
+    return value.replace("\x00", "\ufffd")[:limit]
 
 
 def _add_views(session: Session, day: date, article: str, count: int) -> None:

@@ -155,3 +155,22 @@ def test_no_event_is_lost_across_processes(db_url: str, sessions) -> None:
     assert [proc.wait(timeout=120) for proc in procs] == [0, 0, 0]
     assert views(sessions) == 900
     assert count(sessions, "copy_link") == 90
+
+
+def test_hostile_text_is_stored_not_fatal(events: EventLog, sessions) -> None:
+    events.record("search", query="refund\x00" + "x" * 1000, data={"q": "\x00"})
+    events.record("view", article="en/a\x00b")
+    assert events.flush() == 2
+    with sessions() as session:
+        search = session.scalar(select(Event))
+    assert search is not None and search.query is not None
+    assert search.query.startswith("refund\ufffd") and len(search.query) == 500
+
+
+def test_an_unstorable_event_does_not_block_the_rest(events: EventLog, sessions) -> None:
+    events.record("view", article="en/a")
+    events._buffer.append({"kind": "search", "at": "not a time", "query": "x"})
+    events.record("view", article="en/b")
+    assert events.flush() == 2
+    assert views(sessions) == 2
+    assert events.flush() == 0  # the bad one is gone, not retried for ever

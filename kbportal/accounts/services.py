@@ -41,7 +41,7 @@ class AccountError(ValueError):
 def normalize_email(email: str) -> str:
     """The stored form of an address: stripped and lower-case; AccountError if it is not one."""
     value = email.strip().lower()
-    if len(value) > 254 or not _EMAIL.match(value):
+    if len(value) > 254 or not _EMAIL.match(value) or not value.isprintable():
         raise AccountError(f"not an e-mail address: {email!r}")
     return value
 
@@ -205,7 +205,10 @@ def authenticate(
     try:
         normalized = normalize_email(email)
     except AccountError:
-        normalized = email.strip().lower()[:254]
+        # Still throttled by what was typed; PostgreSQL text cannot hold NUL or the like.
+        # (Replaced, not dropped: "a\x00@b.c" must not become a real account's address.)
+        typed = email.strip().lower()
+        normalized = "".join(ch if ch.isprintable() else "?" for ch in typed)[:254]
     ip = ip[:64]
     wait = throttle_wait(session, normalized, ip, now)
     if wait:

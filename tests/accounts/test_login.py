@@ -158,3 +158,30 @@ def test_public_pages_set_no_cookies_for_visitors_with_a_session(client: FlaskCl
     response = client.get("/en/articles/account/reset")
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"email": "agent\x00@example.com", "password": PASSWORD},
+        {"email": "agent@example.com", "password": "pass\x00word-long-enough"},
+        {"email": "x" * 5000, "password": "y" * 5000},
+        {"email": "агент@пример.рф", "password": "пароль-достаточно-длинный"},
+        {"email": ["a@example.com", "b@example.com"], "password": PASSWORD},
+    ],
+)
+def test_hostile_sign_in_input_never_500s(client: FlaskClient, make_user, fields) -> None:
+    make_user()
+    response = client.post("/login", data={**fields, "csrf_token": csrf_token(client)})
+    assert response.status_code == 200
+    assert client.get(INTERNAL_PAGE).status_code == 404
+
+
+def test_invalid_utf8_in_the_form_never_500s(client: FlaskClient, make_user) -> None:
+    make_user()
+    token = csrf_token(client)
+    body = f"csrf_token={token}&email=%ED%A0%80%FF@example.com&password=%C3%28xxxxxxxxxxx"
+    response = client.post(
+        "/login", data=body.encode(), content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
