@@ -17,7 +17,7 @@ from whoosh.analysis import (
     RegexTokenizer,
     StopFilter,
 )
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.fields import ID, TEXT, Schema
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.lang.snowball.english import EnglishStemmer
 
@@ -78,6 +78,23 @@ def load_articles(folder: Path) -> list[Doc]:
     return docs
 
 
+_CONTRACTION = re.compile(r"(?:['’](?:s|d|ll|re|ve|m)|n['’]t)$")
+
+
+class _Contractions(Filter):
+    """English possessives and contractions to their base word: "people's" -> "people"."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if "'" in t.text or "’" in t.text:
+                t.text = _CONTRACTION.sub("", t.text)
+                if t.text.endswith("ca"):  # "can't" -> "ca" + "n't"
+                    t.text = t.text[:-2] + "can" if t.text == "ca" else t.text
+                elif t.text == "wo":  # "won't"
+                    t.text = "will"
+            yield t
+
+
 class _Stem(Filter):
     """Stems with the chosen English stemmer (cached per word)."""
 
@@ -118,6 +135,10 @@ class Recipe:
     prf_weight: float = 0.3
     dedupe: bool = True
     fuzzy_unknown: bool = False
+    contractions: bool = False
+    section_weight: float = 0.0  # unit=both: article score + this x best section score
+    coord_power: float = 0.0  # score x (idf-weighted share of query terms matched) ** power
+    title_repeat: int = 0  # title words folded into the body this many times (BM25F-like)
     join_compounds: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -125,6 +146,8 @@ class Recipe:
 def analyzer(recipe: Recipe):
     """The analysis chain for both indexing and queries."""
     chain = RegexTokenizer(r"\w+(?:['’]\w+)*") | LowercaseFilter()
+    if recipe.contractions:
+        chain = chain | _Contractions()
     stop = {"whoosh": WHOOSH_STOP, "english": EN_STOP, "none": frozenset()}[recipe.stop]
     if stop:
         chain = chain | StopFilter(stoplist=stop, minsize=1)
@@ -139,20 +162,25 @@ class Engine:
         self.ana = analyzer(self.recipe)
         schema = Schema(
             slug=ID(stored=True),
-            title=TEXT(analyzer=self.ana, phrase=True),
-            body=TEXT(analyzer=self.ana, phrase=True),
-            n=STORED,
+            title=TEXT(analyzer=self.ana, phrase=True, vector=bool(self.recipe.prf_docs)),
+            body=TEXT(analyzer=self.ana, phrase=True, vector=bool(self.recipe.prf_docs)),
+            kind=ID(stored=True),
+            sbody=TEXT(analyzer=self.ana),
         )
         workdir.mkdir(parents=True, exist_ok=True)
         ix = index.create_in(str(workdir), schema)
         with ix.writer() as w:
             for d in docs:
-                if self.recipe.unit == "article":
+                if self.recipe.unit in ("article", "both"):
                     body = "\n".join(f"{h}\n{t}" for h, t in d.sections)
-                    w.add_document(slug=d.slug, title=d.title, body=body)
-                else:
+                    body = "\n".join([d.title] * self.recipe.title_repeat + [body])
+                    w.add_document(slug=d.slug, title=d.title, body=body, kind="a")
+                if self.recipe.unit == "section":
                     for h, t in d.sections:
-                        w.add_document(slug=d.slug, title=d.title, body=f"{h}\n{t}")
+                        w.add_document(slug=d.slug, title=d.title, body=f"{h}\n{t}", kind="s")
+                if self.recipe.unit == "both":  # sections in a field of their own: own stats
+                    for h, t in d.sections:
+                        w.add_document(slug=d.slug, sbody=f"{h}\n{t}", kind="s")
         self.ix = ix
         r = self.recipe
         self.searcher = ix.searcher(weighting=scoring.BM25F(B=r.B, K1=r.K1, title_B=r.title_B))
@@ -199,6 +227,8 @@ class Engine:
                 continue
             subs.append(query.Term("title", t, boost=r.title_boost * w))
             subs.append(query.Term("body", t, boost=r.body_boost * w))
+            if r.unit == "both":
+                subs.append(query.Term("sbody", t, boost=r.body_boost * w))
         if r.phrase_boost and len(terms) > 1:
             for a, b in zip(terms, terms[1:], strict=False):
                 subs.append(query.Phrase("title", [a, b], slop=2, boost=r.phrase_boost))
@@ -207,12 +237,27 @@ class Engine:
                 subs.append(query.Phrase("body", [a, b], slop=2, boost=r.body_phrase_boost))
         return query.Or(subs, scale=r.coord or None)
 
-    def _scores(self, q, limit: int = 200) -> dict[str, float]:
-        hits = self.searcher.search(q, limit=limit)
-        per: dict[str, list[float]] = defaultdict(list)
-        for h in hits:
-            per[h["slug"]].append(h.score)
+    def _scores(self, q, limit: int = 2000) -> dict[str, float]:
         r = self.recipe
+        hits = self.searcher.search(q, limit=limit, terms=bool(r.coord_power))
+        per: dict[str, list[float]] = defaultdict(list)
+        both: dict[str, dict[str, float]] = defaultdict(dict)
+        for h in hits:
+            score = h.score
+            if r.coord_power and self._qterms:
+                got = {t.decode() if isinstance(t, bytes) else t for _f, t in h.matched_terms()}
+                idf = self._idf
+                share = sum(idf[t] for t in self._qterms if t in got) / sum(
+                    idf[t] for t in self._qterms
+                )
+                score *= share**r.coord_power
+            if r.unit == "both":
+                both[h["slug"]][h["kind"]] = max(both[h["slug"]].get(h["kind"], 0.0), score)
+            per[h["slug"]].append(score)
+        if r.unit == "both":
+            return {
+                s: v.get("a", 0.0) + r.section_weight * v.get("s", 0.0) for s, v in both.items()
+            }
         if r.unit == "article" or r.collapse == "max":
             return {s: max(v) for s, v in per.items()}
         return {s: max(v) + r.collapse_frac * (sum(v) - max(v)) for s, v in per.items()}
@@ -221,6 +266,8 @@ class Engine:
         terms = self.terms(text)
         if not terms:
             return []
+        self._qterms = terms
+        self._idf = {t: max(self.searcher.idf("body", t), 0.1) for t in terms}
         scores = self._scores(self.build_query(terms))
         if self.recipe.prf_docs and scores:
             scores = self._prf(terms, scores)

@@ -46,6 +46,9 @@ def make_schema() -> Schema:
         cats=TEXT(analyzer=_LINES, phrase=False),  # the category and its ancestors, for filters
         visibility=ID(stored=True),
         audience=TEXT(analyzer=_LINES, phrase=False),
+        # The whole article on its first document, to rank articles (query_builder)
+        article_title=TEXT(analyzer=text, phrase=False),
+        article_text=TEXT(analyzer=text, phrase=False),
         first=ID(),  # "1" on an article's first section: one document per article
         title_key=ID(),  # the whole title, normalised: a query equal to it is a strong hint
         spell=TEXT(analyzer=analysis.plain_analyzer(), phrase=False),  # words as typed
@@ -77,6 +80,19 @@ def category_ancestors(path: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
+def whole_text(article: Article, sections: list[Section]) -> str:
+    """Everything an article says, title first, for ranking it as a whole."""
+    parts = [article.title, " ".join(article.tags)]
+    intro = sections[0].text if sections else ""
+    if article.summary and article.summary not in intro:
+        parts.append(article.summary)  # a front-matter summary, not the intro's first lines
+    for sec in sections:
+        if sec.title != article.title:
+            parts.append(sec.title)
+        parts.append(sec.text)
+    return "\n".join(parts)
+
+
 def documents(article: Article) -> Iterator[dict[str, Any]]:
     """The index documents of one article: one per section (at least one)."""
     sections = list(article.sections)
@@ -105,6 +121,8 @@ def documents(article: Article) -> Iterator[dict[str, Any]]:
                 summary=article.summary,
                 title_prefix=article.title,
                 title_key=analysis.title_key(article.title),
+                article_title=article.title,
+                article_text=whole_text(article, sections),
             )
         yield doc
 

@@ -78,17 +78,37 @@ class IndexReader:
         """
         acc: dict[int, float] = {}
         matched: dict[int, int] = {}
+        # Whole-article fields (on an article's first document) rank the article; the
+        # section fields pick its best section and only nudge the ranking (query_builder).
+        whole: dict[int, float] = {}  # article number -> score
+        whole_matched: dict[int, int] = {}
+        article_of = self.article_of
         for group in built.groups:
             word: dict[int, float] = {}
+            art: dict[int, float] = {}
             for field, term, boost in group:
+                into = art if field in query_builder.ARTICLE_FIELDS else word
                 for d, score in self.term_scores(field, term).items():
-                    word[d] = word.get(d, 0.0) + score * boost
+                    into[d] = into.get(d, 0.0) + score * boost
             for d, score in word.items():
                 acc[d] = acc.get(d, 0.0) + score
                 matched[d] = matched.get(d, 0) + 1
+            for d, score in art.items():
+                a = article_of[d]
+                whole[a] = whole.get(a, 0.0) + score
+                whole_matched[a] = whole_matched.get(a, 0) + 1
+                acc.setdefault(d, 0.0)  # the first document stands for its article
+                matched.setdefault(d, 0)
         total = len(built.groups)
-        coordinate = query_builder.coordinate
-        found = {d: coordinate(acc[d], matched[d], total) for d in acc.keys() & scope}
+        coordinate, combine = query_builder.coordinate, query_builder.combine
+        found = {
+            d: combine(
+                coordinate(whole.get(a, 0.0), whole_matched.get(a, 0), total),
+                coordinate(acc[d], matched[d], total),
+            )
+            for d in acc.keys() & scope
+            for a in (article_of[d],)
+        }
         for bonus in built.bonuses:
             if isinstance(bonus, Term):
                 for d, score in self.term_scores(bonus.fieldname, bonus.text).items():
