@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.models import Article
-from kbportal.publish import layout, sources, store
+from kbportal.publish import layout, records, sources, store
 from kbportal.publish.manifest import (
     BuildError,
     BuildReport,
@@ -78,10 +78,10 @@ def full_build(
         store.put_categories(conn, kb.categories.values())
         live = {a.key for a in published}
         carried = {old: new for old, new in old_renames.items() if new in live and old not in live}
-        store.put_redirects(conn, carried, "rename")
-        store.put_redirects(conn, sources.alias_redirects(kb.aliases, published), "alias")
-        store.put_refs(conn, published)
-        store.put_problems(conn, kb.problems)
+        records.put_redirects(conn, carried, "rename")
+        records.put_redirects(conn, sources.alias_redirects(kb.aliases, published), "alias")
+        records.put_refs(conn, published)
+        records.put_problems(conn, kb.problems)
         by_path = {a.path: a for a in kb.articles.values()}
         entries = []
         for rel, digest in hashes.items():
@@ -89,17 +89,17 @@ def full_build(
             kind = kind_of(rel)
             if article is not None:
                 entries.append(
-                    store.FileEntry(
+                    records.FileEntry(
                         rel, digest, article.key, status[article.key], _iso(article.publish_at)
                     )
                 )
             else:
                 entries.append(
-                    store.FileEntry(
+                    records.FileEntry(
                         rel, digest, None, kind if kind != "article" else "skipped", None
                     )
                 )
-        store.put_files(conn, entries)
+        records.put_files(conn, entries)
         store.set_blob(conn, "link_targets", sources.targets_of(kb))
         pending = [
             utc(a.publish_at)
@@ -141,20 +141,22 @@ def _iso(moment: datetime | None) -> str | None:
     return utc(moment).isoformat() if moment else None
 
 
-def _previous_manifest(previous: Path | None) -> tuple[dict[str, store.FileEntry], dict[str, str]]:
+def _previous_manifest(
+    previous: Path | None,
+) -> tuple[dict[str, records.FileEntry], dict[str, str]]:
     """The previous build's files and rename redirects (renames outlive full rebuilds)."""
     if previous is None:
         return {}, {}
     conn = store.open_readonly(previous / "content.sqlite")
     try:
-        return store.files(conn), store.redirects(conn, kind="rename")
+        return records.files(conn), records.redirects(conn, kind="rename")
     finally:
         conn.close()
 
 
 def _diff(
     report: BuildReport,
-    old_files: dict[str, store.FileEntry],
+    old_files: dict[str, records.FileEntry],
     hashes: dict[str, str],
     published: list[Article],
 ) -> None:

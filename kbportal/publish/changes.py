@@ -12,7 +12,7 @@ from typing import Any
 from kbportal.content.categories import folder_title
 from kbportal.content.links import LinkTargets
 from kbportal.content.models import Article, Category, Problem
-from kbportal.publish import sources, store
+from kbportal.publish import records, sources, store
 from kbportal.publish.manifest import file_hash, status_of, utc
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class Changes:
         self.now = now
         self.metadata = metadata
         self.root = Path(config["ARTICLES_DIR"])
-        self.files = store.files(conn)
+        self.files = records.files(conn)
         targets = store.get_blob(conn, "link_targets")
         if not isinstance(targets, LinkTargets):
             raise RuntimeError("the current build has no link targets; run a full build")
@@ -53,13 +53,13 @@ class Changes:
         self.targets.remove(path)
         self.targets.media.discard(path)
         self.problems[path] = []
-        store.delete_files(self.conn, [path])
+        records.delete_files(self.conn, [path])
 
     def media(self, path: str) -> None:
         """A new or changed image: it becomes a link target."""
         self.targets.media.add(path)
-        store.put_files(
-            self.conn, [store.FileEntry(path, file_hash(self.root / path), None, "media")]
+        records.put_files(
+            self.conn, [records.FileEntry(path, file_hash(self.root / path), None, "media")]
         )
 
     def load(self, path: str) -> None:
@@ -82,7 +82,7 @@ class Changes:
             self.problems.setdefault(owner.path, []).append(
                 Problem(owner.path, 1, "duplicate-slug", message)
             )
-            store.put_files(self.conn, [store.FileEntry(owner.path, "", None, "skipped")])
+            records.put_files(self.conn, [records.FileEntry(owner.path, "", None, "skipped")])
             self.targets.remove(owner.path)
             self.key_of.pop(owner.path, None)
         if previous and previous != article.key:
@@ -93,7 +93,7 @@ class Changes:
         self.key_of[path] = article.key
         status = status_of(article, self.now)
         when = utc(article.publish_at).isoformat() if article.publish_at else None
-        store.put_files(self.conn, [store.FileEntry(path, digest, article.key, status, when)])
+        records.put_files(self.conn, [records.FileEntry(path, digest, article.key, status, when)])
         if status == "published":
             self.upserts[article.key] = article
             self.gone.discard(article.key)
@@ -108,7 +108,7 @@ class Changes:
         if previous and previous not in self.targets.by_key:  # not taken over by another file
             self.gone.add(previous)
             self.upserts.pop(previous, None)
-        store.put_files(self.conn, [store.FileEntry(path, digest, None, "skipped")])
+        records.put_files(self.conn, [records.FileEntry(path, digest, None, "skipped")])
 
     def rename(self, old_path: str, new_path: str) -> None:
         """Record old key -> new key for a moved file (its old URL keeps working)."""
@@ -124,14 +124,14 @@ class Changes:
         and a link to a removed article is now broken; new articles may mend broken links.
         """
         touched = set(self.gone)
-        before = store.visibilities(self.conn, list(self.upserts))
+        before = records.visibilities(self.conn, list(self.upserts))
         touched.update(
             k for k, a in self.upserts.items() if before.get(k, a.visibility) != a.visibility
         )
-        keys = store.linking_keys(self.conn, touched)
+        keys = records.linking_keys(self.conn, touched)
         paths = {path for path, key in self.key_of.items() if key in keys}
         if any(k not in self.live for k in self.upserts):
-            paths.update(store.paths_with_problem(self.conn, "missing-link"))
+            paths.update(records.paths_with_problem(self.conn, "missing-link"))
         loaded = {a.path for a in self.upserts.values()} | set(self.problems)
         return sorted(p for p in paths if p not in loaded and (self.root / p).is_file())
 
@@ -140,18 +140,18 @@ class Changes:
         self.gone -= self.upserts.keys()
         conn, upserts = self.conn, list(self.upserts.values())
         store.delete_articles(conn, self.gone)
-        store.delete_refs(conn, self.gone | self.upserts.keys())
+        records.delete_refs(conn, self.gone | self.upserts.keys())
         store.put_articles(conn, upserts)
-        store.put_refs(conn, upserts)
-        store.delete_redirects_to(conn, self.upserts.keys(), "alias")
+        records.put_refs(conn, upserts)
+        records.delete_redirects_to(conn, self.upserts.keys(), "alias")
         for article in upserts:
-            store.put_redirects(conn, sources.article_aliases(article), "alias")
+            records.put_redirects(conn, sources.article_aliases(article), "alias")
         for old_key, new_key in self.redirects.items():
-            store.repoint_redirects(conn, old_key, new_key)
-        store.put_redirects(conn, self.redirects, "rename")
+            records.repoint_redirects(conn, old_key, new_key)
+        records.put_redirects(conn, self.redirects, "rename")
         self._add_categories(upserts)
-        store.delete_problems(conn, self.problems)
-        store.put_problems(conn, [p for found in self.problems.values() for p in found])
+        records.delete_problems(conn, self.problems)
+        records.put_problems(conn, [p for found in self.problems.values() for p in found])
         store.set_blob(conn, "link_targets", self.targets)
 
     def _add_categories(self, articles: list[Article]) -> None:

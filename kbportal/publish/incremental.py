@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kbportal.publish import layout, sources, store
+from kbportal.publish import layout, records, sources, store
 from kbportal.publish.builder import full_build
 from kbportal.publish.changes import Changes
 from kbportal.publish.manifest import BuildReport, EmptyBuildError, kind_of, normalize
@@ -61,7 +61,7 @@ def publish_due(
     try:
         due = [
             e.path
-            for e in store.files(conn).values()
+            for e in records.files(conn).values()
             if e.status == "scheduled"
             and e.publish_at
             and datetime.fromisoformat(e.publish_at) <= now
@@ -159,7 +159,7 @@ def _finish(conn: Any, changes: Changes, build_id: str, now: datetime) -> BuildR
         )
     pending = [
         datetime.fromisoformat(e.publish_at)
-        for e in store.files(conn).values()
+        for e in records.files(conn).values()
         if e.status == "scheduled" and e.publish_at
     ]
     next_at = min(pending) if pending else None

@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
 from kbportal.content.models import Article, Category, Problem
-from kbportal.publish import store
+from kbportal.publish import records, store
 from kbportal.publish.manifest import IMAGE_SUFFIXES
 from kbportal.publish.view import CategoryNode, Suggestion
 from kbportal.search import Searcher
@@ -41,7 +41,7 @@ class BuildKB:
         for article in sorted(self._light.values(), key=_order):
             self._by_category[(article.locale, article.category)].append(article)
         self._categories = {(c.locale, c.path): c for c in store.categories(self._conn)}
-        self._redirects = store.redirects(self._conn)
+        self._redirects = records.redirects(self._conn)
         self._locale_set = {a.locale for a in self._light.values()} | {
             locale for locale, _ in self._categories
         }
@@ -205,7 +205,7 @@ class BuildKB:
     def problems(self) -> list[Problem]:
         """Content problems found when this version was built."""
         with self._lock:
-            return store.problems(self._conn)
+            return records.problems(self._conn)
 
     def meta(self, name: str) -> str | None:
         """A manifest value of this build (e.g. "next_publish_at")."""
@@ -234,7 +234,7 @@ class BuildKB:
         if rel is None:
             return None
         with self._lock:
-            keys = store.media_refs(self._conn, rel)
+            keys = records.media_refs(self._conn, rel)
         if not any(self._visible(key, viewer) for key in keys):
             return None  # an image only internal articles show is internal too
         root = self.articles_dir.resolve()

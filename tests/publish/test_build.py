@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kbportal import publish
-from kbportal.publish import builder, layout, store
+from kbportal.publish import builder, layout, records, store
 from kbportal.search.types import SearchQuery
 from kbportal.viewer import PUBLIC, Viewer
 
@@ -41,7 +41,7 @@ def test_full_build_writes_a_build_and_points_current_at_it(sample_config: dict[
 
 def test_manifest_records_files_hashes_and_statuses(built: dict[str, Any]) -> None:
     conn = store.open_readonly(layout.current_build(built["DATA_DIR"]) / "content.sqlite")
-    files = store.files(conn)
+    files = records.files(conn)
     conn.close()
     assert files["en/billing/refunds.md"].key == "en/billing/refunds"
     assert files["en/billing/refunds.md"].status == "published"
