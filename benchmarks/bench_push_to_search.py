@@ -145,20 +145,22 @@ def main() -> None:
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        server_log = (work / "server.log").open("ab")
         server = subprocess.Popen(
             [str(BIN / "kbportal"), "serve", "--port", str(port), "--workers", str(args.workers)],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=server_log,
+            stderr=server_log,
         )
         wait_up(f"{base}/api/v1/search?q=tar")
 
         pages = sorted((editor / "en" / "common").glob("*.md"))
-        rng = random.Random(11)
+        rng = random.Random(11)  # the same pages every run...
+        words = random.Random()  # ...but new words, so a reused KB does not know them yet
         totals, pushes, acks, visible = [], [], [], []
         for round_no in range(args.rounds):
             page = rng.choice(pages)
-            word = "zq" + "".join(rng.choice(string.ascii_lowercase) for _ in range(10))
+            word = "zq" + "".join(words.choice(string.ascii_lowercase) for _ in range(10))
             with page.open("a", encoding="utf-8") as handle:
                 handle.write(f"\n- Benchmark marker {word}:\n\n`true`\n")
             git(editor, "commit", "-q", "-am", f"bench round {round_no}")
@@ -204,6 +206,7 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+            print(f"server log: {work / 'server.log'}" if args.keep else "", end="")
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
