@@ -1,0 +1,96 @@
+"""A sample tree whose internal articles carry words found nowhere else, and helpers."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, quote_plus
+
+from flask.testing import FlaskClient
+
+from kbportal.accounts.testing import TEST_PASSWORD
+
+# Made-up words that only internal content contains: any of them in a public response is a leak.
+SECRETS = ("zorblax", "quintaflux", "vantablack", "xylophage", "secret-note", "internal/override")
+INTERNAL_TITLE = "Zorblax override runbook"
+NOTE_TITLE = "Zorblax billing note"
+L2_TITLE = "Xylophage failover"
+L2_WORD = "xylophage"
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+ARTICLES: dict[str, str | bytes] = {
+    "en/billing/_category.yml": "title: Billing\norder: 1\n",
+    "en/billing/refunds.md": (
+        "---\ntitle: Getting a refund\nsummary: How refunds work.\nupdated: 2026-10-01\n"
+        "related: [internal/override, billing/secret-note]\n---\n"
+        "Refunds go back to the card you paid with.\n\n"
+        "If a refund is refused, agents follow [the escalation steps](../internal/override.md).\n"
+        "Also see [](secret-note.md) and [our team page](../internal/).\n\n"
+        "## Refund timing\n\nA refund takes five working days.\n"
+    ),
+    "en/billing/invoices.md": (
+        "---\ntitle: Downloading invoices\nupdated: 2026-09-01\n---\nEach invoice is a PDF.\n"
+    ),
+    # Internal article inside a public category: counts and category pages must skip it.
+    "en/billing/secret-note.md": (
+        f"---\ntitle: {NOTE_TITLE}\nvisibility: internal\nupdated: 2026-11-20\n---\n"
+        "The quintaflux refund override needs a manager.\n"
+    ),
+    "en/internal/_category.yml": "title: Vantablack escalations\nvisibility: internal\n",
+    "en/internal/override.md": (
+        f"---\ntitle: {INTERNAL_TITLE}\nvisibility: internal\naliases: [old-zorblax]\n"
+        "updated: 2026-11-21\n---\n"
+        "Refund override for quintaflux customers.\n\n![Override screen](img/override.png)\n\n"
+        "## Zorblax steps\n\nCall the manager.\n"
+    ),
+    "en/internal/img/override.png": PNG,
+    "en/internal/failover.md": (
+        f"---\ntitle: {L2_TITLE}\nvisibility: internal\naudience: [l2]\nupdated: 2026-11-21\n---\n"
+        "The xylophage failover is for L2 only.\n"
+    ),
+    "en/start/_category.yml": "title: Getting started\norder: 0\n",
+    "en/start/welcome.md": "# Welcome aboard\n\nCreate your workspace and invite your team.\n",
+    "ru/start/welcome.md": "# Добро пожаловать\n\nСоздайте рабочее пространство.\n",
+    # An internal translation of a public article: the language switch must not offer it.
+    "ru/billing/refunds.md": (
+        "---\ntitle: Зорбликс возврат\nvisibility: internal\n---\nКвинтафлюкс.\n"
+    ),
+}
+RU_SECRETS = ("зорбликс", "квинтафлюкс")
+
+
+def assert_clean(text: str, *also: str, echo: str = "") -> None:
+    """Fail if any internal-only word shows up in a public response (bar the echoed query)."""
+    lowered = text.lower()
+    if echo:
+        for form in {echo, html.escape(echo), quote_plus(echo), quote(echo)}:
+            lowered = lowered.replace(form.lower(), "")
+    for word in (*SECRETS, *RU_SECRETS, *also):
+        assert word.lower() not in lowered, f"leak: {word!r} in {text[:2000]}"
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert match, page
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str) -> None:
+    data = {"email": email, "password": TEST_PASSWORD, "csrf_token": csrf_token(client)}
+    response = client.post("/login", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Raw API tokens of the sample's staff."""
+
+    agent: str
+    revoked: str
+    disabled_user: str
