@@ -9,7 +9,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-HIT_KEYS = {"slug", "title", "url", "section", "snippet", "score", "category", "locale"}
+HIT_KEYS = {
+    "slug",
+    "title",
+    "url",
+    "section",
+    "snippet",
+    "score",
+    "category",
+    "locale",
+    "visibility",
+}
 
 
 def test_search_shape(client: FlaskClient) -> None:

@@ -88,7 +88,13 @@ PUBLIC_URLS = [
 def test_internal_and_draft_content_never_reaches_the_public(client: FlaskClient, url: str) -> None:
     response = client.get(url)
     text = response.get_data(as_text=True)
-    for secret in (INTERNAL_TITLE, INTERNAL_CATEGORY, DRAFT_TITLE, "billing/internal"):
+    for secret in (
+        INTERNAL_TITLE,
+        INTERNAL_CATEGORY,
+        DRAFT_TITLE,
+        "billing/internal",
+        "badge-internal",
+    ):
         assert secret not in text, (url, secret)
     # Nor a hint by count: billing shows its two public articles only.
     if url == "/en/":

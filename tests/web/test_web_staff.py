@@ -69,6 +69,9 @@ def test_signed_in_agent_reads_internal_pages_privately(app: Flask, token: str) 
         as_text=True
     )
     assert article.headers["Cache-Control"].startswith("private")
+    assert 'class="badge-internal"' in article.get_data(as_text=True)  # clearly marked
+    found = client.get("/en/search?q=refund+override+manager").get_data(as_text=True)
+    assert "/en/articles/billing/internal/override" in found and 'class="badge-internal"' in found
     home = client.get("/en/")
     assert home.headers["Cache-Control"].startswith("private")
     with client.get("/media/img/override-screen.png") as image:
