@@ -11,9 +11,13 @@ from typing import Any
 # Every key a deployment can set, with its default and how to read it from the environment.
 # The README documents each; a test keeps the two in step.
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
-    "ARTICLES_DIR": ("articles", str, "Folder (or git working copy) holding the markdown articles."),
+    "ARTICLES_DIR": (
+        "articles",
+        str,
+        "Folder (or git working copy) holding the markdown articles.",
+    ),
     "DATA_DIR": ("instance", str, "Where builds of the index and the SQLite database live."),
-    "DATABASE_URL": ("", str, "SQLAlchemy URL; default: SQLite file kbportal.sqlite in DATA_DIR."),
+    "DATABASE_URL": ("", str, "SQLAlchemy URL; default: SQLite kbportal.sqlite in DATA_DIR."),
     "SECRET_KEY": ("", str, "Signs sessions; default: a random key kept in DATA_DIR/secret_key."),
     "DEFAULT_LOCALE": ("en", str, "Locale of articles that do not name one, and of the UI."),
     "LOCALES": ("en,ru", lambda v: v, "Comma-separated locales the portal serves."),
@@ -23,8 +27,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "GIT_REMOTE": ("origin", str, "Remote that `kbportal sync` fetches from."),
     "WEBHOOK_SECRET": ("", str, "Shared secret checked on POST /hooks/git; empty disables it."),
     "SYNC_INTERVAL": (0, int, "Seconds between polls of the git remote; 0 turns polling off."),
-    "SESSION_COOKIE_SECURE": (False, lambda v: v.lower() in ("1", "true", "yes"),
-                              "Send the session cookie over HTTPS only (set in production)."),
+    "SESSION_COOKIE_SECURE": (
+        False,
+        lambda v: v.lower() in ("1", "true", "yes"),
+        "Send the session cookie over HTTPS only (set in production).",
+    ),
 }
 
 
@@ -34,8 +41,9 @@ def _split_locales(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(item.strip() for item in items if item.strip())
 
 
-def load_config(overrides: Mapping[str, Any] | None = None,
-                environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load_config(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The effective settings, keyed without the KBPORTAL_ prefix."""
     env = os.environ if environ is None else environ
     config: dict[str, Any] = {}
