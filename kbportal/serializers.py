@@ -20,6 +20,8 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "score": round(float(hit.score), 4),
         "category": hit.category,
         "locale": hit.locale,
+        # "internal" only ever reaches staff (token holders): integrations can mark such links.
+        "visibility": hit.visibility,
     }
 
 
@@ -43,5 +45,6 @@ def article_json(article: Article) -> dict[str, Any]:
         "tags": list(article.tags),
         "updated": article.updated.isoformat() if article.updated else None,
         "url": article_path(article.locale, article.slug),
+        "visibility": article.visibility,
         "html": article.html,
     }

@@ -98,6 +98,7 @@ def test_search_json_is_the_api_shape(run: Callable[..., Result], tmp_path: Path
         "score",
         "category",
         "locale",
+        "visibility",
     }
     config = load_config(
         {"ARTICLES_DIR": str(tmp_path / "articles"), "DATA_DIR": str(tmp_path / "data")}, {}
