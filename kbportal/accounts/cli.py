@@ -89,6 +89,21 @@ def enable_user(email: str) -> None:
     click.echo(f"enabled {user.email}")
 
 
+@users_cli.command("set-role")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--group", "groups", multiple=True, help="Replace the groups; repeat for several.")
+@click.option("--keep-groups", is_flag=True, help="Leave the groups as they are.")
+def set_role(email: str, role: str, groups: tuple[str, ...], keep_groups: bool) -> None:
+    """Change a user's role and audience groups."""
+    try:
+        user = services.set_role(get_session(), email, role, None if keep_groups else groups)
+    except AccountError as error:
+        _fail(error)
+        return
+    click.echo(f"{user.email}: {user.role}, groups {','.join(sorted(user.groups)) or '-'}")
+
+
 @users_cli.command("list")
 def list_users() -> None:
     """List users: e-mail, role, groups, state, last sign-in."""

@@ -105,3 +105,15 @@ def test_db_commands(app: Flask) -> None:
     assert current.exit_code == 0
     assert "current: 0001" in current.output and "head:    0001" in current.output
     assert "already at 0001" in run(app, "db", "upgrade").output
+
+
+def test_set_role_and_groups(app: Flask, db: Session, make_user) -> None:
+    make_user(groups=("l1",))
+    result = run(app, "users", "set-role", "agent@example.com", "--role", "editor", "--keep-groups")
+    assert result.output.strip() == "agent@example.com: editor, groups l1"
+    result = run(app, "users", "set-role", "agent@example.com", "--role", "agent", "--group", "l2")
+    assert result.output.strip() == "agent@example.com: agent, groups l2"
+    assert (
+        "groups -" in run(app, "users", "set-role", "agent@example.com", "--role", "admin").output
+    )
+    assert run(app, "users", "set-role", "ghost@example.com", "--role", "admin").exit_code == 1
