@@ -156,3 +156,18 @@ def test_spelling_suggestions_never_come_from_internal_words(client: FlaskClient
         text = client.get(url).get_data(as_text=True).lower()
         assert "override" not in text and "manager" not in text, url
     assert client.get("/api/v1/autocomplete?q=Refund+o").get_json()["suggestions"] == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Accept-Language": ";;,,q=abc,ru;q=-1,*;q=2"},
+        {"Accept-Language": "x" * 5000},
+        {"Cookie": "session=garbage; other=%ff%00"},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic Zm9vOmJhcg=="},
+    ],
+)
+@pytest.mark.parametrize("path", ["/", "/en/", "/nope", "/api/v1/search?q=refund"])
+def test_hostile_headers_never_500(client: FlaskClient, path: str, headers: dict[str, str]) -> None:
+    assert client.get(path, headers=headers).status_code in (200, 302, 401, 404)
