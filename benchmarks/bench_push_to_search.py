@@ -181,10 +181,13 @@ def main() -> None:
             pushes.append(t1 - t0)
             acks.append(t2 - t1)
             visible.append(t3 - t2)
+            time.sleep(0.05)  # let the sync thread record its report
+            last = json.loads((work / "data" / "sync" / "state.json").read_text())["last"]
+            steps = " ".join(f"{k} {v:.2f}" for k, v in last.get("timings", {}).items())
             print(
                 f"round {round_no}: {page.relative_to(editor)}: push {t1 - t0:.2f} s, "
                 f"webhook {1000 * (t2 - t1):.0f} ms, sync+visible {t3 - t2:.2f} s, "
-                f"total {t3 - t0:.2f} s"
+                f"total {t3 - t0:.2f} s [sync {last['seconds']:.2f} s: {steps}]"
             )
             time.sleep(0.5)
 
@@ -206,7 +209,8 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-            print(f"server log: {work / 'server.log'}" if args.keep else "", end="")
+            if args.keep:
+                print(f"server log: {work / 'server.log'}")
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
