@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "MAIN"
 # Bump when the schema or the analysis changes: an index of another format needs a full build
 # (Whoosh pickles the analyzers into the index, so old ones may not even open).
-INDEX_FORMAT = "kbportal-search-1"
+INDEX_FORMAT = "kbportal-search-2"
 FORMAT_FILE = "KBPORTAL_FORMAT"
 ALL_STAFF = "*"  # audience term of an internal article every staff member may see
 
@@ -147,7 +147,9 @@ def build_index(directory: Path, articles: Iterable[Article]) -> None:
     if any(directory.iterdir()):
         raise ValueError(f"index directory is not empty: {directory}")
     ix = windex.create_in(str(directory), make_schema(), indexname=INDEX_NAME)
-    writer = ix.writer(limitmb=256)
+    # Plain segment files, not one compound file: Whoosh copies each part of a compound file
+    # it opens into memory (24 MB per reader on tldr, and each thread has a reader).
+    writer = ix.writer(limitmb=256, compound=False)
     try:
         count = _add(writer, articles)
     except BaseException:
@@ -163,7 +165,7 @@ def update_index(directory: Path, upserts: Iterable[Article], removed_keys: Iter
     """Replace the sections of changed articles and delete removed ones in an existing index."""
     check_format(directory)
     ix = windex.open_dir(str(directory), indexname=INDEX_NAME)
-    writer = ix.writer()
+    writer = ix.writer(compound=False)
     try:
         upserts = list(upserts)
         for key in {*removed_keys, *(a.key for a in upserts)}:
