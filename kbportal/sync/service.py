@@ -241,7 +241,8 @@ def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
             except GitError:
                 log.exception("rollback to %s failed", old)
         status: Status = "refused" if publishing.is_refusal(exc) else "failed"
-        log.debug("publish failed", exc_info=True)
+        if status == "failed":  # a refusal is expected behaviour; a crash needs its traceback
+            log.exception("publishing %s failed", new[:10])
         serving = new if results else old
         return SyncReport(
             status,

@@ -216,3 +216,25 @@ def test_dates_and_authors_come_from_git(published):
     assert refunds is not None and refunds.authors == ("Boris", "Ann Editor")
     date = published.editor.git("log", "-1", "--format=%aI").strip()
     assert refunds.updated == datetime.fromisoformat(date)
+
+
+def test_a_crashing_publish_rolls_the_working_copy_back(published, monkeypatch):
+    from kbportal.sync import publishing
+
+    build_before = kb(published).build_id
+    commit_before = read_state(published.config())["commit"]
+    published.editor.write({"en/billing/refunds.md": "# Refunds\n\nNinety days.\n"})
+    published.editor.push("ninety")
+
+    def crash(config, changes):  # fault injection: the publisher dies mid-way
+        raise OSError("disk full")
+
+    monkeypatch.setattr(publishing, "incremental", crash)
+    report = sync(published.config())
+    assert report.status == "failed" and "disk full" in report.message
+    assert "fourteen" in (published.portal / "en/billing/refunds.md").read_text()
+    assert read_state(published.config())["commit"] == commit_before
+    assert kb(published).build_id == build_before
+    monkeypatch.undo()
+    assert sync(published.config()).status == "published"  # the same change, retried
+    assert found(published, "ninety") == ["billing/refunds"]
