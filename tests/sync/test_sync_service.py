@@ -238,3 +238,32 @@ def test_a_crashing_publish_rolls_the_working_copy_back(published, monkeypatch):
     monkeypatch.undo()
     assert sync(published.config()).status == "published"  # the same change, retried
     assert found(published, "ninety") == ["billing/refunds"]
+
+
+def test_renames_survive_a_forced_full_rebuild(published):
+    published.editor.mv("en/billing/invoices.md", "en/documents/invoices.md")
+    published.editor.push("move invoices")
+    assert sync(published.config()).ok
+    report = sync(published.config(), force=True)
+    assert report.status == "published" and report.message == "full build"
+    assert kb(published).redirect_for("en", "billing/invoices", PUBLIC) == "documents/invoices"
+
+
+def test_articles_in_a_subfolder_of_the_repository(repos):
+    repos.editor.write({f"articles/{k}": v for k, v in BASE.items()} | {"README.md": "# Repo\n"})
+    repos.editor.push("articles live in a subfolder")
+    repos.clone_portal()
+    config = repos.config(ARTICLES_DIR=repos.portal / "articles")
+    try:
+        assert sync(config).status == "published"
+        repos.editor.write({"README.md": "# Repo, updated\n"})
+        repos.editor.push("readme only")
+        assert sync(config).status == "up-to-date"
+        repos.editor.write({"articles/en/billing/refunds.md": "# Refunds\n\nSixty days.\n"})
+        repos.editor.push("sixty")
+        report = sync(config)
+        assert report.changed == ["en/billing/refunds.md"]
+        hits = kb_for(config).search(SearchQuery("sixty", locale="en")).hits
+        assert [h.slug for h in hits] == ["billing/refunds"]
+    finally:
+        close_all()
