@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -160,16 +161,28 @@ def upgrade(engine: Engine, revision: str = "head") -> bool:
 
 
 class Database:
-    """One app's engine and session factory."""
+    """One app's engine and session factory; migrates the database on first use."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, auto_upgrade: bool = True, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._ready = not auto_upgrade
+        self._ready_lock = threading.Lock()
         _LIVE.add(self)
 
+    def ensure_ready(self) -> None:
+        """Migrate to the newest revision once per process (one query when already there)."""
+        if self._ready:
+            return
+        with self._ready_lock:
+            if not self._ready:
+                upgrade(self.engine)
+                self._ready = True
+
     def session(self) -> Session:
-        """A new session; the caller closes it."""
+        """A new session on a migrated database; the caller closes it."""
+        self.ensure_ready()
         return self.sessions()
 
     def dispose(self) -> None:
@@ -184,6 +197,7 @@ def _forget_pools_in_child() -> None:
     # A forked worker must not use (or, on garbage collection, close) its parent's connections.
     for database in list(_LIVE):
         database.engine.dispose(close=False)
+        database._ready_lock = threading.Lock()  # another thread may have held it at the fork
 
 
 os.register_at_fork(after_in_child=_forget_pools_in_child)
@@ -233,12 +247,13 @@ def current_command() -> None:
 
 
 def init_app(app: Flask) -> Database:
-    """Attach the database to `app` and migrate it to the newest revision."""
+    """Attach the database to `app`; it is migrated to the newest revision on first use."""
+    # Migrating automatically keeps `make serve` a single command, and the lock makes it safe
+    # when several workers start at once. On first use rather than at startup: commands such as
+    # `kbportal check` in an editors' CI never touch the database and must not create one, and
+    # public pages keep serving while the database is unreachable.
     database = Database(app.config["KBPORTAL_DATABASE_URL"])
     app.extensions[EXTENSION_KEY] = database
     app.teardown_appcontext(_close_session)
     app.cli.add_command(db_cli)
-    # Migrating at startup keeps `make serve` a single command; the lock makes it safe when
-    # several workers start at once, and a database already at head costs one query.
-    upgrade(database.engine)
     return database

@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 import kbportal.accounts.models  # noqa: F401  (events.user_id refers to the users table)
 from kbportal.db import Base, UTCDateTime, get_database, utcnow
@@ -77,7 +77,7 @@ class EventLog:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        sessions: Callable[[], Session],
         *,
         flush_interval: float = 1.0,
         batch_size: int = 1000,
@@ -327,6 +327,6 @@ def popular_articles(
 
 def init_app(app: Flask) -> EventLog:
     """Give `app` an event log on its database (call after kbportal.db.init_app)."""
-    event_log = EventLog(get_database(app).sessions)
+    event_log = EventLog(get_database(app).session)
     app.extensions[EXTENSION_KEY] = event_log
     return event_log
