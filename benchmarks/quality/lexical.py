@@ -136,6 +136,7 @@ class Recipe:
     dedupe: bool = True
     fuzzy_unknown: bool = False
     contractions: bool = False
+    idf: str = "whoosh"  # whoosh: log(N/(df+1))+1 | lucene | plain | squared
     section_weight: float = 0.0  # unit=both: article score + this x best section score
     coord_power: float = 0.0  # score x (idf-weighted share of query terms matched) ** power
     title_repeat: int = 0  # title words folded into the body this many times (BM25F-like)
@@ -143,8 +144,34 @@ class Recipe:
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 
+class _Weighting(scoring.BM25F):
+    """BM25F with a choice of idf formula."""
+
+    def __init__(self, recipe: Recipe, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.recipe = recipe
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        kind = self.recipe.idf
+        if kind != "whoosh" and isinstance(scorer, scoring.BM25FScorer):
+            n = searcher.get_parent().doc_count_all()
+            df = searcher.get_parent().doc_frequency(fieldname, text)
+            if kind == "lucene":
+                scorer.idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            elif kind == "plain":
+                scorer.idf = math.log(n / (df or 1))
+            elif kind == "squared":
+                scorer.idf = (math.log(n / (df + 1)) + 1) ** 2
+        return scorer
+
+
 def analyzer(recipe: Recipe):
     """The analysis chain for both indexing and queries."""
+    if recipe.stop == "kbportal":  # the product's own text analyzer
+        from kbportal.search.analysis import text_analyzer
+
+        return text_analyzer()
     chain = RegexTokenizer(r"\w+(?:['’]\w+)*") | LowercaseFilter()
     if recipe.contractions:
         chain = chain | _Contractions()
@@ -183,7 +210,7 @@ class Engine:
                         w.add_document(slug=d.slug, sbody=f"{h}\n{t}", kind="s")
         self.ix = ix
         r = self.recipe
-        self.searcher = ix.searcher(weighting=scoring.BM25F(B=r.B, K1=r.K1, title_B=r.title_B))
+        self.searcher = ix.searcher(weighting=_Weighting(r, B=r.B, K1=r.K1, title_B=r.title_B))
         self.vocab = set(self.searcher.lexicon("body")) | set(self.searcher.lexicon("title"))
         self.vocab = {v.decode() if isinstance(v, bytes) else v for v in self.vocab}
 

@@ -62,6 +62,23 @@ class FoldFilter(Filter):
             yield t
 
 
+# English possessive and contraction endings: "people's" -> "people", "doesn't" -> "does".
+_CONTRACTION = re.compile(r"(?:['’](?:s|d|ll|re|ve|m)|n['’]t)$")
+_CONTRACTED = {"ca": "can", "wo": "will", "sha": "shall"}  # "can't", "won't", "shan't"
+
+
+class ContractionFilter(Filter):
+    """Strips English possessives and contractions so "gmail's" matches "gmail"."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if "'" in t.text or "’" in t.text:
+                base = _CONTRACTION.sub("", t.text)
+                if base != t.text:
+                    t.text = _CONTRACTED.get(base, base) if t.text.endswith("t") else base
+            yield t
+
+
 class ScriptStemFilter(Filter):
     """Stems each token with the stemmer of its own script (Cyrillic -> ru, Latin -> en)."""
 
@@ -80,12 +97,17 @@ def _base() -> Analyzer:
 
 def text_analyzer() -> Analyzer:
     """Body, title and heading fields: words, lowercased, stop words dropped, stemmed."""
-    return _base() | StopFilter(stoplist=STOP_WORDS, minsize=1) | ScriptStemFilter()
+    return (
+        _base()
+        | ContractionFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+        | ScriptStemFilter()
+    )
 
 
 def title_analyzer() -> Analyzer:
     """Titles and headings: like text, but stop words kept, so a page titled "Which" is found."""
-    return _base() | ScriptStemFilter()
+    return _base() | ContractionFilter() | ScriptStemFilter()
 
 
 def plain_analyzer() -> Analyzer:
