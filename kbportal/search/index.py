@@ -83,13 +83,14 @@ def category_ancestors(path: str) -> list[str]:
 def whole_text(article: Article, sections: list[Section]) -> str:
     """Everything an article says, title first, for ranking it as a whole."""
     parts = [article.title, " ".join(article.tags)]
-    intro = sections[0].text if sections else ""
-    if article.summary and article.summary not in intro:
-        parts.append(article.summary)  # a front-matter summary, not the intro's first lines
     for sec in sections:
         if sec.title != article.title:
             parts.append(sec.title)
         parts.append(sec.text)
+    # A summary taken from the first paragraph (maybe cut with "…") would count that text twice.
+    summary = " ".join(article.summary.rstrip("…").split())
+    if summary and summary not in " ".join(" ".join(parts).split()):
+        parts.insert(2, article.summary)
     return "\n".join(parts)
 
 
