@@ -5,7 +5,8 @@ from __future__ import annotations
 import heapq
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
+from typing import Any
 
 from whoosh import index as windex
 from whoosh.query import Query, Term
@@ -17,7 +18,7 @@ from kbportal.viewer import Viewer
 log = logging.getLogger(__name__)
 
 SCOPE_CACHE = 64  # viewer x locale x category combinations kept
-POSTINGS_CACHE_IDS = 400_000  # document numbers kept in cached term score maps
+POSTINGS_CACHE_IDS = 300_000  # entries kept in cached score maps (~100 bytes each)
 
 
 class IndexReader:
@@ -31,7 +32,8 @@ class IndexReader:
         numbers: dict[str, int] = {}
         self.article_of: list[int] = [numbers.setdefault(k, len(numbers)) for k in self.keys]
         self._scopes: OrderedDict[tuple[object, ...], set[int]] = OrderedDict()
-        self._postings: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
+        # Cached score maps (per term, per query word), with their sizes for the bound
+        self._postings: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self._postings_size = 0
 
     def scope(
@@ -50,25 +52,57 @@ class IndexReader:
             self._scopes.move_to_end(key)
         return docs
 
-    def term_scores(self, field: str, term: str) -> dict[int, float]:
-        """BM25F score of every live document holding a term in a field (cached, bounded)."""
-        key = (field, term)
-        scores = self._postings.get(key)
-        if scores is not None:
-            self._postings.move_to_end(key)
-            return scores
-        scores = {}
-        if key in self.searcher.reader():
+    def _read_scores(self, field: str, term: str) -> dict[int, float]:
+        """BM25F score of every live document holding a term in a field."""
+        scores: dict[int, float] = {}
+        if (field, term) in self.searcher.reader():
             m = self.searcher.postings(field, term)
             while m.is_active():
                 scores[m.id()] = m.score()
                 m.next()
-        self._postings[key] = scores
-        self._postings_size += len(scores)
-        while self._postings_size > POSTINGS_CACHE_IDS and len(self._postings) > 1:
-            _, old = self._postings.popitem(last=False)
-            self._postings_size -= len(old)
         return scores
+
+    def _cached(self, key: Hashable, size: int, value: Any) -> None:
+        """Keep a value in the bounded score cache (least recently used goes first)."""
+        self._postings[key] = (size, value)
+        self._postings_size += size
+        while self._postings_size > POSTINGS_CACHE_IDS and len(self._postings) > 1:
+            _, (old, _) = self._postings.popitem(last=False)
+            self._postings_size -= old
+
+    def _lookup(self, key: Hashable) -> Any:
+        hit = self._postings.get(key)
+        if hit is None:
+            return None
+        self._postings.move_to_end(key)
+        return hit[1]
+
+    def term_scores(self, field: str, term: str) -> dict[int, float]:
+        """BM25F score of every live document holding a term in a field (cached, bounded)."""
+        key = ("term", field, term)
+        scores: dict[int, float] | None = self._lookup(key)
+        if scores is None:
+            scores = self._read_scores(field, term)
+            self._cached(key, len(scores), scores)
+        return scores
+
+    def group_scores(
+        self, group: tuple[tuple[str, str, float], ...]
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """One query word's boosted scores: section fields, whole-article fields (cached)."""
+        key = ("group", group)
+        cached: tuple[dict[int, float], dict[int, float]] | None = self._lookup(key)
+        if cached is not None:
+            return cached
+        word: dict[int, float] = {}
+        art: dict[int, float] = {}
+        for field, term, boost in group:
+            into = art if field in query_builder.ARTICLE_FIELDS else word
+            get = into.get
+            for d, score in self._read_scores(field, term).items():
+                into[d] = get(d, 0.0) + score * boost
+        self._cached(key, len(word) + len(art), (word, art))
+        return word, art
 
     def first_pass(self, built: query_builder.BuiltQuery, scope: set[int]) -> dict[int, float]:
         """Scores of every document in the scope holding any of the query's terms.
@@ -84,12 +118,7 @@ class IndexReader:
         whole_matched: dict[int, int] = {}
         article_of = self.article_of
         for group in built.groups:
-            word: dict[int, float] = {}
-            art: dict[int, float] = {}
-            for field, term, boost in group:
-                into = art if field in query_builder.ARTICLE_FIELDS else word
-                for d, score in self.term_scores(field, term).items():
-                    into[d] = into.get(d, 0.0) + score * boost
+            word, art = self.group_scores(group)
             for d, score in word.items():
                 acc[d] = acc.get(d, 0.0) + score
                 matched[d] = matched.get(d, 0) + 1
