@@ -27,6 +27,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "GIT_REMOTE": ("origin", str, "Remote that `kbportal sync` fetches from."),
     "WEBHOOK_SECRET": ("", str, "Shared secret checked on POST /hooks/git; empty disables it."),
     "SYNC_INTERVAL": (0, int, "Seconds between polls of the git remote; 0 turns polling off."),
+    "PUBLIC_URL": ("", str, "Public address for links agents copy; default: the request's."),
     "SESSION_COOKIE_SECURE": (
         False,
         lambda v: v.lower() in ("1", "true", "yes"),
