@@ -58,5 +58,8 @@ def test_every_ui_string_has_a_russian_translation() -> None:
     with (TRANSLATIONS / "ru/LC_MESSAGES/messages.po").open("rb") as handle:
         catalog = read_po(handle)
     untranslated = sorted(msgid for msgid in ids if not translated(catalog, msgid))
-    # If this fails: pybabel extract/update/compile as translations/babel.cfg says, and translate.
-    assert not untranslated
+    assert not untranslated, (
+        "UI strings without a Russian translation; run the pybabel extract/update commands in "
+        "kbportal/translations/babel.cfg, translate them in ru/LC_MESSAGES/messages.po, then "
+        f"pybabel compile -d kbportal/translations: {untranslated}"
+    )
