@@ -169,3 +169,17 @@ def test_an_index_of_another_format_is_refused(tmp_path: Path) -> None:
         Searcher(ix)
     with pytest.raises(IndexFormatError):
         update_index(ix, [], ["en/cards"])
+
+
+def test_an_article_turned_draft_or_internal_leaves_public_search(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(ix, ARTICLES)
+    hidden = article("cards", "Cards", "Card payments.", draft=True)
+    internal = article("keep", "Keep", "Payments stay.", visibility="internal")
+    update_index(ix, [hidden, internal], [])
+    s = Searcher(ix)
+    try:
+        assert [h.slug for h in s.search(SearchQuery("payments")).hits] == ["refunds"]
+        assert s.autocomplete("ca", PUBLIC) == [] and s.autocomplete("kee", PUBLIC) == []
+    finally:
+        s.close()
