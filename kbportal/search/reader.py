@@ -110,6 +110,34 @@ class IndexReader:
         Added up from cached per-term BM25F scores: far cheaper than Whoosh's matcher tree
         on broad questions, and every matching document is counted exactly.
         """
+        total = len(built.groups)
+        if total > 1 and query_builder.COORD_SCALE:
+            found = self._coordinated(built, scope)
+        else:
+            # No coordination: skip counting matched words (the common, faster path).
+            acc: dict[int, float] = {}
+            whole: dict[int, float] = {}  # article number -> score
+            article_of = self.article_of
+            for group in built.groups:
+                word, art = self.group_scores(group)
+                get = acc.get
+                for d, score in word.items():
+                    acc[d] = get(d, 0.0) + score
+                for d, score in art.items():
+                    a = article_of[d]
+                    whole[a] = whole.get(a, 0.0) + score
+                    acc.setdefault(d, 0.0)  # the first document stands for its article
+            combine = query_builder.combine
+            found = {d: combine(whole.get(article_of[d], 0.0), acc[d]) for d in acc.keys() & scope}
+        for bonus in built.bonuses:
+            if isinstance(bonus, Term):
+                for d, score in self.term_scores(bonus.fieldname, bonus.text).items():
+                    if d in found:
+                        found[d] += score * bonus.boost
+        return found
+
+    def _coordinated(self, built: query_builder.BuiltQuery, scope: set[int]) -> dict[int, float]:
+        """First-pass scores with the coordination factor for words matched."""
         acc: dict[int, float] = {}
         matched: dict[int, int] = {}
         # Whole-article fields (on an article's first document) rank the article; the
@@ -130,7 +158,7 @@ class IndexReader:
                 matched.setdefault(d, 0)
         total = len(built.groups)
         coordinate, combine = query_builder.coordinate, query_builder.combine
-        found = {
+        return {
             d: combine(
                 coordinate(whole.get(a, 0.0), whole_matched.get(a, 0), total),
                 coordinate(acc[d], matched[d], total),
@@ -138,12 +166,6 @@ class IndexReader:
             for d in acc.keys() & scope
             for a in (article_of[d],)
         }
-        for bonus in built.bonuses:
-            if isinstance(bonus, Term):
-                for d, score in self.term_scores(bonus.fieldname, bonus.text).items():
-                    if d in found:
-                        found[d] += score * bonus.boost
-        return found
 
     def count_articles(self, docs: Iterable[int]) -> int:
         """How many distinct articles the documents belong to."""

@@ -1,0 +1,31 @@
+"""The reader's fast first pass agrees with the general (coordinated) one."""
+
+from __future__ import annotations
+
+import pytest
+
+from kbportal.search import query_builder
+from kbportal.viewer import PUBLIC
+
+from .conftest import MakeSearcher, article
+
+
+def test_fast_first_pass_equals_the_general_one(
+    make_searcher: MakeSearcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = make_searcher(
+        [
+            article(f"a{i}", f"Printer {i} setup", ("x", "Paper", f"paper jam toner {i}"), "ink")
+            for i in range(12)
+        ]
+    )
+    monkeypatch.setattr(query_builder, "COORD_SCALE", 0.0)
+    with s._using() as reader:
+        scope = reader.scope(PUBLIC, None, None)
+        for text in ("printer paper", "toner ink jam", "setup 3", "paper"):
+            built = query_builder.build_query(text)
+            assert built is not None
+            fast = reader.first_pass(built, scope)
+            general = reader._coordinated(built, scope)
+            assert fast.keys() == general.keys()
+            assert all(abs(fast[d] - general[d]) < 1e-9 for d in fast)
