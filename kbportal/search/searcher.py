@@ -135,10 +135,12 @@ class Searcher:
     def _run(
         self, reader: IndexReader, text: str, query: SearchQuery, page: int, per_page: int
     ) -> SearchResults:
-        built = query_builder.build_query(text)
+        scope = reader.scope(query.viewer, query.locale, query.category)
+        # A mistyped word also searches for its nearest visible word (typo tolerance).
+        extra = spelling.expansions(reader.searcher, text, scope)
+        built = query_builder.build_query(" ".join([text, *extra]) if extra else text)
         if built is None:
             return SearchResults(query=query.text, total=0, page=page, per_page=per_page)
-        scope = reader.scope(query.viewer, query.locale, query.category)
         # Count matching articles among the documents the viewer may see, before any paging.
         found = reader.first_pass(built, scope)
         total = reader.count_articles(found)

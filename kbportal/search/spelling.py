@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 
 FIELD = "spell"
 MIN_LENGTH = 3  # shorter words have too many neighbours to guess from
+EXPAND_MIN_LENGTH = 5  # words searched with their correction as well (see `expansions`)
+MAX_EXPANSIONS = 2  # each costs a few milliseconds
 MAX_WORDS = 12
 STEM_FIELDS = ("title", "section", "body")
 
@@ -51,9 +53,12 @@ def _distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-def suggest_word(searcher: WhooshSearcher, word: str, scope: Collection[int]) -> str | None:
+def suggest_word(
+    searcher: WhooshSearcher, word: str, scope: Collection[int], maxdist: int | None = None
+) -> str | None:
     """The closest, most common word the viewer may see, or None."""
-    maxdist = 1 if len(word) <= 4 else 2
+    if maxdist is None:
+        maxdist = 1 if len(word) <= 4 else 2
     reader = searcher.reader()
     candidates = set(reader.terms_within(FIELD, word, maxdist, prefix=1))
     # Swapped letters ("gti") are one slip; the automaton counts them as two.
@@ -88,3 +93,29 @@ def correct(searcher: WhooshSearcher, text: str, scope: Collection[int]) -> str 
         changed = changed or fixed != word
         out.append(fixed)
     return " ".join(out) if changed else None
+
+
+def expansions(searcher: WhooshSearcher, text: str, scope: Collection[int]) -> list[str]:
+    """Visible near neighbours of the words no document holds (typos), to search for as well.
+
+    Only words unknown to the whole index are looked at, so this is cheap for most queries
+    and never hints at a word of a document the viewer may not see; the neighbours
+    themselves come from visible documents (`suggest_word`).
+    """
+    reader = searcher.reader()
+    found: list[str] = []
+    for word in analysis.words(text[:500])[:MAX_WORDS]:
+        if len(found) >= MAX_EXPANSIONS:
+            break
+        # Short words have too many neighbours to guess a slip from, and cost the most.
+        if len(word) < EXPAND_MIN_LENGTH or not word.isalpha() or word in analysis.STOP_WORDS:
+            continue
+        if (FIELD, word) in reader or any(
+            (field, stem) in reader for stem in analysis.terms(word) for field in STEM_FIELDS
+        ):
+            continue
+        # One slip (or two swapped letters): Whoosh's automaton for two edits costs ~15 ms.
+        fixed = suggest_word(searcher, word, scope, maxdist=1)
+        if fixed:
+            found.append(fixed)
+    return found
