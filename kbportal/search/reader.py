@@ -77,6 +77,23 @@ class IndexReader:
         self._postings.move_to_end(key)
         return hit[1]
 
+    def docs(self, field: str, term: str) -> frozenset[int]:
+        """The live documents holding a term in a field (cached, bounded)."""
+        key = ("docs", field, term)
+        found: frozenset[int] | None = self._lookup(key)
+        if found is None:
+            reader = self.searcher.reader()
+            if (field, term) in reader:
+                found = frozenset(reader.postings(field, term).all_ids())
+            else:
+                found = frozenset()
+            self._cached(key, len(found), found)
+        return found
+
+    def visible(self, field: str, term: str, scope: set[int]) -> bool:
+        """Whether a document in the scope holds the term in the field."""
+        return not self.docs(field, term).isdisjoint(scope)
+
     def term_scores(self, field: str, term: str) -> dict[int, float]:
         """BM25F score of every live document holding a term in a field (cached, bounded)."""
         key = ("term", field, term)

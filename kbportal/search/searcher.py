@@ -109,7 +109,7 @@ class Searcher:
         if results.total >= FEW_RESULTS:
             return results
         scope = reader.scope(query.viewer, query.locale, query.category)
-        corrected = spelling.correct(reader.searcher, query.text, scope)
+        corrected = spelling.correct(reader, query.text, scope)
         if corrected is None:
             return results
         if results.total == 0:
@@ -137,7 +137,7 @@ class Searcher:
     ) -> SearchResults:
         scope = reader.scope(query.viewer, query.locale, query.category)
         # A mistyped word also searches for its nearest visible word (typo tolerance).
-        extra = spelling.expansions(reader.searcher, text, scope)
+        extra = spelling.expansions(reader, text, scope)
         built = query_builder.build_query(" ".join([text, *extra]) if extra else text)
         if built is None:
             return SearchResults(query=query.text, total=0, page=page, per_page=per_page)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
-
-from whoosh.searching import Searcher as WhooshSearcher
+from typing import TYPE_CHECKING
 
 from kbportal.search import analysis
+
+if TYPE_CHECKING:
+    from kbportal.search.reader import IndexReader
 
 log = logging.getLogger(__name__)
 
@@ -19,24 +20,22 @@ MAX_WORDS = 12
 STEM_FIELDS = ("title", "section", "body")
 
 
-def _visible_count(searcher: WhooshSearcher, field: str, term: str, scope: Collection[int]) -> int:
+def _visible_count(reader: IndexReader, field: str, term: str, scope: set[int]) -> int:
     """How many documents the viewer may see hold the term in the field."""
-    reader = searcher.reader()
-    if (field, term) not in reader:
-        return 0
-    return sum(1 for d in reader.postings(field, term).all_ids() if d in scope)
+    return len(reader.docs(field, term) & scope)
 
 
-def _known(searcher: WhooshSearcher, word: str, scope: Collection[int]) -> bool:
-    """Whether the viewer may see the word as typed or in another form (same stem)."""
-    if _visible_count(searcher, FIELD, word, scope):
+def _known(reader: IndexReader, word: str, scope: set[int]) -> bool:
+    """Whether the viewer may see the word as typed or in another form (same stem).
+
+    Only what the viewer may see counts: a word held only by hidden documents is treated
+    exactly like a word nobody holds, so no answer differs because such a word exists.
+    """
+    if reader.visible(FIELD, word, scope):
         return True
-    reader = searcher.reader()
-    for stem in analysis.terms(word):
-        for field in STEM_FIELDS:
-            if (field, stem) in reader and _visible_count(searcher, field, stem, scope):
-                return True
-    return False
+    return any(
+        reader.visible(field, stem, scope) for stem in analysis.terms(word) for field in STEM_FIELDS
+    )
 
 
 def _distance(a: str, b: str) -> int:
@@ -54,13 +53,12 @@ def _distance(a: str, b: str) -> int:
 
 
 def suggest_word(
-    searcher: WhooshSearcher, word: str, scope: Collection[int], maxdist: int | None = None
+    reader: IndexReader, word: str, scope: set[int], maxdist: int | None = None
 ) -> str | None:
     """The closest, most common word the viewer may see, or None."""
     if maxdist is None:
         maxdist = 1 if len(word) <= 4 else 2
-    reader = searcher.reader()
-    candidates = set(reader.terms_within(FIELD, word, maxdist, prefix=1))
+    candidates = set(reader.searcher.reader().terms_within(FIELD, word, maxdist, prefix=1))
     # Swapped letters ("gti") are one slip; the automaton counts them as two.
     candidates.update(
         word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)
@@ -68,7 +66,7 @@ def suggest_word(
     candidates.discard(word)
     scored = []
     for cand in candidates:
-        count = _visible_count(searcher, FIELD, cand, scope)
+        count = _visible_count(reader, FIELD, cand, scope)
         if count:
             scored.append((_distance(word, cand), -count, cand))
     if not scored:
@@ -76,7 +74,7 @@ def suggest_word(
     return min(scored)[2]
 
 
-def correct(searcher: WhooshSearcher, text: str, scope: Collection[int]) -> str | None:
+def correct(reader: IndexReader, text: str, scope: set[int]) -> str | None:
     """The text with unknown words replaced by visible near neighbours, or None if no change."""
     words = analysis.words(text[:500])[:MAX_WORDS]
     changed = False
@@ -87,22 +85,21 @@ def correct(searcher: WhooshSearcher, text: str, scope: Collection[int]) -> str 
             len(word) >= MIN_LENGTH
             and word.isalpha()
             and word not in analysis.STOP_WORDS
-            and not _known(searcher, word, scope)
+            and not _known(reader, word, scope)
         ):
-            fixed = suggest_word(searcher, word, scope) or word
+            fixed = suggest_word(reader, word, scope) or word
         changed = changed or fixed != word
         out.append(fixed)
     return " ".join(out) if changed else None
 
 
-def expansions(searcher: WhooshSearcher, text: str, scope: Collection[int]) -> list[str]:
-    """Visible near neighbours of the words no document holds (typos), to search for as well.
+def expansions(reader: IndexReader, text: str, scope: set[int]) -> list[str]:
+    """Visible near neighbours of the words no visible document holds (typos), to search too.
 
-    Only words unknown to the whole index are looked at, so this is cheap for most queries
-    and never hints at a word of a document the viewer may not see; the neighbours
-    themselves come from visible documents (`suggest_word`).
+    A word held only by documents the viewer may not see counts as unknown (else whether
+    it gets expanded would reveal that it exists); the neighbours come from visible
+    documents too (`suggest_word`).
     """
-    reader = searcher.reader()
     found: list[str] = []
     for word in analysis.words(text[:500])[:MAX_WORDS]:
         if len(found) >= MAX_EXPANSIONS:
@@ -110,12 +107,10 @@ def expansions(searcher: WhooshSearcher, text: str, scope: Collection[int]) -> l
         # Short words have too many neighbours to guess a slip from, and cost the most.
         if len(word) < EXPAND_MIN_LENGTH or not word.isalpha() or word in analysis.STOP_WORDS:
             continue
-        if (FIELD, word) in reader or any(
-            (field, stem) in reader for stem in analysis.terms(word) for field in STEM_FIELDS
-        ):
+        if _known(reader, word, scope):
             continue
         # One slip (or two swapped letters): Whoosh's automaton for two edits costs ~15 ms.
-        fixed = suggest_word(searcher, word, scope, maxdist=1)
+        fixed = suggest_word(reader, word, scope, maxdist=1)
         if fixed:
             found.append(fixed)
     return found

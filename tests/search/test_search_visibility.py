@@ -95,3 +95,22 @@ def test_autocomplete_never_offers_internal_titles(searcher: Searcher) -> None:
     assert [s.slug for s in searcher.autocomplete("zan", STAFF)] == ["escalation"]
     assert [s.slug for s in searcher.autocomplete("char", BILLING_AGENT)] == ["chargebacks"]
     assert searcher.autocomplete("draft", BILLING_AGENT) == []
+
+
+def test_a_word_only_hidden_articles_hold_acts_like_an_unknown_word(
+    make_searcher: MakeSearcher,
+) -> None:
+    s = make_searcher(
+        [
+            article("pay", "Payments", "Every payment is confirmed."),
+            *(article(f"mail{i}", f"Mail {i}", "email settings") for i in range(3)),
+            article("secret", "Paymint desk", "The paymint procedure.", visibility="internal"),
+        ]
+    )
+    hidden = s.search(SearchQuery("paymint email"))  # held only by the internal article
+    unknown = s.search(SearchQuery("paymunt email"))  # held by nobody
+    assert hidden.total == unknown.total == 4
+    assert [h.key for h in hidden.hits] == [h.key for h in unknown.hits]
+    assert hidden.corrected == unknown.corrected
+    staff = s.search(SearchQuery("paymint", viewer=STAFF))
+    assert [h.slug for h in staff.hits] == ["secret"]
