@@ -88,7 +88,11 @@ def serve(cmd: list[str], env: dict[str, str], url: str) -> subprocess.Popen[byt
     proc = subprocess.Popen(
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
-    wait_up(url)
+    try:
+        wait_up(url)
+    except BaseException:
+        stop(proc)  # never leave a server behind when it fails to come up
+        raise
     return proc
 
 
