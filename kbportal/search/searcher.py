@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,15 @@ log = logging.getLogger(__name__)
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 FEW_RESULTS = 3  # below this many articles, look for a spelling correction
+
+
+def _clamp(value: object, default: int, high: int) -> int:
+    """A page number or size as an int in [1, high]; anything unreadable gives the default."""
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        number = default
+    return min(max(number, 1), high)
 
 
 class Searcher:
@@ -97,8 +107,10 @@ class Searcher:
 
     def search(self, query: SearchQuery) -> SearchResults:
         """A page of articles matching the text that the query's viewer may see."""
-        page = min(max(int(query.page), 1), MAX_PAGE)
-        per_page = min(max(int(query.per_page), 1), MAX_PER_PAGE)
+        page = _clamp(query.page, 1, MAX_PAGE)
+        per_page = _clamp(query.per_page, 10, MAX_PER_PAGE)
+        if not isinstance(query.text, str):  # a caller's slip must not become a 500
+            query = replace(query, text="" if query.text is None else str(query.text))
         with self._using() as reader:
             return self._search(reader, query, page, per_page)
 
@@ -176,6 +188,8 @@ class Searcher:
         # Imported here: the publish package imports this module to build its search.
         from kbportal.publish.view import Suggestion
 
+        if not isinstance(prefix, str) or not isinstance(limit, int):
+            return []
         q = query_builder.prefix_query(prefix)
         if q is None or limit <= 0:
             return []

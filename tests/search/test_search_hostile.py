@@ -59,3 +59,16 @@ def test_any_paging_is_clamped(searcher: Searcher, page: int, per_page: int) -> 
     results = searcher.search(SearchQuery("refund", page=page, per_page=per_page))
     assert results.total == 1
     assert 1 <= results.per_page <= 100 and results.page >= 1
+
+
+@pytest.mark.parametrize(
+    ("page", "per_page"), [("2", "x"), (None, None), (float("inf"), 1.5), ("", [])]
+)
+def test_unreadable_paging_falls_back(searcher: Searcher, page: object, per_page: object) -> None:
+    results = searcher.search(SearchQuery("refund", page=page, per_page=per_page))  # type: ignore[arg-type]
+    assert results.total == 1 and results.per_page >= 1
+
+
+def test_text_that_is_not_a_string(searcher: Searcher) -> None:
+    assert searcher.search(SearchQuery(None)).total == 0  # type: ignore[arg-type]
+    assert searcher.search(SearchQuery(12345)).total == 0  # type: ignore[arg-type]
