@@ -149,9 +149,11 @@
       list.textContent = "";
       (data.hits || []).forEach(function (hit) { list.appendChild(render(hit)); });
       status.textContent = data.total ? data.total + " " + msg("found") : (data.query ? msg("none") : "");
+      if (data.corrected) { status.textContent += " \u2014 " + msg("did-you-mean") + " " + data.corrected; }
       selected = -1;
-      var pager = document.querySelector("nav.pagination");
-      if (pager) { pager.hidden = true; }  // it described the server's page, not these results
+      // The pager and "did you mean" described the server's page, not these results.
+      Array.prototype.forEach.call(document.querySelectorAll("nav.pagination, p.did-you-mean"),
+        function (el) { el.hidden = true; });
     }
 
     function run() {
