@@ -135,8 +135,12 @@ def main() -> None:
             "KBPORTAL_GIT_REMOTE": "origin",
         }
         started = time.perf_counter()
+        # --force: a full build even when reusing, so the build matches the code's formats.
         first = subprocess.run(
-            [str(BIN / "kbportal"), "sync", "--json"], env=env, capture_output=True, text=True
+            [str(BIN / "kbportal"), "sync", "--json", "--force"],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         if first.returncode != 0:
             raise SystemExit(f"initial sync failed: {first.stdout}{first.stderr}")
