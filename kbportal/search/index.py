@@ -49,9 +49,8 @@ def make_schema() -> Schema:
         body=TEXT(analyzer=text, stored=True),
         anchor=STORED(),
         category=STORED(),
-        cats=_unscored(
-            TEXT(analyzer=_LINES, phrase=False)
-        ),  # the category and its ancestors, for filters
+        # the category and its ancestors, for filters
+        cats=_unscored(TEXT(analyzer=_LINES, phrase=False)),
         visibility=ID(stored=True),
         audience=_unscored(TEXT(analyzer=_LINES, phrase=False)),
         # The whole article on its first document, to rank articles (query_builder)
