@@ -120,7 +120,7 @@ def direct_ranker(eval_dir: Path, workdir: Path) -> Ranker:
     sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))
     import lexical  # noqa: PLC0415 - a scratch module beside this script, not a package
 
-    engine = lexical.Engine(lexical.load_articles(eval_dir / "articles"), workdir)
+    engine = lexical.Engine(lexical.load_articles(eval_dir / "articles"), workdir, lexical.BEST)
     return engine.rank
 
 

@@ -136,6 +136,9 @@ class Recipe:
     dedupe: bool = True
     fuzzy_unknown: bool = False
     contractions: bool = False
+    lead_words: int = 100
+    lead_boost: float = 0.0  # the article's first words as a field of their own
+    title_K1: float = 0.0  # 0 = same as K1
     idf: str = "whoosh"  # whoosh: log(N/(df+1))+1 | lucene | plain | squared
     section_weight: float = 0.0  # unit=both: article score + this x best section score
     coord_power: float = 0.0  # score x (idf-weighted share of query terms matched) ** power
@@ -154,6 +157,12 @@ class _Weighting(scoring.BM25F):
     def scorer(self, searcher, fieldname, text, qf=1):
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         kind = self.recipe.idf
+        if (
+            fieldname == "title"
+            and self.recipe.title_K1
+            and isinstance(scorer, scoring.BM25FScorer)
+        ):
+            scorer.K1 = self.recipe.title_K1
         if kind != "whoosh" and isinstance(scorer, scoring.BM25FScorer):
             n = searcher.get_parent().doc_count_all()
             df = searcher.get_parent().doc_frequency(fieldname, text)
@@ -164,6 +173,17 @@ class _Weighting(scoring.BM25F):
             elif kind == "squared":
                 scorer.idf = (math.log(n / (df + 1)) + 1) ** 2
         return scorer
+
+
+# The best standalone recipe found (docs/search-quality.md); Recipe() is the plain baseline.
+BEST = Recipe(
+    stop="english",
+    title_boost=2.0,
+    K1=2.5,
+    title_repeat=1,
+    contractions=True,
+    fuzzy_unknown=True,
+)
 
 
 def analyzer(recipe: Recipe):
@@ -193,15 +213,18 @@ class Engine:
             body=TEXT(analyzer=self.ana, phrase=True, vector=bool(self.recipe.prf_docs)),
             kind=ID(stored=True),
             sbody=TEXT(analyzer=self.ana),
+            lead=TEXT(analyzer=self.ana),
         )
         workdir.mkdir(parents=True, exist_ok=True)
         ix = index.create_in(str(workdir), schema)
+        r = self.recipe
         with ix.writer() as w:
             for d in docs:
                 if self.recipe.unit in ("article", "both"):
                     body = "\n".join(f"{h}\n{t}" for h, t in d.sections)
                     body = "\n".join([d.title] * self.recipe.title_repeat + [body])
-                    w.add_document(slug=d.slug, title=d.title, body=body, kind="a")
+                    lead = " ".join(" ".join(t for _h, t in d.sections).split()[: r.lead_words])
+                    w.add_document(slug=d.slug, title=d.title, body=body, kind="a", lead=lead)
                 if self.recipe.unit == "section":
                     for h, t in d.sections:
                         w.add_document(slug=d.slug, title=d.title, body=f"{h}\n{t}", kind="s")
@@ -254,6 +277,8 @@ class Engine:
                 continue
             subs.append(query.Term("title", t, boost=r.title_boost * w))
             subs.append(query.Term("body", t, boost=r.body_boost * w))
+            if r.lead_boost:
+                subs.append(query.Term("lead", t, boost=r.lead_boost * w))
             if r.unit == "both":
                 subs.append(query.Term("sbody", t, boost=r.body_boost * w))
         if r.phrase_boost and len(terms) > 1:
