@@ -29,3 +29,22 @@ def test_fast_first_pass_equals_the_general_one(
             general = reader._coordinated(built, scope)
             assert fast.keys() == general.keys()
             assert all(abs(fast[d] - general[d]) < 1e-9 for d in fast)
+
+
+def test_fast_term_scores_equal_whoosh_scores(make_searcher: MakeSearcher) -> None:
+    s = make_searcher(
+        [
+            article(f"a{i}", f"Printer {i} setup", ("x", "Paper", "paper jam " * i), "ink toner")
+            for i in range(1, 15)
+        ]
+    )
+    with s._using() as reader:
+        for field, term in [("body", "paper"), ("title", "printer"), ("article_text", "ink")]:
+            fast = reader._read_scores(field, term)
+            m = reader.searcher.postings(field, term)
+            slow = {}
+            while m.is_active():
+                slow[m.id()] = m.score()
+                m.next()
+            assert fast.keys() == slow.keys() and fast
+            assert all(abs(fast[d] - slow[d]) < 1e-9 for d in fast)
