@@ -57,35 +57,38 @@ class IndexReader:
     def _read_scores(self, field: str, term: str) -> dict[int, float]:
         """BM25F score of every live document holding a term in a field."""
         scores: dict[int, float] = {}
-        searcher = self.searcher
-        reader = searcher.reader()
-        if (field, term) not in reader:
-            return scores
-        scorer = searcher.weighting.scorer(searcher, field, term)
-        if searcher.is_atomic() and isinstance(scorer, scoring.BM25FScorer):
-            # The same formula as the scorer's, with field lengths read once per reader:
-            # a third of the cost of Whoosh's per-posting score() on a word's first use.
-            idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-            lengths = self._lengths(field)
-            m = reader.postings(field, term)
-            while m.is_active():
-                d, w = m.id(), m.weight()
-                scores[d] = idf * (w * (k1 + 1)) / (w + k1 * ((1 - b) + b * lengths[d] / avgfl))
-                m.next()
-            return scores
-        m = searcher.postings(field, term)
-        while m.is_active():
-            scores[m.id()] = m.score()
-            m.next()
+        weighting = self.searcher.weighting
+        for sub, offset in self.searcher.leaf_searchers():
+            reader = sub.reader()
+            if (field, term) not in reader:
+                continue
+            scorer = weighting.scorer(sub, field, term)  # global idf and average length
+            if isinstance(scorer, scoring.BM25FScorer):
+                # The scorer's own formula and parameters, with field lengths read once per
+                # reader: a third of the cost of Whoosh's per-posting score() chain.
+                idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+                lengths = self._lengths(field)
+                m = reader.postings(field, term)
+                while m.is_active():
+                    d, w = m.id() + offset, m.weight()
+                    scores[d] = idf * (w * (k1 + 1)) / (w + k1 * ((1 - b) + b * lengths[d] / avgfl))
+                    m.next()
+            else:
+                m = sub.postings(field, term)
+                while m.is_active():
+                    scores[m.id() + offset] = m.score()
+                    m.next()
         return scores
 
     def _lengths(self, field: str) -> list[int]:
         """Every document's length of a field (as Whoosh stores it), by document number."""
         lengths = self._field_lengths.get(field)
         if lengths is None:
-            reader = self.searcher.reader()
-            length = reader.doc_field_length
-            lengths = [length(d, field) for d in range(reader.doc_count_all())]
+            lengths = []
+            for sub, _offset in self.searcher.leaf_searchers():  # offsets are contiguous
+                reader = sub.reader()
+                length = reader.doc_field_length
+                lengths += [length(d, field) for d in range(reader.doc_count_all())]
             self._field_lengths[field] = lengths
         return lengths
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from kbportal.search import query_builder
+from kbportal.search import Searcher, build_index, query_builder, update_index
 from kbportal.viewer import PUBLIC
 
 from .conftest import MakeSearcher, article
@@ -31,14 +33,18 @@ def test_fast_first_pass_equals_the_general_one(
             assert all(abs(fast[d] - general[d]) < 1e-9 for d in fast)
 
 
-def test_fast_term_scores_equal_whoosh_scores(make_searcher: MakeSearcher) -> None:
-    s = make_searcher(
-        [
-            article(f"a{i}", f"Printer {i} setup", ("x", "Paper", "paper jam " * i), "ink toner")
-            for i in range(1, 15)
-        ]
-    )
+@pytest.mark.parametrize("segments", [1, 3])
+def test_fast_term_scores_equal_whoosh_scores(tmp_path: Path, segments: int) -> None:
+    arts = [
+        article(f"a{i}", f"Printer {i} setup", ("x", "Paper", "paper jam " * i), "ink toner")
+        for i in range(1, 15)
+    ]
+    build_index(tmp_path / "ix", arts[:8])
+    for part in range(1, segments):  # updates add segments (and delete from older ones)
+        update_index(tmp_path / "ix", arts[8:] if part == 1 else arts[:2], ["en/a5"])
+    s = Searcher(tmp_path / "ix")
     with s._using() as reader:
+        assert len(reader.searcher.leaf_searchers()) == segments
         for field, term in [("body", "paper"), ("title", "printer"), ("article_text", "ink")]:
             fast = reader._read_scores(field, term)
             m = reader.searcher.postings(field, term)
@@ -48,3 +54,4 @@ def test_fast_term_scores_equal_whoosh_scores(make_searcher: MakeSearcher) -> No
                 m.next()
             assert fast.keys() == slow.keys() and fast
             assert all(abs(fast[d] - slow[d]) < 1e-9 for d in fast)
+    s.close()
