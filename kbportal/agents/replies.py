@@ -174,7 +174,11 @@ def list_templates(kb: PublishedKB, locale: str, viewer: Viewer) -> list[Article
         paths.append(node.category.path)
         stack.extend(node.children)
     for path in paths:
-        found.extend(a for a in kb.articles_in(locale, path, viewer) if is_template(a))
+        # Listings carry no body: read each template in full (there are a handful).
+        for listed in kb.articles_in(locale, path, viewer):
+            full = kb.article(locale, listed.slug, viewer) if is_template(listed) else None
+            if full is not None:
+                found.append(full)
     with _cache_lock:
         if len(_listed) > 64:  # builds and audience groups come and go: keep it small
             _listed.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from pathlib import Path, PurePosixPath
 
 from kbportal.content.models import Article, Category, Problem
@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 _MAX_REDIRECT_HOPS = 5
 _COUNT_CACHE_SIZE = 64
+# Decoded full articles kept per build: a build never changes, and decoding the JSON of a tldr
+# page costs ~0.1-0.3 ms. 512 tldr pages are ~10 MB decoded; well inside a worker's budget.
+_ARTICLE_CACHE_SIZE = 512
 
 
 def _order(article: Article) -> tuple[bool, int, str]:
@@ -51,6 +54,7 @@ class BuildKB:
             reverse=True,
         )
         self._counts: dict[tuple[str, Viewer], dict[str, int]] = {}
+        self._decoded: OrderedDict[str, Article] = OrderedDict()
         self.searcher = Searcher(build_dir / "index")
 
     def close(self) -> None:
@@ -62,10 +66,23 @@ class BuildKB:
     # Articles -----------------------------------------------------------------------------
 
     def _full(self, keys: list[str]) -> list[Article]:
-        """Full articles for keys, in the given order."""
+        """Full articles for keys, in the given order (recently read ones from memory)."""
         with self._lock:
-            found = store.articles_by_keys(self._conn, keys)
+            found = {k: self._decoded[k] for k in keys if k in self._decoded}
+            missing = [k for k in keys if k not in found]
+            if missing:
+                found.update(store.articles_by_keys(self._conn, missing))
+            for key in keys:
+                if key in found:
+                    self._decoded[key] = found[key]
+                    self._decoded.move_to_end(key)
+            while len(self._decoded) > _ARTICLE_CACHE_SIZE:
+                self._decoded.popitem(last=False)
         return [found[k] for k in keys if k in found]
+
+    def _listed(self, keys: list[str]) -> list[Article]:
+        """Listing records (no html, sections, toc or links) for keys, in the given order."""
+        return [self._light[k] for k in keys if k in self._light]
 
     def _visible(self, key: str, viewer: Viewer) -> bool:
         """Whether an article exists in this build and the viewer may see it."""
@@ -95,24 +112,23 @@ class BuildKB:
         return None
 
     def articles_in(self, locale: str, category: str, viewer: Viewer) -> list[Article]:
-        """Articles directly in a category, in their editorial order."""
+        """Articles directly in a category, in their editorial order (listing fields only)."""
         if not self._category_visible(locale, category, viewer):
             return []
-        keys = [a.key for a in self._by_category.get((locale, category), []) if viewer.can_see(a)]
-        return self._full(keys)
+        return [a for a in self._by_category.get((locale, category), []) if viewer.can_see(a)]
 
     def recent(self, locale: str, viewer: Viewer, limit: int = 5) -> list[Article]:
-        """The most recently updated articles."""
+        """The most recently updated articles (listing fields only)."""
         keys: list[str] = []
         for article in self._newest:
             if len(keys) >= limit:
                 break
             if article.locale == locale and viewer.can_see(article):
                 keys.append(article.key)
-        return self._full(keys)
+        return self._listed(keys)
 
     def related(self, article: Article, viewer: Viewer, limit: int = 5) -> list[Article]:
-        """Related articles: the `related` list first, then the same category."""
+        """Related articles: the `related` list first, then the same category (listing fields)."""
         keys: list[str] = []
         for slug in article.related:
             key = f"{article.locale}/{slug.strip('/')}"
@@ -124,15 +140,15 @@ class BuildKB:
                 break
             if other.key != article.key and other.key not in keys and viewer.can_see(other):
                 keys.append(other.key)
-        return self._full(keys[: max(0, limit)])
+        return self._listed(keys[: max(0, limit)])
 
     def translations(self, article: Article, viewer: Viewer) -> dict[str, Article]:
-        """The same article in other locales (same slug), keyed by locale."""
+        """The same article in other locales (same slug), keyed by locale (listing fields)."""
         keys = [
             f"{loc}/{article.slug}" for loc in sorted(self._locale_set) if loc != article.locale
         ]
         visible = [k for k in keys if self._visible(k, viewer)]
-        return {a.locale: a for a in self._full(visible)}
+        return {a.locale: a for a in self._listed(visible)}
 
     # Categories ---------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from kbportal.publish import codec
 log = logging.getLogger(__name__)
 
 # Bumped whenever the tables change: an older build is rebuilt in full, never patched.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, data BLOB);
 CREATE TABLE IF NOT EXISTS articles (
     key TEXT PRIMARY KEY, locale TEXT NOT NULL, slug TEXT NOT NULL, path TEXT NOT NULL,
     category TEXT NOT NULL, visibility TEXT NOT NULL, title TEXT NOT NULL, audience TEXT NOT NULL,
-    updated TEXT, ord INTEGER, data TEXT NOT NULL);
+    updated TEXT, ord INTEGER, summary TEXT NOT NULL, template INTEGER NOT NULL,
+    authors TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
 CREATE TABLE IF NOT EXISTS categories (
     locale TEXT NOT NULL, path TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (locale, path));
@@ -109,7 +110,7 @@ def get_blob(conn: sqlite3.Connection, name: str) -> Any:
 def put_articles(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
     """Insert or replace rendered articles (listing fields as columns, the rest as JSON)."""
     conn.executemany(
-        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (
                 a.key,
@@ -122,6 +123,9 @@ def put_articles(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
                 json.dumps(list(a.audience)),
                 a.updated.isoformat() if a.updated else None,
                 a.order,
+                a.summary,
+                int(a.template),
+                json.dumps(list(a.authors), ensure_ascii=False),
                 codec.dumps(a),
             )
             for a in articles
@@ -133,10 +137,11 @@ def light_articles(conn: sqlite3.Connection) -> list[Article]:
     """Every stored article without its body: what listings, counts and visibility checks need.
 
     Read from plain columns, not the JSON: a worker does this for 8k articles on every switch.
+    Listings (category pages, related, recent, feeds, sitemap) are served from these alone.
     """
     rows = conn.execute(
-        "SELECT locale, slug, path, category, visibility, title, audience, updated, ord"
-        " FROM articles"
+        "SELECT locale, slug, path, category, visibility, title, audience, updated, ord,"
+        " summary, template, authors FROM articles"
     )
     return [
         Article(
@@ -150,6 +155,9 @@ def light_articles(conn: sqlite3.Connection) -> list[Article]:
             audience=tuple(json.loads(r[6])) if r[6] != "[]" else (),
             updated=datetime.fromisoformat(r[7]) if r[7] else None,
             order=r[8],
+            summary=r[9],
+            template=bool(r[10]),
+            authors=tuple(json.loads(r[11])) if r[11] != "[]" else (),
         )
         for r in rows
     ]

@@ -47,7 +47,12 @@ class PublishedKB(Protocol):
         """The top-level categories the viewer sees, each with its subtree and counts."""
 
     def articles_in(self, locale: str, category: str, viewer: Viewer) -> list[Article]:
-        """Articles directly in a category, in their editorial order."""
+        """Articles directly in a category, in their editorial order.
+
+        Listings (this, `recent`, `related`, `translations`) hold the listing fields only:
+        key, title, summary, category, visibility, audience, updated, order, template, authors;
+        `html`, `sections`, `toc` and `links` are empty. Call `article` for the full one.
+        """
 
     def recent(self, locale: str, viewer: Viewer, limit: int = 5) -> list[Article]:
         """The most recently updated articles."""
