@@ -104,12 +104,15 @@ def search_command(
     query: str, as_json: bool, limit: int, page: int, locale: str | None, category: str | None
 ) -> None:
     """Search as a customer would (public articles only), like GET /api/v1/search."""
-    from kbportal.publish import kb_for
+    from kbportal.publish import BuildError, kb_for
     from kbportal.search.types import SearchQuery
     from kbportal.serializers import search_results_json
     from kbportal.viewer import PUBLIC
 
-    kb = kb_for(_config())
+    try:
+        kb = kb_for(_config())
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from exc
     results = kb.search(
         SearchQuery(
             text=query,
@@ -147,9 +150,11 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     try:
         report = ensure_build(config, metadata=git_metadata(config))
     except BuildError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if report is not None:
-        click.echo(report.summary())
+        # Serve anyway: pages answer 503 "not published yet" until a build or sync succeeds.
+        click.echo(f"warning: nothing to serve yet: {exc}", err=True)
+    else:
+        if report is not None:
+            click.echo(report.summary())
     count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
     run_gunicorn(config, host=host, port=port, workers=count, threads=threads)
 

@@ -15,15 +15,20 @@ from flask import Flask, current_app
 from kbportal.publish import layout, store
 from kbportal.publish.builder import build as build_kb
 from kbportal.publish.builder import ensure_build
+from kbportal.publish.manifest import BuildError
 from kbportal.publish.published import BuildKB
 
 log = logging.getLogger(__name__)
 
 RETIRE_AFTER = 10.0  # seconds an old version stays open for requests still using it
+# A failed first build or rebuild is retried at most this often: not one on every request.
+RETRY_FAILED_AFTER = 10.0
 
 _lock = threading.Lock()
 _open: dict[Path, BuildKB] = {}  # data folder -> the version this process serves
 _retired: list[tuple[float, BuildKB]] = []
+# data folder -> when, for which `current` and why opening a build last failed
+_failed: dict[Path, tuple[float, str | None, str]] = {}
 _pid = os.getpid()
 
 
@@ -58,23 +63,52 @@ def kb_for(config: Mapping[str, Any]) -> BuildKB:
         build_id = layout.current_build_id(data_dir)
         if kb is not None and kb.build_id == build_id:
             return kb
-        build = layout.current_build(data_dir)
-        if build is None:
-            ensure_build(config)
-        elif not store.is_current_format(build):
-            log.warning("build %s has an older store format: rebuilding", build.name)
-            full = build_kb(config)
-            log.info("%s", full.summary())
-        build = layout.current_build(data_dir)
-        if build is None:
-            raise RuntimeError(f"no published build in {data_dir}")
-        fresh = BuildKB(build, Path(config["ARTICLES_DIR"]))
+        failed = _failed.get(data_dir)
+        if failed and failed[1] == build_id and time.monotonic() - failed[0] < RETRY_FAILED_AFTER:
+            if kb is not None:
+                return kb
+            raise BuildError(failed[2])
+        try:
+            fresh = _open_current(config, data_dir)
+        except BuildError as exc:
+            _failed[data_dir] = (time.monotonic(), build_id, str(exc))
+            log.error("no build to serve from %s (503 until a build succeeds): %s", data_dir, exc)
+            if kb is not None:
+                return kb  # keep serving the version this worker already has
+            raise
+        _failed.pop(data_dir, None)
         if kb is not None:
             _retired.append((time.monotonic(), kb))
             log.info("switching from build %s to %s", kb.build_id, fresh.build_id)
         _open[data_dir] = fresh
         _close_retired()
         return fresh
+
+
+def _open_current(config: Mapping[str, Any], data_dir: Path) -> BuildKB:
+    """Open the served build, building first if there is none, and rebuilding if unreadable."""
+    articles_dir = Path(config["ARTICLES_DIR"])
+    build = layout.current_build(data_dir)
+    if build is None:
+        ensure_build(config)
+    elif not store.is_current_format(build):
+        log.warning("build %s has an older store format: rebuilding", build.name)
+        log.info("%s", build_kb(config).summary())
+    build = layout.current_build(data_dir)
+    if build is None:
+        raise BuildError(f"no published build in {data_dir}")
+    try:
+        return BuildKB(build, articles_dir)
+    except Exception as exc:  # files lost or damaged outside kbportal: rebuild, not 500 forever
+        log.error("build %s is unreadable (%s): rebuilding", build.name, exc)
+    log.info("%s", build_kb(config).summary())
+    build = layout.current_build(data_dir)
+    if build is None:
+        raise BuildError(f"no published build in {data_dir}")
+    try:
+        return BuildKB(build, articles_dir)
+    except Exception as exc:
+        raise BuildError(f"build {build.name} is unreadable: {exc}") from exc
 
 
 def _close_retired(force: bool = False) -> None:
@@ -93,6 +127,7 @@ def _forget_after_fork() -> None:
         _pid = os.getpid()
         _open.clear()
         _retired.clear()
+        _failed.clear()
 
 
 def close_all() -> None:
@@ -101,4 +136,5 @@ def close_all() -> None:
         for kb in _open.values():
             kb.close()
         _open.clear()
+        _failed.clear()
         _close_retired(force=True)

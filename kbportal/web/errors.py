@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from kbportal.publish.manifest import BuildError
 from kbportal.web.i18n import request_locale
 from kbportal.web.kb import current_kb
 from kbportal.web.params import clean_text
@@ -15,6 +16,8 @@ from kbportal.web.viewer import current_viewer
 log = logging.getLogger(__name__)
 
 POPULAR_CATEGORIES = 6
+UNPUBLISHED = "the knowledge base has not been published yet"
+RETRY_AFTER = "30"  # seconds; a first build or the next sync may fix it
 
 
 def wants_json() -> bool:
@@ -32,8 +35,11 @@ def json_error(status: int, message: str) -> Response:
 def not_found_page() -> tuple[str, int]:
     """The 404 page: a search box and the biggest categories, with no hint of what is hidden."""
     locale = request_locale()
-    kb, viewer = current_kb(), current_viewer()
-    categories = sorted(kb.categories(locale, viewer), key=lambda node: -node.count)
+    try:
+        kb, viewer = current_kb(), current_viewer()
+        categories = sorted(kb.categories(locale, viewer), key=lambda node: -node.count)
+    except BuildError:  # nothing published yet: still a 404 page, only without categories
+        categories = []
     # Words from the missing URL prefill the search box; the same for hidden and missing pages.
     last = request.path.rstrip("/").rsplit("/", 1)[-1]
     guess = clean_text(last.replace("-", " ").replace("_", " "), 80)
@@ -59,6 +65,18 @@ def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
     )
 
 
+def handle_unpublished(error: BuildError) -> Response:
+    """No version to serve (first build failed, empty or missing articles): a clear 503."""
+    log.info("503 on %s: %s", request.path, error)
+    if wants_json():
+        response = json_error(503, UNPUBLISHED)
+    else:
+        page = render_template("error.html", locale=request_locale(), status=503, name=UNPUBLISHED)
+        response = Response(page, status=503)
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
 def handle_unexpected(error: Exception) -> Response:
     """A bug: log it, and give the client a plain 500 with no details."""
     if isinstance(error, HTTPException):
@@ -79,4 +97,5 @@ def handle_unexpected(error: Exception) -> Response:
 def init_app(app: Flask) -> None:
     """Install the error handlers."""
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(BuildError, handle_unpublished)
     app.register_error_handler(Exception, handle_unexpected)

@@ -10,9 +10,10 @@ import nh3
 from babel import Locale
 from babel.support import Translations
 from flask import Flask, current_app, g, has_request_context
-from flask_babel import get_translations
+from flask_babel import get_translations, gettext
 from markupsafe import Markup
 
+from kbportal.config import SETTINGS
 from kbportal.content.models import Article
 from kbportal.urls import article_path, category_path
 from kbportal.web.i18n import default_locale, request_locale
@@ -69,10 +70,18 @@ def _ngettext(singular: str, plural: str, count: int) -> str:
     return _translations().ungettext(singular, plural, count)
 
 
+def site_name() -> str:
+    """The site's name; the built-in default speaks the reader's language, a chosen one is kept."""
+    name = str(current_app.config["KBPORTAL_SITE_NAME"])
+    if name == SETTINGS["SITE_NAME"][0]:
+        return gettext("Help Center")
+    return name
+
+
 def site_context() -> dict[str, object]:
     """Values every template sees; a view's own `locale` argument wins over this one."""
     return {
-        "site_name": current_app.config["KBPORTAL_SITE_NAME"],
+        "site_name": site_name(),
         "locales": current_app.config["KBPORTAL_LOCALES"],
         "locale": request_locale() if has_request_context() else default_locale(),
     }

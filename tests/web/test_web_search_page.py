@@ -82,10 +82,28 @@ def broken_client(tmp_path: Path, app_factory: Callable[..., Flask]) -> FlaskCli
     return app.test_client()
 
 
-def test_a_failing_kb_gives_a_plain_500_without_details(broken_client: FlaskClient) -> None:
+def test_an_unpublished_kb_gives_a_clear_503_without_details(broken_client: FlaskClient) -> None:
     page = broken_client.get("/en/")
-    assert page.status_code == 500 and "Traceback" not in page.get_data(as_text=True)
+    assert page.status_code == 503 and "Traceback" not in page.get_data(as_text=True)
+    assert "not been published yet" in page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "no-store"
     api = broken_client.get("/api/v1/search?q=x")
+    assert api.status_code == 503
+    assert api.get_json() == {"error": "the knowledge base has not been published yet"}
+
+
+def test_a_bug_gives_a_plain_500_without_details(app_factory: Callable[..., Flask]) -> None:
+    app = app_factory()
+
+    @app.get("/api/v1/boom")
+    @app.get("/en/boom")
+    def boom() -> str:
+        raise RuntimeError("secret detail")
+
+    client = app.test_client()
+    page = client.get("/en/boom")
+    assert page.status_code == 500 and "secret detail" not in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    api = client.get("/api/v1/boom")
     assert api.status_code == 500
     assert api.get_json() == {"error": "internal error"}
