@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kbportal import accounts, agents, db, events, publish, sync, web
 from kbportal.config import ensure_secret_key, load_config
@@ -26,6 +27,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for key in ("TESTING", "WTF_CSRF_ENABLED", "SERVER_NAME"):
         if config and key in config:
             app.config[key] = config[key]
+    if settings["PROXY_FIX"] > 0:
+        # Trust exactly that many proxies' X-Forwarded-* headers, so sign-in throttling and
+        # session binding see the client's address, and redirects keep https and the host.
+        hops = int(settings["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
     db.init_app(app)
     events.init_app(app)
     accounts.init_app(app)

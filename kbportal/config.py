@@ -28,6 +28,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "WEBHOOK_SECRET": ("", str, "Shared secret checked on POST /hooks/git; empty disables it."),
     "SYNC_INTERVAL": (0, int, "Seconds between polls of the git remote; 0 turns polling off."),
     "PUBLIC_URL": ("", str, "Public address for links agents copy; default: the request's."),
+    "PROXY_FIX": (
+        0,
+        int,
+        "Reverse proxies in front that set X-Forwarded-*; 0 trusts none (the direct client).",
+    ),
     "SESSION_COOKIE_SECURE": (
         False,
         lambda v: v.lower() in ("1", "true", "yes"),
