@@ -18,6 +18,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import string
@@ -120,6 +121,8 @@ def main() -> None:
         "--keep", type=Path, help="work in this folder and keep it (reused when run again)"
     )
     args = parser.parse_args()
+    # On SIGTERM still run the cleanup below, so the server we started does not outlive us.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-push-"))
     work.mkdir(parents=True, exist_ok=True)
