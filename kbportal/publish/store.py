@@ -76,8 +76,11 @@ def schema_version(build: Path) -> str | None:
 
 
 def is_current_format(build: Path) -> bool:
-    """Whether a build was written in this version's store format."""
-    return schema_version(build) == SCHEMA_VERSION
+    """Whether a build was written in this version's store and search-index formats."""
+    from kbportal.search import is_current  # late: kbportal.search imports publish.view
+
+    # An old-format index cannot take an incremental update: such a build needs a full one.
+    return schema_version(build) == SCHEMA_VERSION and is_current(build / "index")
 
 
 def set_meta(conn: sqlite3.Connection, name: str, value: str | None) -> None:

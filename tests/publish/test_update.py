@@ -231,3 +231,15 @@ def test_an_explicit_duplicate_slug_keeps_the_earlier_file(built: dict[str, Any]
     assert duplicates == {"en/billing/refunds.md", "en/billing/zz-copy.md"}
     refunds = publish.kb_for(built).article("en", "billing/refunds", PUBLIC)
     assert refunds is not None and refunds.title == "First"
+
+
+def test_an_index_of_an_older_format_gets_a_full_build(built: dict[str, Any]) -> None:
+    current = layout.current_build(built["DATA_DIR"])
+    assert current is not None
+    (current / "index" / "KBPORTAL_FORMAT").write_text("kbportal-search-0\n")
+    _write(built, "en/billing/invoices.md", "# Download invoices\n\nNow with heronword.\n")
+
+    report = publish.update(built, ["en/billing/invoices.md"], [])
+
+    assert report.full
+    assert _hits(built, "heronword") == ["en/billing/invoices"]
