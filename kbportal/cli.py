@@ -41,11 +41,13 @@ def cli() -> None:
     """The command group (other parts add theirs with `cli.add_command`)."""
 
 
-def format_problems(problems: list[Problem], fmt: str) -> str:
+def format_problems(problems: list[Problem], fmt: str, articles_dir: Path | None = None) -> str:
     """Problems as text, JSON or GitHub annotations (the content report's formats)."""
     from kbportal.content import report
 
-    return report.format_problems(problems, fmt)
+    # GitHub places annotations by path from the repository root, not from the articles folder.
+    prefix = report.repository_prefix(articles_dir) if fmt == "github" and articles_dir else ""
+    return report.format_problems(problems, fmt, prefix)
 
 
 def git_metadata(config: dict[str, Any]) -> Any:
@@ -69,7 +71,7 @@ def index_command() -> None:
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
     if report.problems:
-        click.echo(format_problems(report.problems, "text"), err=True)
+        click.echo(format_problems(report.problems, "text"), err=True, nl=False)
     click.echo(report.summary())
 
 
@@ -80,11 +82,12 @@ def check_command(fmt: str, strict: bool) -> None:
     """Check the articles (no build); exit 1 on errors, or on warnings with --strict."""
     from kbportal.publish.sources import load_kb
 
-    kb = load_kb(_config())
+    config = _config()
+    kb = load_kb(config)
     problems = sorted(kb.problems, key=lambda p: (p.path, p.line, p.code))
-    text = format_problems(problems, fmt)
+    text = format_problems(problems, fmt, Path(config["ARTICLES_DIR"]))
     if text:
-        click.echo(text)
+        click.echo(text, nl=False)
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     if fmt == "text":

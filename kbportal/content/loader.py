@@ -207,6 +207,11 @@ def _render(
     source: Source, known: LinkTargets, updated_for: UpdatedFor | None
 ) -> tuple[Article | None, list[Problem]]:
     """Render a placed source into its Article; a renderer failure skips only this file."""
+    if not source.body.strip():
+        # An empty file, or front matter alone: a page with nothing to read helps no customer.
+        message = "the article has no text (only front matter, or an empty file); file skipped"
+        line = max(1, source.body_line - 1)  # the closing `---` of front matter alone
+        return None, [Problem(source.path, line, "empty-article", message)]
     try:
         return _render_article(source, known, updated_for)
     except Exception as error:  # one odd file (or a plugin bug) must not stop the whole KB

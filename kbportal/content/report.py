@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict
+from pathlib import Path
 
 from kbportal.content.models import Problem
 
@@ -38,6 +39,7 @@ PROBLEM_CODES: dict[str, str] = {
     "locale-mismatch": "front matter locale differs from the locale folder or file name",
     "visibility-conflict": "an article says public inside an internal category (it stays internal)",
     "render-failed": "the markdown could not be rendered; the file is skipped",
+    "empty-article": "the file has no text (empty, or front matter only); it is skipped",
 }
 
 
@@ -73,6 +75,16 @@ def format_github(problems: Iterable[Problem], prefix: str = "") -> str:
         message = _escape_data(p.message)
         lines.append(f"::{level} file={file},line={p.line},title={title}::{message}\n")
     return "".join(lines)
+
+
+def repository_prefix(articles_dir: Path) -> str:
+    """The articles folder's path inside its git repository, e.g. "articles/" ("" if none)."""
+    folder = Path(articles_dir).resolve()
+    for parent in (folder, *folder.parents):
+        if (parent / ".git").exists():  # a folder, or a file in worktrees and submodules
+            inner = folder.relative_to(parent).as_posix()
+            return "" if inner == "." else f"{inner}/"
+    return ""
 
 
 def format_problems(problems: Iterable[Problem], fmt: str = "text", prefix: str = "") -> str:
