@@ -14,6 +14,7 @@ from whoosh.query import Query, Term
 from whoosh.searching import Searcher as WhooshSearcher
 
 from kbportal.search import filters, query_builder
+from kbportal.search.spelling import Vocabulary
 from kbportal.viewer import Viewer
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,12 @@ POSTINGS_CACHE_IDS = 300_000  # entries kept in cached score maps (~100 bytes ea
 class IndexReader:
     """A Whoosh searcher for one thread, with cached filter sets and term postings."""
 
-    def __init__(self, ix: windex.Index, generation: int) -> None:
+    def __init__(
+        self, ix: windex.Index, generation: int, vocabulary: Vocabulary | None = None
+    ) -> None:
         self.generation = generation
+        # Spelling words, shared by the threads reading the same index generation
+        self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
         self.searcher: WhooshSearcher = ix.searcher(weighting=query_builder.weighting())
         # docnum -> article key and article number, to collapse and count without stored fields
         self.keys: list[str] = list(self.searcher.reader().column_reader("key"))

@@ -17,6 +17,7 @@ from kbportal.search import query_builder, spelling
 from kbportal.search.index import INDEX_NAME, check_format
 from kbportal.search.reader import IndexReader
 from kbportal.search.snippets import make_snippet
+from kbportal.search.spelling import Vocabulary
 from kbportal.search.types import Hit, SearchQuery, SearchResults
 from kbportal.viewer import Viewer
 
@@ -51,6 +52,7 @@ class Searcher:
         self._busy = 0  # searches running now: close() waits for them to finish
         self._closed = False
         self._ix = self._open()
+        self._vocabulary = Vocabulary()  # one per index generation, shared by all threads
 
     def _open(self) -> windex.Index:
         if not windex.exists_in(str(self.directory), indexname=INDEX_NAME):
@@ -64,6 +66,7 @@ class Searcher:
         with self._lock:
             self._ix = ix
             self._generation += 1
+            self._vocabulary = Vocabulary()
 
     def close(self) -> None:
         """Close every thread's reader, once searches running now have finished."""
@@ -85,7 +88,7 @@ class Searcher:
             stale: IndexReader | None = getattr(self._local, "reader", None)
             reader = stale
             if reader is None or reader.generation != self._generation:
-                reader = IndexReader(self._ix, self._generation)
+                reader = IndexReader(self._ix, self._generation, self._vocabulary)
                 self._readers.append(reader)
                 if stale is not None:
                     self._readers.remove(stale)
