@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup
 
 from kbportal import create_app
 from kbportal.content.models import Problem
+from kbportal.web.params import MAX_PAGE, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def check_command(fmt: str, strict: bool) -> None:
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
-@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True)
 @click.option("--locale", default=None, help="Only articles in this locale.")
 @click.option("--category", default=None, help="Only this category and its subcategories.")
 def search_command(
@@ -112,16 +113,25 @@ def search_command(
     from kbportal.serializers import search_results_json
     from kbportal.viewer import PUBLIC
 
+    config = _config()
+    # The API's own cleaning and checks, so the same search prints the same JSON.
+    text = clean_text(query)
+    if not text:
+        raise click.BadParameter("the text to search for is empty", param_hint="QUERY")
+    locale = (locale or "").strip() or None
+    if locale is not None and locale not in config["LOCALES"]:
+        hint = f"must be one of: {', '.join(config['LOCALES'])}"
+        raise click.BadParameter(hint, param_hint="--locale")
     try:
-        kb = kb_for(_config())
+        kb = kb_for(config)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
     results = kb.search(
         SearchQuery(
-            text=query,
+            text=text,
             viewer=PUBLIC,
-            locale=locale or None,
-            category=category or None,
+            locale=locale,
+            category=clean_text(category).strip("/") or None,
             page=page,
             per_page=limit,
         )
@@ -130,7 +140,7 @@ def search_command(
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{data['total']} articles match {query!r}")
+    click.echo(f"{data['total']} articles match {text!r}")
     for item in data["results"]:
         click.echo(f"{item['score']:8.3f}  {item['title']}  {item['url']}")
 
