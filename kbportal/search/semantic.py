@@ -1,0 +1,181 @@
+"""Static word vectors (distilled from all-MiniLM-L6-v2) to re-rank English search hits."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from kbportal.search import analysis
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+VECTORS_FILE = "semantic.npy"  # beside the Whoosh index: one row per article, float16
+META_FILE = "semantic.json"  # the rows' article keys and the word document frequencies
+LOCALES = frozenset({"en"})  # the table is English; other locales are never re-ranked
+
+# Fusion: lexical score / the best lexical score among candidates + WEIGHT x cosine.
+WEIGHT = 1.5  # the middle of the plateau 1.2-3 measured on both query halves
+DEPTH = 50  # lexical candidates re-ranked (only hits the viewer may already see)
+MAX_PIECES = 4  # a word split into more WordPiece pieces than this is left out (noise)
+
+
+class WordVectors:
+    """The shipped table: int8 rows with a scale each, looked up by word or WordPiece pieces."""
+
+    def __init__(self, directory: Path = DATA_DIR) -> None:
+        words = (directory / "words.txt").read_text(encoding="utf-8").split()
+        self.index = {w: i for i, w in enumerate(words)}
+        self.rows = np.load(directory / "words.i8.npy")
+        self.scale = np.load(directory / "words.scale.npy").astype(np.float32)
+        self.dims = int(self.rows.shape[1])
+        self._cache: dict[str, np.ndarray | None] = {}
+
+    def ids(self, word: str) -> list[int]:
+        """Rows for a word: itself, or its greedy longest-match WordPiece pieces."""
+        i = self.index.get(word)
+        if i is not None:
+            return [i]
+        if not word.isascii() or not word.isalpha():
+            return []
+        out: list[int] = []
+        start = 0
+        while start < len(word):
+            for end in range(len(word), start, -1):
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                j = self.index.get(piece)
+                if j is not None:
+                    out.append(j)
+                    start = end
+                    break
+            else:
+                return []
+            if len(out) > MAX_PIECES:
+                return []
+        return out
+
+    def vector(self, word: str) -> np.ndarray | None:
+        """A word's vector (float32, not normalised), or None when the table cannot spell it."""
+        if word in self._cache:
+            return self._cache[word]
+        ids = self.ids(word)
+        vec = None
+        if ids:
+            vec = (self.rows[ids].astype(np.float32) * self.scale[ids, None]).mean(axis=0)
+        if len(self._cache) < 200_000:
+            self._cache[word] = vec
+        return vec
+
+
+_table: WordVectors | None = None
+_table_lock = threading.Lock()
+
+
+def table() -> WordVectors:
+    """The process's one word table, loaded on first use (about 10 MB)."""
+    global _table
+    with _table_lock:
+        if _table is None:
+            _table = WordVectors()
+        return _table
+
+
+def content_words(text: str) -> list[str]:
+    """Lowercased words worth a vector: no stop words, no numbers, contractions stripped."""
+    out = []
+    for w in analysis.words(text):
+        w = w.split("'")[0].split("’")[0]
+        if len(w) > 1 and w.isalpha() and w not in analysis.STOP_WORDS:
+            out.append(w)
+    return out
+
+
+def idf(df: int, n: int) -> float:
+    """Inverse document frequency, never below a small floor (words in every article)."""
+    return max(math.log((n + 1) / (df + 0.5)), 0.1)
+
+
+def embed(counts: Counter[str], df: dict[str, int], n: int, words: WordVectors) -> np.ndarray:
+    """A normalised text vector: idf-weighted, sublinear-tf mean of its word vectors."""
+    acc = np.zeros(words.dims, dtype=np.float32)
+    for word, tf in counts.items():
+        vec = words.vector(word)
+        if vec is not None:
+            acc += (idf(df.get(word, 0), n) * (1 + math.log(tf))) * vec
+    norm = float(np.linalg.norm(acc))
+    return acc / norm if norm > 0 else acc
+
+
+class ArticleVectors:
+    """Article vectors of one index (rows by article key) and the word statistics used."""
+
+    def __init__(self, keys: Sequence[str], matrix: np.ndarray, df: dict[str, int], n: int):
+        self.keys = list(keys)
+        self.row = {k: i for i, k in enumerate(self.keys)}
+        self.matrix = matrix
+        self.df = df
+        self.n = n
+
+    @classmethod
+    def build(cls, texts: Iterable[tuple[str, str]]) -> ArticleVectors:
+        """Vectors for (key, text) pairs, with document frequencies taken from the same texts."""
+        items = [(key, Counter(content_words(text))) for key, text in texts]
+        df: Counter[str] = Counter()
+        for _, counts in items:
+            df.update(counts.keys())
+        words = table()
+        n = len(items)
+        rows = [embed(counts, df, n, words) for _, counts in items]
+        matrix = np.vstack(rows) if rows else np.zeros((0, words.dims), dtype=np.float32)
+        return cls([k for k, _ in items], matrix.astype(np.float16), dict(df), n)
+
+    def query_vector(self, text: str) -> np.ndarray | None:
+        """The query's vector (None when no word of it has one)."""
+        vec = embed(Counter(content_words(text)), self.df, self.n, table())
+        return vec if vec.any() else None
+
+    def cosines(self, query: np.ndarray, keys: Sequence[str]) -> list[float]:
+        """Cosine of the query with each article (0 for an article without a row)."""
+        rows = [self.row.get(k, -1) for k in keys]
+        have = [r for r in rows if r >= 0]
+        sims = self.matrix[have].astype(np.float32) @ query if have else []
+        it = iter(sims)
+        return [float(next(it)) if r >= 0 else 0.0 for r in rows]
+
+    def save(self, directory: Path) -> None:
+        """Write the vectors beside an index (atomically replaced files)."""
+        directory = Path(directory)
+        tmp_npy = directory / (VECTORS_FILE + ".tmp.npy")
+        np.save(tmp_npy, self.matrix)
+        meta = {"keys": self.keys, "n": self.n, "df": self.df}
+        tmp_meta = directory / (META_FILE + ".tmp")
+        tmp_meta.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp_npy, directory / VECTORS_FILE)
+        os.replace(tmp_meta, directory / META_FILE)
+
+    @classmethod
+    def load(cls, directory: Path) -> ArticleVectors | None:
+        """The vectors beside an index, or None when there are none (search stays lexical)."""
+        try:
+            meta = json.loads((Path(directory) / META_FILE).read_text(encoding="utf-8"))
+            matrix = np.load(Path(directory) / VECTORS_FILE)
+        except (OSError, ValueError) as exc:
+            log.info("no semantic vectors in %s (%s)", directory, exc)
+            return None
+        return cls(meta["keys"], matrix, {k: int(v) for k, v in meta["df"].items()}, meta["n"])
+
+
+def fuse(lexical: Sequence[float], cosines: Sequence[float], weight: float = WEIGHT) -> list[float]:
+    """Fused scores: lexical normalised by the best candidate, plus weight x cosine."""
+    top = max(lexical, default=0.0)
+    if top <= 0:
+        return list(lexical)
+    return [s / top + weight * c for s, c in zip(lexical, cosines, strict=True)]
