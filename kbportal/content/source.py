@@ -30,9 +30,27 @@ class Tree:
     folders: list[str] = field(default_factory=list)
 
 
+# Files a git repository keeps at its top for people browsing the repository, not customers.
+REPOSITORY_FILES = frozenset(
+    {
+        "readme.md",
+        "license.md",
+        "contributing.md",
+        "changelog.md",
+        "code_of_conduct.md",
+        "security.md",
+    }
+)
+
+
 def hidden(name: str) -> bool:
     """Files and folders starting with '_' or '.' are never articles."""
     return name.startswith(("_", "."))
+
+
+def repository_file(relpath: str) -> bool:
+    """A README, LICENSE and the like at the top of the articles folder."""
+    return "/" not in relpath and relpath.lower() in REPOSITORY_FILES
 
 
 def scan(root: Path) -> Tree:
@@ -53,7 +71,7 @@ def scan(root: Path) -> Tree:
                 continue
             if CATEGORY_FILE.match(name):
                 tree.category_files.append(prefix + name)
-            elif hidden(name):
+            elif hidden(name) or repository_file(prefix + name):
                 continue
             elif name.endswith(".md"):
                 tree.articles.append(prefix + name)
@@ -71,7 +89,7 @@ def classify(relpath: str) -> Literal["article", "media", "category", "other"]:
     name = parts[-1]
     if CATEGORY_FILE.match(name):
         return "category"
-    if hidden(name):
+    if hidden(name) or repository_file(relpath):
         return "other"
     if name.endswith(".md"):
         return "article"

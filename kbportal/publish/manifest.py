@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kbportal.content.models import Article, Problem
+from kbportal.content.source import classify
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico"})
-CATEGORY_FILE = "_category.yml"
 
 
 class BuildError(RuntimeError):
@@ -77,24 +77,9 @@ def file_hash(path: Path) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
-def is_hidden(relpath: str) -> bool:
-    """Files and folders starting with `_` or `.` are not articles (category files aside)."""
-    return any(part.startswith((".", "_")) for part in relpath.split("/"))
-
-
 def kind_of(relpath: str) -> str:
-    """What a source path is: "article", "category", "media" or "other"."""
-    name = relpath.rsplit("/", 1)[-1]
-    if name == CATEGORY_FILE:
-        return "category"
-    if any(part.startswith(".") for part in relpath.split("/")):
-        return "other"
-    suffix = os.path.splitext(name)[1].lower()
-    if suffix in IMAGE_SUFFIXES:
-        return "media"
-    if suffix == ".md" and not is_hidden(relpath):
-        return "article"
-    return "other"
+    """What a source path is: "article", "category", "media" or "other" (the loader's rules)."""
+    return classify(relpath)
 
 
 def scan(articles_dir: Path) -> dict[str, str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from kbportal.content.models import Problem
+from kbportal.content.source import classify
 from kbportal.sync.git import ChangeSet, Git, GitError
 
 if TYPE_CHECKING:  # the publisher is heavy to import; sync loads it only when it runs
@@ -25,9 +26,6 @@ log = logging.getLogger(__name__)
 Status = Literal["published", "up-to-date", "refused", "failed", "busy"]
 
 # What the publisher cares about; anything else in the repository (README, CI files) is not.
-ARTICLE_SUFFIXES = (".md", ".markdown")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif")
-CATEGORY_FILE = "_category.yml"
 
 
 class SyncError(RuntimeError):
@@ -80,15 +78,7 @@ class SyncReport:
 
 def is_article_path(relpath: str) -> bool:
     """Whether a path in the articles repository is something the publisher reads."""
-    parts = relpath.split("/")
-    name = parts[-1]
-    if any(p.startswith((".", "_")) for p in parts[:-1]):
-        return False
-    if name == CATEGORY_FILE:
-        return True
-    if name.startswith((".", "_")):
-        return False
-    return name.lower().endswith(ARTICLE_SUFFIXES + IMAGE_SUFFIXES)
+    return classify(relpath) != "other"
 
 
 def article_changes(changes: ChangeSet) -> ChangeSet:

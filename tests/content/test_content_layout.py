@@ -164,3 +164,21 @@ def test_a_renderer_failure_skips_only_that_file(make_articles, monkeypatch):
         ("boom.md", "render-failed"),
         ("ok.md", "missing-link"),
     ]
+
+
+def test_repository_files_at_the_top_are_not_articles(make_articles) -> None:
+    from kbportal.content.loader import load_knowledge_base
+    from kbportal.content.source import classify
+
+    root = make_articles(
+        {
+            "README.md": "# About this repository\n\nHow to edit.\n",
+            "LICENSE.md": "# License\n\nCC BY 4.0\n",
+            "en/start/readme.md": "# Read me first\n\nA real article.\n",
+        }
+    )
+    kb = load_knowledge_base(root, locales=("en", "ru"), default_locale="en")
+    assert sorted(kb.articles) == ["en/start/readme"]
+    assert classify("README.md") == classify("LICENSE.md") == "other"
+    assert classify("en/start/readme.md") == "article"
+    assert classify("en/start/_category.ru.yml") == "category"

@@ -91,7 +91,7 @@ def test_article_changes_turns_renames_across_the_boundary_into_add_or_remove():
         renamed={"a.txt": "b.md", "c.md": "c.txt", "d.md": "e/d.md"},
     )
     out = article_changes(changes)
-    assert out.changed == ["README.md", "a.md", "b.md"]
+    assert out.changed == ["a.md", "b.md"]  # a root README is for the repository, not customers
     assert out.removed == ["c.md"]
     assert out.renamed == {"d.md": "e/d.md"}
 
