@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from html import escape
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight as pygments_highlight
@@ -59,7 +63,28 @@ def make_markdown() -> MarkdownIt:
         from mdit_py_plugins.tasklists import tasklists_plugin
 
         md.use(tasklists_plugin)
+    md.add_render_rule("list_item_open", _list_item_open)
     return md
+
+
+# A task's checkbox has no text of its own: screen readers get its state in the article's language.
+TASK_STATES = {"en": ("Done", "Not done"), "ru": ("Выполнено", "Не выполнено")}
+
+
+def _list_item_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A list item; a task item starts with a read-only checkbox that names its state."""
+    token = tokens[idx]
+    html = self.renderToken(tokens, idx, options, env)
+    if token.meta and "checked" in token.meta:
+        checked = bool(token.meta["checked"])
+        done, todo = TASK_STATES.get(str(env.get("locale", "")), TASK_STATES["en"])
+        html += (
+            '<input class="task-list-item-checkbox" disabled="" type="checkbox"'
+            f'{" checked" if checked else ""} aria-label="{done if checked else todo}"> '
+        )
+    return html
 
 
 def _has_builtin_tasklists() -> bool:
@@ -80,7 +105,7 @@ _ATTRIBUTES = {
     "*": {"class", "id"},
     "a": {"href", "rel", "title"},
     "img": {"src", "alt", "title"},
-    "input": {"type", "checked", "disabled"},
+    "input": {"type", "checked", "disabled", "aria-label"},
     "ol": {"start"},
     "td": {"style"},
     "th": {"style"},

@@ -119,6 +119,7 @@ def render_body(
         if token.type == "inline" and token.children:
             line = body_line + (token.map[0] if token.map else 0)
             _rewrite_inline(token.children, line, ctx)
+    env["locale"] = locale  # task list checkboxes name their state in the article's language
     html = sanitize(md.renderer.render(tokens, md.options, env))
     return Rendered(
         html=html,
