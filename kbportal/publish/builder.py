@@ -62,9 +62,11 @@ def full_build(
     status = {key: status_of(article, now) for key, article in kb.articles.items()}
     published = [a for key, a in sorted(kb.articles.items()) if status[key] == "published"]
     if not published:
+        old = layout.current_build(data_dir)
+        served = "the old version keeps serving" if old else "nothing is served yet"
         raise EmptyBuildError(
             f"refusing to publish an empty knowledge base from {articles_dir} "
-            f"({len(kb.articles)} articles parsed, none publishable); the old version keeps serving"
+            f"({len(kb.articles)} articles parsed, none publishable); {served}"
         )
     previous = layout.current_build(data_dir)
     if previous is not None and not store.is_current_format(previous):

@@ -92,3 +92,13 @@ def test_an_unreadable_build_is_rebuilt_not_a_500_forever(
         (build / "content.sqlite").write_bytes(b"not a database" * 100)
     assert client.get("/en/articles/start/welcome").status_code == 200
     assert client.get("/api/v1/search?q=workspace").json["total"] == 1
+
+
+def test_the_message_says_what_is_served(portal: Callable[..., Portal]) -> None:
+    one = portal({})
+    assert "nothing is served yet" in one.run("index").output
+    (one.articles / "en").mkdir()
+    (one.articles / "en" / "a.md").write_text("# A\n\nText.\n", encoding="utf-8")
+    assert one.run("index").exit_code == 0
+    (one.articles / "en" / "a.md").unlink()
+    assert "the old version keeps serving" in one.run("index").output
