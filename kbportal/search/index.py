@@ -13,7 +13,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.writing import SegmentWriter
 
 from kbportal.content.models import Article, Section
-from kbportal.search import analysis
+from kbportal.search import analysis, semantic
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,16 @@ def documents(article: Article) -> Iterator[dict[str, Any]]:
         yield doc
 
 
+def semantic_texts(articles: Iterable[Article]) -> Iterator[tuple[str, str]]:
+    """(key, whole text) of the indexed articles whose locale has word vectors."""
+    for article in articles:
+        if not article.draft and article.locale in semantic.LOCALES:
+            sections = list(article.sections)
+            if not sections:
+                sections = [Section(anchor="", title=article.title, text=article.summary)]
+            yield article.key, whole_text(article, sections)
+
+
 def _add(writer: SegmentWriter, articles: Iterable[Article]) -> int:
     """Add the articles' documents; drafts are skipped (never searchable)."""
     count = 0
@@ -154,6 +164,7 @@ def build_index(directory: Path, articles: Iterable[Article]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.iterdir()):
         raise ValueError(f"index directory is not empty: {directory}")
+    articles = list(articles)  # read twice: the index, then the article vectors
     ix = windex.create_in(str(directory), make_schema(), indexname=INDEX_NAME)
     # Plain segment files, not one compound file: Whoosh copies each part of a compound file
     # it opens into memory (24 MB per reader on tldr, and each thread has a reader).
@@ -165,6 +176,7 @@ def build_index(directory: Path, articles: Iterable[Article]) -> None:
         raise
     # One segment: the fastest to search, and later updates add small segments beside it.
     writer.commit(optimize=True)
+    semantic.write(directory, semantic_texts(articles))
     (directory / FORMAT_FILE).write_text(INDEX_FORMAT + "\n")
     log.info("indexed %d articles into %s", count, directory)
 
@@ -176,7 +188,8 @@ def update_index(directory: Path, upserts: Iterable[Article], removed_keys: Iter
     writer = ix.writer(compound=False)
     try:
         upserts = list(upserts)
-        for key in {*removed_keys, *(a.key for a in upserts)}:
+        changed = {*removed_keys, *(a.key for a in upserts)}
+        for key in changed:
             writer.delete_by_term("key", key)
         _add(writer, upserts)
     except BaseException:
@@ -184,3 +197,4 @@ def update_index(directory: Path, upserts: Iterable[Article], removed_keys: Iter
         raise
     writer.commit()  # default policy merges only small segments, so an update stays cheap
     ix.close()
+    semantic.update(directory, semantic_texts(upserts), changed)

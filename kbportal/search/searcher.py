@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh import index as windex
 from whoosh.searching import Searcher as WhooshSearcher
 
-from kbportal.search import query_builder, spelling
+from kbportal.search import query_builder, semantic, spelling
 from kbportal.search.index import INDEX_NAME, check_format
 from kbportal.search.reader import IndexReader
 from kbportal.search.snippets import make_snippet
@@ -52,6 +52,7 @@ class Searcher:
         self._busy = 0  # searches running now: close() waits for them to finish
         self._closed = False
         self._ix = self._open()
+        self._vectors = semantic.ArticleVectors.load(self.directory)
         self._vocabulary = Vocabulary()  # one per index generation, shared by all threads
 
     def _open(self) -> windex.Index:
@@ -63,8 +64,10 @@ class Searcher:
     def refresh(self) -> None:
         """Pick up a newer index at the directory (a swapped-in build or an update)."""
         ix = self._open()
+        vectors = semantic.ArticleVectors.load(self.directory)
         with self._lock:
             self._ix = ix
+            self._vectors = vectors
             self._generation += 1
             self._vocabulary = Vocabulary()
 
@@ -162,7 +165,12 @@ class Searcher:
         wanted = page * per_page
         if total == 0 or wanted - per_page >= total:
             return SearchResults(query=query.text, total=total, page=page, per_page=per_page)
-        best = reader.top_articles(built, found, wanted)
+        # English queries: the lexical top few re-ordered by meaning too (semantic.rerank).
+        vectors = self._vectors if semantic.applies(query.locale, text) else None
+        depth = wanted if vectors is None else max(wanted, semantic.DEPTH)
+        best = reader.top_articles(built, found, depth)
+        if vectors is not None:
+            best = semantic.rerank(vectors, text, best, reader.keys)
         hits = [
             self._hit(reader.searcher, d, score, built.terms)
             for d, score in best[wanted - per_page : wanted]

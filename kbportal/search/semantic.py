@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import os
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -25,7 +26,9 @@ LOCALES = frozenset({"en"})  # the table is English; other locales are never re-
 # Fusion: lexical score / the best lexical score among candidates + WEIGHT x cosine.
 WEIGHT = 1.5  # the middle of the plateau 1.2-3 measured on both query halves
 DEPTH = 50  # lexical candidates re-ranked (only hits the viewer may already see)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")  # a Russian query is never re-ranked
 MAX_PIECES = 4  # a word split into more WordPiece pieces than this is left out (noise)
+PIECED_CACHE = 10_000  # vectors of words built from pieces, kept (the first ones seen)
 
 
 class WordVectors:
@@ -64,13 +67,16 @@ class WordVectors:
 
     def vector(self, word: str) -> np.ndarray | None:
         """A word's vector (float32, not normalised), or None when the table cannot spell it."""
+        i = self.index.get(word)
+        if i is not None:
+            return self.rows[i].astype(np.float32) * self.scale[i]
         if word in self._cache:
             return self._cache[word]
         ids = self.ids(word)
         vec = None
         if ids:
             vec = (self.rows[ids].astype(np.float32) * self.scale[ids, None]).mean(axis=0)
-        if len(self._cache) < 200_000:
+        if len(self._cache) < PIECED_CACHE:  # bounded: ~0.6 kB a word
             self._cache[word] = vec
         return vec
 
@@ -171,6 +177,54 @@ class ArticleVectors:
             log.info("no semantic vectors in %s (%s)", directory, exc)
             return None
         return cls(meta["keys"], matrix, {k: int(v) for k, v in meta["df"].items()}, meta["n"])
+
+
+def write(directory: Path, texts: Iterable[tuple[str, str]]) -> None:
+    """Article vectors for (key, text) pairs, written beside a freshly built index."""
+    ArticleVectors.build(texts).save(directory)
+
+
+def update(directory: Path, texts: Iterable[tuple[str, str]], removed: Iterable[str]) -> None:
+    """Replace the rows of changed articles and drop removed ones (word statistics kept)."""
+    old = ArticleVectors.load(directory)
+    if old is None:
+        return  # an index built without vectors stays lexical until its next full build
+    gone = set(removed)
+    new = {key: Counter(content_words(text)) for key, text in texts}
+    keep = [i for i, k in enumerate(old.keys) if k not in gone and k not in new]
+    words = table()
+    rows = [embed(counts, old.df, old.n, words) for counts in new.values()]
+    matrix = np.vstack([old.matrix[keep].astype(np.float32), *rows]) if keep or rows else old.matrix
+    keys = [old.keys[i] for i in keep] + list(new)
+    ArticleVectors(keys, matrix[: len(keys)].astype(np.float16), old.df, old.n).save(directory)
+
+
+def applies(locale: str | None, text: str) -> bool:
+    """Whether a query is one to re-rank: an English locale (or any) and no Cyrillic in it."""
+    return (locale is None or locale in LOCALES) and not _CYRILLIC.search(text)
+
+
+def rerank(
+    vectors: ArticleVectors, text: str, best: list[tuple[int, float]], keys: Sequence[str]
+) -> list[tuple[int, float]]:
+    """The lexical top DEPTH (docnum, score) re-ordered by fused score; the rest kept after.
+
+    Only re-orders what the lexical pass found for this viewer, so it cannot surface anything
+    hidden; when a candidate has no vector (another locale, an index without vectors) the
+    lexical order stands.
+    """
+    head = best[:DEPTH]
+    names = [keys[d] for d, _ in head]
+    if len(head) < 2 or any(k not in vectors.row for k in names):
+        return best
+    query = vectors.query_vector(text)
+    if query is None:
+        return best
+    fused = fuse([s for _, s in head], vectors.cosines(query, names))
+    order = sorted(range(len(head)), key=lambda i: (-fused[i], head[i][0]))
+    # Scores on one scale: the rest keep their lexical score divided by the best one.
+    top = max(s for _, s in head)
+    return [(head[i][0], fused[i]) for i in order] + [(d, s / top) for d, s in best[DEPTH:]]
 
 
 def fuse(lexical: Sequence[float], cosines: Sequence[float], weight: float = WEIGHT) -> list[float]:

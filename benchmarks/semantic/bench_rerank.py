@@ -1,0 +1,99 @@
+"""What the semantic re-rank costs on tldr: latency with and without it, and its memory.
+
+Usage: .venv/bin/python benchmarks/semantic/bench_rerank.py [--queries 300]
+Builds the tldr index once, then in a fresh process times the same English queries with
+locale "en" and locale None, each with the article vectors and without (lexical only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE.parent.parent)]
+
+from bench_search import anon_mb, pct  # noqa: E402
+from tldr_data import queries, tldr_root  # noqa: E402
+
+from kbportal.search import Searcher, build_index, semantic  # noqa: E402
+from kbportal.search.index import semantic_texts  # noqa: E402
+from kbportal.search.types import SearchQuery  # noqa: E402
+from kbportal.viewer import PUBLIC  # noqa: E402
+
+
+def timed(searcher: Searcher, qs: list[str], locale: str | None) -> list[float]:
+    """Milliseconds per search, first page of 10 with snippets."""
+    lat = []
+    for text in qs:
+        t = time.perf_counter()
+        searcher.search(SearchQuery(text, viewer=PUBLIC, locale=locale))
+        lat.append((time.perf_counter() - t) * 1000)
+    return lat
+
+
+def search_only(live: Path, count: int) -> None:
+    """Latency of each variant, and the memory the vectors and the word table take."""
+    qs = [q for q in queries(tldr_root(), count * 2) if q.isascii()][:count]
+    before = anon_mb()
+    extra = semantic.ArticleVectors.load(live)  # a second copy, only to weigh it
+    vectors_mb = anon_mb() - before
+    del extra
+    before = anon_mb()
+    semantic.table()
+    table_mb = anon_mb() - before
+    searcher = Searcher(live)
+    vectors = searcher._vectors
+    rows = []
+    for name, vec in (("lexical", None), ("semantic", vectors), ("lexical", None)):
+        searcher._vectors = vec
+        for locale in ("en", None):
+            timed(searcher, qs[:20], locale)  # warm this variant's caches
+            lat = timed(searcher, qs, locale)
+            rows.append((name, locale, pct(lat, 50), pct(lat, 95), max(lat)))
+    cache_mb = len(semantic.table()._cache) * 0.6 / 1000
+    for name, locale, p50, p95, top in rows:
+        print(f"{name:9} locale={locale!s:5} p50 {p50:.1f} ms  p95 {p95:.1f} ms  max {top:.1f} ms")
+    print(
+        f"memory: word table +{table_mb} MB, article vectors +{vectors_mb} MB, "
+        f"pieced-word cache ~{cache_mb:.1f} MB"
+    )
+    searcher.close()
+
+
+def main() -> None:
+    """Build the tldr index once, then measure in a fresh process."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--search-only", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.search_only:
+        search_only(args.search_only, args.queries)
+        return
+    from kbportal.content.loader import load_knowledge_base  # noqa: PLC0415
+
+    kb = load_knowledge_base(tldr_root())
+    articles = list(kb.articles.values()) if isinstance(kb.articles, dict) else list(kb.articles)
+    with tempfile.TemporaryDirectory() as tmp:
+        live = Path(tmp) / "live"
+        t = time.perf_counter()
+        build_index(live, articles)
+        took = time.perf_counter() - t
+        t = time.perf_counter()
+        semantic.ArticleVectors.build(semantic_texts(articles))
+        vec_took = time.perf_counter() - t
+        size = (live / semantic.VECTORS_FILE).stat().st_size / 1e6
+        print(
+            f"index build {took:.1f} s, of which article vectors ~{vec_took:.1f} s "
+            f"(vectors file {size:.1f} MB)"
+        )
+        cmd = [sys.executable, __file__, "--search-only", str(live), "--queries", str(args.queries)]
+        subprocess.run(cmd, check=True)
+
+
+if __name__ == "__main__":
+    main()

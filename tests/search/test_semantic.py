@@ -1,0 +1,141 @@
+"""Semantic re-ranking: the shipped word table, article vectors beside the index, the fusion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kbportal.search import Searcher, build_index, semantic, update_index
+from kbportal.search.types import SearchQuery
+from kbportal.viewer import PUBLIC, Viewer
+
+from .conftest import MakeSearcher, article
+
+# Lexically tied for any query whose only indexed word is "text": same lengths, one "text" each.
+STRIKE = article("strikethrough", "Strikethrough", "Draw a line through deleted text.")
+COLOUR = article("colour", "Colours", "Paint the letters of bright text.")
+REFUNDS = article("refunds", "Refunds", "Ask for your money back within a month of paying.")
+
+
+def cos(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    assert a is not None and b is not None
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+def test_word_table_puts_related_words_closer() -> None:
+    words = semantic.table()
+    assert words.dims == 128
+    v = words.vector
+    assert cos(v("delete"), v("remove")) > cos(v("delete"), v("banana")) + 0.3
+    assert cos(v("password"), v("login")) > cos(v("password"), v("weather"))
+    # A word missing from the table is spelt from WordPiece pieces, not dropped.
+    assert "strikethrough" not in words.index
+    assert len(words.ids("strikethrough")) > 1
+    assert words.vector("zzzqqq") is None or words.ids("zzzqqq")
+    assert words.vector("слово") is None
+
+
+def test_meaning_breaks_a_lexical_tie_both_ways(make_searcher: MakeSearcher) -> None:
+    s = make_searcher([STRIKE, COLOUR, REFUNDS])
+    assert [h.slug for h in s.search(SearchQuery("crossed out text")).hits] == [
+        "strikethrough",
+        "colour",
+    ]
+    assert [h.slug for h in s.search(SearchQuery("red text", locale="en")).hits] == [
+        "colour",
+        "strikethrough",
+    ]
+
+
+def test_vectors_are_written_for_english_published_articles_only(tmp_path: Path) -> None:
+    ru = article("strikethrough", "Зачёркнутый текст", "Линия через текст.", locale="ru")
+    draft = article("draft", "Draft", "Unfinished text.", draft=True)
+    build_index(tmp_path / "ix", [STRIKE, COLOUR, ru, draft])
+    vectors = semantic.ArticleVectors.load(tmp_path / "ix")
+    assert vectors is not None
+    assert sorted(vectors.keys) == ["en/colour", "en/strikethrough"]
+    assert vectors.matrix.shape == (2, 128)
+    assert vectors.matrix.dtype == np.float16
+
+
+def test_update_replaces_and_drops_rows(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(ix, [STRIKE, COLOUR, REFUNDS])
+    changed = article("colour", "Colours", "Make text red, green or blue.")
+    gift = article("gift", "Gift cards", "Give a card as a present.")
+    gone_draft = article("strikethrough", "Strikethrough", "Rewriting.", draft=True)
+    update_index(ix, [changed, gift, gone_draft], ["en/refunds"])
+    vectors = semantic.ArticleVectors.load(ix)
+    assert vectors is not None
+    assert sorted(vectors.keys) == ["en/colour", "en/gift"]
+    s = Searcher(ix)
+    try:
+        assert [h.slug for h in s.search(SearchQuery("red text")).hits] == ["colour"]
+    finally:
+        s.close()
+
+
+def test_reranking_never_surfaces_what_the_viewer_may_not_see(
+    make_searcher: MakeSearcher,
+) -> None:
+    secret = article(
+        "secret", "Crossed out text", "Crossed out text, struck through.", visibility="internal"
+    )
+    s = make_searcher([STRIKE, COLOUR, REFUNDS, secret])
+    public = s.search(SearchQuery("crossed out text", viewer=PUBLIC))
+    assert public.total == 2
+    assert {h.slug for h in public.hits} == {"strikethrough", "colour"}
+    staff = s.search(SearchQuery("crossed out text", viewer=Viewer(staff=True)))
+    assert staff.hits[0].slug == "secret"
+
+
+def test_russian_queries_keep_the_lexical_order(make_searcher: MakeSearcher) -> None:
+    arts = [
+        article("a", "Оплата картой", "Оплата картой и возврат денег.", locale="ru"),
+        article("b", "Возврат", "Возврат денег за оплату.", locale="ru"),
+    ]
+    s = make_searcher([*arts, STRIKE, COLOUR])
+    assert not semantic.applies("ru", "text")
+    assert not semantic.applies(None, "возврат денег")
+    with_vectors = s.search(SearchQuery("возврат денег", locale="ru"))
+    s._vectors = None
+    assert s.search(SearchQuery("возврат денег", locale="ru")) == with_vectors
+
+
+def test_an_index_without_vectors_searches_lexically(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(ix, [STRIKE, COLOUR])
+    (ix / semantic.VECTORS_FILE).unlink()
+    s = Searcher(ix)
+    try:
+        assert s._vectors is None
+        assert s.search(SearchQuery("crossed out text")).total == 2
+    finally:
+        s.close()
+
+
+def test_rerank_orders_the_head_and_keeps_the_tail() -> None:
+    keys = [f"en/{i}" for i in range(semantic.DEPTH + 5)]
+    matrix = np.zeros((len(keys), 128), dtype=np.float16)
+    vectors = semantic.ArticleVectors(keys, matrix, {}, len(keys))
+    query = semantic.table().vector("refund")
+    assert query is not None
+    vectors.matrix[1] = query / np.linalg.norm(query)  # article 1 means what the query means
+    best = [(i, 10.0 - i * 0.01) for i in range(len(keys))]
+    out = semantic.rerank(vectors, "refund", best, keys)
+    assert [d for d, _ in out][:2] == [1, 0]
+    assert [d for d, _ in out][semantic.DEPTH :] == list(range(semantic.DEPTH, len(keys)))
+    assert sorted(d for d, _ in out) == list(range(len(keys)))
+    # A candidate without a vector (another locale): the lexical order stands.
+    assert semantic.rerank(vectors, "refund", best, ["ru/x", *keys[1:]]) == best
+
+
+@pytest.mark.parametrize("text", ["", "   ", "the and of", "12345", "!!!"])
+def test_queries_without_meaningful_words_stay_lexical(
+    make_searcher: MakeSearcher, text: str
+) -> None:
+    s = make_searcher([STRIKE, COLOUR])
+    result = s.search(SearchQuery(text))
+    assert result.total >= 0
