@@ -55,7 +55,8 @@ def search_only(live: Path, count: int) -> None:
             timed(searcher, qs[:20], locale)  # warm this variant's caches
             lat = timed(searcher, qs, locale)
             rows.append((name, locale, pct(lat, 50), pct(lat, 95), max(lat)))
-    cache_mb = len(semantic.table()._cache) * 0.6 / 1000
+    words = semantic.table()
+    cache_mb = (len(words._cache) if words else 0) * 0.6 / 1000
     for name, locale, p50, p95, top in rows:
         print(f"{name:9} locale={locale!s:5} p50 {p50:.1f} ms  p95 {p95:.1f} ms  max {top:.1f} ms")
     print(

@@ -85,12 +85,20 @@ _table: WordVectors | None = None
 _table_lock = threading.Lock()
 
 
-def table() -> WordVectors:
-    """The process's one word table, loaded on first use (about 10 MB)."""
-    global _table
+_table_failed = False
+
+
+def table() -> WordVectors | None:
+    """The process's one word table, loaded on first use (~16 MB); None if it cannot be read."""
+    global _table, _table_failed
     with _table_lock:
-        if _table is None:
-            _table = WordVectors()
+        if _table is None and not _table_failed:
+            try:
+                _table = WordVectors(DATA_DIR)
+            except (OSError, ValueError) as exc:
+                # A broken install must not break search: it stays lexical, and says why once.
+                log.error("semantic word table unreadable, search stays lexical: %s", exc)
+                _table_failed = True
         return _table
 
 
@@ -138,6 +146,8 @@ class ArticleVectors:
         for _, counts in items:
             df.update(counts.keys())
         words = table()
+        if words is None:
+            raise OSError("no semantic word table")
         n = len(items)
         rows = [embed(counts, df, n, words) for _, counts in items]
         matrix = np.vstack(rows) if rows else np.zeros((0, words.dims), dtype=np.float32)
@@ -145,7 +155,10 @@ class ArticleVectors:
 
     def query_vector(self, text: str) -> np.ndarray | None:
         """The query's vector (None when no word of it has one)."""
-        vec = embed(Counter(content_words(text)), self.df, self.n, table())
+        words = table()
+        if words is None:
+            return None
+        vec = embed(Counter(content_words(text)), self.df, self.n, words)
         return vec if vec.any() else None
 
     def cosines(self, query: np.ndarray, keys: Sequence[str]) -> list[float]:
@@ -173,14 +186,21 @@ class ArticleVectors:
         try:
             meta = json.loads((Path(directory) / META_FILE).read_text(encoding="utf-8"))
             matrix = np.load(Path(directory) / VECTORS_FILE)
-        except (OSError, ValueError) as exc:
+            keys, n = list(meta["keys"]), int(meta["n"])
+            df = {str(k): int(v) for k, v in meta["df"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             log.info("no semantic vectors in %s (%s)", directory, exc)
             return None
-        return cls(meta["keys"], matrix, {k: int(v) for k, v in meta["df"].items()}, meta["n"])
+        if matrix.ndim != 2 or matrix.shape[0] != len(keys):  # e.g. caught mid-update
+            log.warning("semantic vectors in %s do not match their keys; ignored", directory)
+            return None
+        return cls(keys, matrix, df, n)
 
 
 def write(directory: Path, texts: Iterable[tuple[str, str]]) -> None:
     """Article vectors for (key, text) pairs, written beside a freshly built index."""
+    if table() is None:
+        return  # logged once by table(): the index still builds, search stays lexical
     ArticleVectors.build(texts).save(directory)
 
 
@@ -189,10 +209,12 @@ def update(directory: Path, texts: Iterable[tuple[str, str]], removed: Iterable[
     old = ArticleVectors.load(directory)
     if old is None:
         return  # an index built without vectors stays lexical until its next full build
+    words = table()
+    if words is None:
+        return
     gone = set(removed)
     new = {key: Counter(content_words(text)) for key, text in texts}
     keep = [i for i, k in enumerate(old.keys) if k not in gone and k not in new]
-    words = table()
     rows = [embed(counts, old.df, old.n, words) for counts in new.values()]
     matrix = np.vstack([old.matrix[keep].astype(np.float32), *rows]) if keep or rows else old.matrix
     keys = [old.keys[i] for i in keep] + list(new)

@@ -26,6 +26,7 @@ def cos(a: np.ndarray | None, b: np.ndarray | None) -> float:
 
 def test_word_table_puts_related_words_closer() -> None:
     words = semantic.table()
+    assert words is not None
     assert words.dims == 128
     v = words.vector
     assert cos(v("delete"), v("remove")) > cos(v("delete"), v("banana")) + 0.3
@@ -120,7 +121,9 @@ def test_rerank_orders_the_head_and_keeps_the_tail() -> None:
     keys = [f"en/{i}" for i in range(semantic.DEPTH + 5)]
     matrix = np.zeros((len(keys), 128), dtype=np.float16)
     vectors = semantic.ArticleVectors(keys, matrix, {}, len(keys))
-    query = semantic.table().vector("refund")
+    words = semantic.table()
+    assert words is not None
+    query = words.vector("refund")
     assert query is not None
     vectors.matrix[1] = query / np.linalg.norm(query)  # article 1 means what the query means
     best = [(i, 10.0 - i * 0.01) for i in range(len(keys))]
@@ -139,3 +142,29 @@ def test_queries_without_meaningful_words_stay_lexical(
     s = make_searcher([STRIKE, COLOUR])
     result = s.search(SearchQuery(text))
     assert result.total >= 0
+
+
+def test_vectors_out_of_step_with_their_keys_are_ignored(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(ix, [STRIKE, COLOUR])
+    np.save(ix / semantic.VECTORS_FILE, np.zeros((5, 128), dtype=np.float16))
+    assert semantic.ArticleVectors.load(ix) is None
+    (ix / semantic.META_FILE).write_text("{not json", encoding="utf-8")
+    assert semantic.ArticleVectors.load(ix) is None
+
+
+def test_a_missing_word_table_leaves_search_lexical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A broken install (data files left out of the package): builds and searches still work.
+    monkeypatch.setattr(semantic, "DATA_DIR", tmp_path / "nowhere")
+    monkeypatch.setattr(semantic, "_table", None)
+    monkeypatch.setattr(semantic, "_table_failed", False)
+    build_index(tmp_path / "ix", [STRIKE, COLOUR])
+    assert not (tmp_path / "ix" / semantic.VECTORS_FILE).exists()
+    assert "search stays lexical" in caplog.text
+    s = Searcher(tmp_path / "ix")
+    try:
+        assert s.search(SearchQuery("crossed out text")).total == 2
+    finally:
+        s.close()
