@@ -30,6 +30,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 EXTENSION_KEY = "kbportal_db"
 # Arbitrary constant: the PostgreSQL advisory lock that serialises migrations across workers.
 PG_MIGRATION_LOCK = 0x6B6270  # "kbp"
+# alembic's `context` and `op` are module globals: two migrations at once in one process (two
+# apps, or the events thread beside a request) would swap each other's proxies mid-run.
+_ALEMBIC_LOCK = threading.Lock()
 
 # Named constraints so migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -149,7 +152,7 @@ def upgrade(engine: Engine, revision: str = "head") -> bool:
     """Migrate the database to `revision`; True if anything ran. Safe to call from every worker."""
     if revision == "head" and current_revision(engine) == head_revision():
         return False
-    with _migration_lock(engine), engine.begin() as connection:
+    with _ALEMBIC_LOCK, _migration_lock(engine), engine.begin() as connection:
         cfg = alembic_config(engine.url.render_as_string(hide_password=False))
         cfg.attributes["connection"] = connection
         before = MigrationContext.configure(connection).get_current_revision()
@@ -195,6 +198,8 @@ _LIVE: weakref.WeakSet[Database] = weakref.WeakSet()
 
 def _forget_pools_in_child() -> None:
     # A forked worker must not use (or, on garbage collection, close) its parent's connections.
+    global _ALEMBIC_LOCK
+    _ALEMBIC_LOCK = threading.Lock()  # as below: a parent thread may have held it at the fork
     for database in list(_LIVE):
         database.engine.dispose(close=False)
         database._ready_lock = threading.Lock()  # another thread may have held it at the fork
