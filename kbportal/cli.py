@@ -84,15 +84,22 @@ def check_command(fmt: str, strict: bool) -> None:
     from kbportal.publish.sources import load_kb
 
     config = _config()
+    articles_dir = Path(config["ARTICLES_DIR"])
+    if not articles_dir.is_dir():  # a mistyped path must not pass CI as "0 errors"
+        raise click.ClickException(f"articles folder {articles_dir} does not exist")
     kb = load_kb(config)
     problems = sorted(kb.problems, key=lambda p: (p.path, p.line, p.code))
-    text = format_problems(problems, fmt, Path(config["ARTICLES_DIR"]))
+    text = format_problems(problems, fmt, articles_dir)
     if text:
         click.echo(text, nl=False)
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     if fmt == "text":
         click.echo(f"{len(kb.articles)} articles checked: {errors} errors, {warnings} warnings")
+    if not kb.articles:
+        # Nothing would publish (kbportal index refuses an empty knowledge base), so fail here too.
+        click.echo(f"error: no articles found in {articles_dir}", err=True)
+        sys.exit(1)
     if errors or (strict and warnings):
         sys.exit(1)
 

@@ -95,3 +95,10 @@ def test_a_clean_tree_checks_clean(portal: Callable[..., Portal]) -> None:
     result = portal(clean).run("check")
     assert result.exit_code == 0, result.output
     assert result.output == "3 articles checked: 0 errors, 0 warnings\n"
+
+
+def test_check_fails_on_a_missing_or_empty_folder(portal: Callable[..., Portal]) -> None:
+    missing = portal(None).run("check")
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+    empty = portal({"en/_category.yml": "title: Nothing\n"}).run("check", "--format", "json")
+    assert empty.exit_code == 1 and "no articles found" in empty.output
