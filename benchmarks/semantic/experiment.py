@@ -46,6 +46,7 @@ def candidates(workdir: Path, depth: int) -> tuple[Callable[[str], list[tuple[st
     ]
     build_index(workdir / "index", articles)
     searcher = Searcher(workdir / "index")
+    searcher._vectors = None  # the lexical engine alone: the fusion is redone here per weight
     texts = {a.slug: whole_text(a, list(a.sections)) for a in articles}
 
     def top(text: str) -> list[tuple[str, float]]:
