@@ -78,6 +78,14 @@ def article(locale: str, slug: str) -> Response | str:
         current = kb.redirect_for(locale, slug, viewer)
         if current and current != slug:
             return redirect(article_path(locale, current), code=301)
+        # A pasted URL with a trailing slash, capitals or the file's .md: send to the article.
+        tidy = slug.strip("/").lower().removesuffix(".md")
+        if tidy and tidy != slug:
+            if kb.article(locale, tidy, viewer) is not None:
+                return redirect(article_path(locale, tidy), code=301)
+            current = kb.redirect_for(locale, tidy, viewer)
+            if current:
+                return redirect(article_path(locale, current), code=301)
         abort(404)  # missing and not-yours look exactly the same
     services.record_event("view", article=found.key)
     return render_template(
