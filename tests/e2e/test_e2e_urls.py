@@ -36,3 +36,8 @@ def test_pasted_urls_redirect_permanently(portal: Callable[..., Portal], pasted:
 def test_hidden_or_missing_stays_a_plain_404(portal: Callable[..., Portal], url: str) -> None:
     response = portal(FILES).app().test_client().get(url)
     assert response.status_code == 404
+
+
+def test_pages_name_an_icon_so_browsers_skip_favicon_ico(portal: Callable[..., Portal]) -> None:
+    page = portal(FILES).app().test_client().get("/en/articles/billing/refunds").text
+    assert '<link rel="icon" href="data:,">' in page
