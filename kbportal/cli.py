@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import FlaskGroup
 
 from kbportal import create_app
+from kbportal.config import ConfigError
 from kbportal.content.models import Problem
 from kbportal.web.params import MAX_PAGE, clean_text
 
@@ -214,4 +215,8 @@ def run_gunicorn(
 
 def main() -> None:
     """Entry point of the `kbportal` console script."""
-    cli()
+    try:
+        cli()
+    except ConfigError as exc:  # a bad KBPORTAL_* value: say which, without a traceback
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)

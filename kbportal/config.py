@@ -8,6 +8,27 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+
+class ConfigError(ValueError):
+    """A setting that cannot be used, with a message naming the variable."""
+
+
+def _natural(value: str) -> int:
+    """A whole number >= 0 (counts, sizes, seconds)."""
+    number = int(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
+def _positive(value: str) -> int:
+    """A whole number >= 1."""
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be at least 1")
+    return number
+
+
 # Every key a deployment can set, with its default and how to read it from the environment.
 # The README documents each; a test keeps the two in step.
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
@@ -22,15 +43,19 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "DEFAULT_LOCALE": ("en", str, "Locale of articles that do not name one, and of the UI."),
     "LOCALES": ("en,ru", lambda v: v, "Comma-separated locales the portal serves."),
     "SITE_NAME": ("Help Center", str, "Name shown in the header and page titles."),
-    "SEARCH_PAGE_SIZE": (10, int, "Results per page of search."),
+    "SEARCH_PAGE_SIZE": (10, _positive, "Results per page of search."),
     "GIT_BRANCH": ("main", str, "Branch that `kbportal sync` publishes."),
     "GIT_REMOTE": ("origin", str, "Remote that `kbportal sync` fetches from."),
     "WEBHOOK_SECRET": ("", str, "Shared secret checked on POST /hooks/git; empty disables it."),
-    "SYNC_INTERVAL": (0, int, "Seconds between polls of the git remote; 0 turns polling off."),
+    "SYNC_INTERVAL": (
+        0,
+        _natural,
+        "Seconds between polls of the git remote; 0 turns polling off.",
+    ),
     "PUBLIC_URL": ("", str, "Public address for links agents copy; default: the request's."),
     "PROXY_FIX": (
         0,
-        int,
+        _natural,
         "Reverse proxies in front that set X-Forwarded-*; 0 trusts none (the direct client).",
     ),
     "SESSION_COOKIE_SECURE": (
@@ -55,7 +80,10 @@ def load_config(
     config: dict[str, Any] = {}
     for key, (default, parse, _doc) in SETTINGS.items():
         raw = env.get(f"KBPORTAL_{key}")
-        config[key] = parse(raw) if raw not in (None, "") else default
+        try:
+            config[key] = parse(raw) if raw not in (None, "") else default
+        except ValueError as exc:
+            raise ConfigError(f"KBPORTAL_{key}={raw!r} cannot be used: {exc}") from None
     config.update(overrides or {})
     config["LOCALES"] = _split_locales(config["LOCALES"])
     if config["DEFAULT_LOCALE"] not in config["LOCALES"]:
