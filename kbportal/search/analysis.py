@@ -152,21 +152,37 @@ def words(text: str) -> list[str]:
 
 
 _WORD = re.compile(WORD_PATTERN)
+_TERM_OF: dict[str, str] = {}  # a word as written -> its term ("" for a stop word)
+_TERM_OF_MAX = 200_000
+
+
+def _term_of(word: str) -> str:
+    """The text analyzer's term for one word as written, "" if it is dropped (and remember it)."""
+    term = word.lower()
+    if "ё" in term:
+        term = term.replace("ё", "е")
+    if "'" in term or "’" in term:
+        term = uncontract(term)
+    term = stem(term) if term and term not in STOP_WORDS else ""
+    if len(_TERM_OF) >= _TERM_OF_MAX:
+        _TERM_OF.clear()
+    _TERM_OF[word] = term
+    return term
 
 
 def term_spans(text: str) -> Iterator[tuple[str, int, int]]:
     """(term, start, end) for every indexed word of a text: where each term occurs.
 
     The text analyzer's steps (tokenize, lowercase, fold, uncontract, drop stop words, stem)
-    without Whoosh's Token objects: snippets run this over every hit's text, ~5x faster.
-    tests/search/test_search_snippets.py checks it against `text_analyzer()` token by token.
+    without Whoosh's Token objects, each distinct word worked out once: snippets run this
+    over every hit's text. tests/search/test_search_term_spans.py checks it against
+    `text_analyzer()` token by token.
     """
-    stops = STOP_WORDS
+    known = _TERM_OF.get
     for match in _WORD.finditer(text):
-        word = match.group().lower()
-        if "ё" in word:
-            word = word.replace("ё", "е")
-        if "'" in word or "’" in word:
-            word = uncontract(word)
-        if word and word not in stops:
-            yield stem(word), match.start(), match.end()
+        word = match.group()
+        term = known(word)
+        if term is None:
+            term = _term_of(word)
+        if term:
+            yield term, match.start(), match.end()
