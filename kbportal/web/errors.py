@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from kbportal.publish.manifest import BuildError
@@ -71,7 +72,20 @@ def handle_unpublished(error: BuildError) -> Response:
     if wants_json():
         response = json_error(503, UNPUBLISHED)
     else:
-        page = render_template("error.html", locale=request_locale(), status=503, name=UNPUBLISHED)
+        locale = request_locale()
+        page = render_template("error.html", locale=locale, status=503, unpublished=True)
+        response = Response(page, status=503)
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def handle_database_down(error: OperationalError) -> Response:
+    """The database cannot be reached (customers' pages do not need it; sign-in and tokens do)."""
+    log.error("database unavailable on %s: %s", request.path, error.orig or error)
+    if wants_json():
+        response = json_error(503, "temporarily unavailable; try again in a minute")
+    else:
+        page = render_template("error.html", locale=request_locale(), status=503, name="Error")
         response = Response(page, status=503)
     response.headers["Retry-After"] = RETRY_AFTER
     return response
@@ -98,4 +112,5 @@ def init_app(app: Flask) -> None:
     """Install the error handlers."""
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(BuildError, handle_unpublished)
+    app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)
