@@ -102,3 +102,13 @@ def test_the_message_says_what_is_served(portal: Callable[..., Portal]) -> None:
     assert one.run("index").exit_code == 0
     (one.articles / "en" / "a.md").unlink()
     assert "the old version keeps serving" in one.run("index").output
+
+
+def test_a_build_from_index_or_sync_is_served_at_once(portal: Callable[..., Portal]) -> None:
+    one = portal({})
+    client = one.app().test_client()
+    assert client.get("/en/").status_code == 503
+    (one.articles / "en").mkdir()
+    (one.articles / "en" / "a.md").write_text("# A\n\nText.\n", encoding="utf-8")
+    assert one.run("index").exit_code == 0  # what kbportal sync does too: a new `current`
+    assert client.get("/en/articles/a").status_code == 200  # no wait for the retry interval
