@@ -26,9 +26,11 @@ from kbportal.db import Base, UTCDateTime, get_database, utcnow
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "kbportal_events"
-KINDS = frozenset({"view", "search", "click", "copy_link", "vote", "deflection"})
+KINDS = frozenset(
+    {"view", "search", "click", "copy_link", "copy_template", "vote", "deflection"}
+)
 # Kinds that may wait in memory for a batched write: a crash loses at most one flush interval.
-# Everything else (copy_link above all: editors rank articles by it) is written before
+# Everything else (copy_link and copy_template above all: editors rank by them) is written before
 # record() returns.
 BUFFERED_KINDS = frozenset({"view", "search", "click"})
 
@@ -153,9 +155,10 @@ class EventLog:
                 return 0
             try:
                 self._write(rows)
-            except OperationalError:
+            except OperationalError as exc:
                 # The database is unreachable or locked: keep the events for the next flush.
-                log.exception("could not write %d events; will retry", len(rows))
+                # One line, no traceback: an outage would otherwise print one every second.
+                log.warning("could not write %d events; will retry: %s", len(rows), exc.orig or exc)
                 with self._lock:
                     self._buffer[:0] = rows[-self.max_buffer :]
                 return 0

@@ -14,6 +14,7 @@ from kbportal import create_app, publish
 from kbportal.accounts import services
 from kbportal.cli import cli
 from kbportal.db import get_database
+from kbportal.events import get_event_log
 
 Files = dict[str, str | bytes]
 
@@ -62,6 +63,7 @@ class Portal:
         """Release open builds and database pools."""
         publish.close_all()
         for application in self._apps:
+            get_event_log(application).close()  # now, not at interpreter exit
             get_database(application).dispose()
 
 
