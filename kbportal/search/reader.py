@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import heapq
 import logging
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-import numpy as np
 from whoosh import index as windex
 from whoosh import scoring
 from whoosh.query import Query, Term
 from whoosh.searching import Searcher as WhooshSearcher
 
 from kbportal.search import dense, filters, query_builder
+from kbportal.search.caches import caches_for
 from kbportal.search.spelling import Vocabulary
 from kbportal.viewer import Viewer
 
@@ -24,43 +21,6 @@ log = logging.getLogger(__name__)
 
 SCOPE_CACHE = 64  # viewer x locale x category combinations kept
 POSTINGS_CACHE_IDS = 300_000  # entries kept in cached score maps (~100 bytes each)
-
-
-class SharedCaches:
-    """What the readers of one index compute from it, kept once for all of a worker's threads.
-
-    Whoosh readers do file I/O and are per thread; these values are plain data derived from
-    the immutable index, so threads share them (a worker's 4 threads used to keep 4 copies:
-    ~4x the misses, and up to ~30 MB each).
-    """
-
-    def __init__(self, keys: list[str]) -> None:
-        self.lock = threading.Lock()  # guards the ordered dicts below (reorder and evict)
-        # docnum -> article key and article number, to collapse and count without stored fields
-        self.keys = keys
-        numbers: dict[str, int] = {}
-        self.article_of: list[int] = [numbers.setdefault(k, len(numbers)) for k in keys]
-        self.article_array: dense.Ints = np.array(self.article_of, dtype=np.int32)
-        self.narticles = len(numbers)
-        self.masks: dict[int, tuple[set[int], Any]] = {}  # id(scope set) -> (it, its mask)
-        self.scopes: OrderedDict[tuple[object, ...], set[int]] = OrderedDict()
-        # Cached score maps (per term, per query word), with their sizes for the bound
-        self.postings: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
-        self.postings_size = 0
-        self.field_lengths: dict[str, list[int]] = {}
-
-
-_shared: weakref.WeakKeyDictionary[windex.Index, SharedCaches] = weakref.WeakKeyDictionary()
-_shared_lock = threading.Lock()
-
-
-def _caches_for(ix: windex.Index, searcher: WhooshSearcher) -> SharedCaches:
-    """The caches of one opened index (a new index object, e.g. after a refresh, gets new ones)."""
-    with _shared_lock:
-        caches = _shared.get(ix)
-        if caches is None:
-            caches = _shared[ix] = SharedCaches(list(searcher.reader().column_reader("key")))
-        return caches
 
 
 class IndexReader:
@@ -73,7 +33,7 @@ class IndexReader:
         # Spelling words, shared by the threads reading the same index generation
         self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
         self.searcher: WhooshSearcher = ix.searcher(weighting=query_builder.weighting())
-        self._shared = _caches_for(ix, self.searcher)
+        self._shared = caches_for(ix, self.searcher)
         self.keys: list[str] = self._shared.keys
         self.article_of: list[int] = self._shared.article_of
 
