@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -187,6 +187,11 @@ class Database:
         """A new session on a migrated database; the caller closes it."""
         self.ensure_ready()
         return self.sessions()
+
+    def connect(self) -> Connection:
+        """A pooled connection on a migrated database for Core reads; the caller closes it."""
+        self.ensure_ready()
+        return self.engine.connect()
 
     def dispose(self) -> None:
         """Close every pooled connection (after a fork, or at shutdown)."""

@@ -15,10 +15,9 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
-from kbportal.accounts.models import User
-from kbportal.accounts.services import STAFF_ROLES, user_from_session_id
-from kbportal.accounts.tokens import user_for_token
-from kbportal.db import get_session
+from kbportal.accounts.identity import StaffUser, staff_for_session_id
+from kbportal.accounts.tokens import needs_touch, record_use, staff_for_token
+from kbportal.db import Database, get_database, utcnow
 from kbportal.viewer import PUBLIC, Viewer
 
 log = logging.getLogger(__name__)
@@ -63,13 +62,17 @@ def bind_session() -> None:
 
 
 @login_manager.user_loader
-def _load_user(ident: str) -> User | None:
+def _load_user(ident: str) -> StaffUser | None:
+    # flask-login calls this at most once per request and keeps the answer in g._login_user.
     if not hmac.compare_digest(str(session.get(FINGERPRINT_KEY, "")), _fingerprint()):
         # A session cookie replayed from another address or browser: end it.
         session.pop("_user_id", None)
         session.pop(FINGERPRINT_KEY, None)
         return None
-    return user_from_session_id(get_session(), ident)
+    # One indexed query on a pooled connection, read fresh on every request (no cache), so a
+    # disabled user or a changed password takes effect on the very next request.
+    with get_database().connect() as connection:
+        return staff_for_session_id(connection, ident)
 
 
 def bearer_token() -> str | None:
@@ -97,13 +100,16 @@ def authenticate_bearer() -> Response | None:
     raw = bearer_token()
     if raw is None:
         return None
-    user = user_for_token(get_session(), raw)
+    with get_database().connect() as connection:
+        user = staff_for_token(connection, raw)
     if user is None:
         return _json_error(401, "invalid or revoked API token")
     if request.method not in SAFE_METHODS:
         return _json_error(403, "API tokens are read-only")
     g._login_user = user  # flask-login's per-request user: the cookie session is not touched
     g.kbportal_auth = "token"
+    if needs_touch(user, utcnow()):
+        g.kbportal_token_used = user.token_id
     return None
 
 
@@ -112,15 +118,29 @@ def mark_private(response: Response) -> Response:
     if g.get("kbportal_auth") == "token":
         response.headers["Cache-Control"] = "private, no-store"
         response.vary.add("Authorization")
+        token_id = g.get("kbportal_token_used")
+        if token_id is not None:
+            # Written once the answer is sent, so a read through the API never waits on a write.
+            database = get_database()
+            response.call_on_close(lambda: _record_use(database, token_id))
     return response
 
 
-def current_staff_user() -> User | None:
+def _record_use(database: Database, token_id: int) -> None:
+    """Store a token's last use; a failure only costs the timestamp, never the request."""
+    try:
+        with database.connect() as connection:
+            record_use(connection, token_id)
+            connection.commit()
+    except Exception:  # after the response: nobody but the log can hear about it
+        log.exception("could not record the use of API token %d", token_id)
+
+
+def current_staff_user() -> StaffUser | None:
     """The signed-in (or token-authenticated) active staff user of this request, or None."""
     user: Any = current_user
-    if isinstance(user, User) and user.active and user.role in STAFF_ROLES:
-        return user
-    return None
+    # Only active staff are ever loaded (see kbportal.accounts.identity), so no further check.
+    return user if isinstance(user, StaffUser) else None
 
 
 def viewer_for_request() -> Viewer:

@@ -15,12 +15,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from kbportal.accounts.identity import STAFF_ROLES, staff_for_session_id
 from kbportal.accounts.models import ROLES, LoginAttempt, User, UserGroup
 from kbportal.db import utcnow
 
 log = logging.getLogger(__name__)
 
-STAFF_ROLES = frozenset(ROLES)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; this only stops absurd request bodies
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -159,13 +159,8 @@ def list_users(session: Session) -> list[User]:
 
 def user_from_session_id(session: Session, ident: str) -> User | None:
     """The active staff user a session cookie's id ("<id>:<auth version>") stands for, or None."""
-    user_id, _, version = ident.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = session.get(User, int(user_id))
-    if user is None or not user.active or user.role not in STAFF_ROLES:
-        return None
-    return user if user.auth_version == int(version) else None
+    staff = staff_for_session_id(session, ident)
+    return None if staff is None else session.get(User, staff.id)
 
 
 @dataclass(frozen=True)

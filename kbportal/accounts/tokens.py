@@ -10,13 +10,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kbportal.accounts.identity import Reader, StaffUser, staff_for_token_hash, touch_token
 from kbportal.accounts.models import ApiToken, User
-from kbportal.accounts.services import STAFF_ROLES, AccountError, require_user
+from kbportal.accounts.services import AccountError, require_user
 from kbportal.db import utcnow
 
 log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "kbp_"
+MAX_TOKEN_CHARS = 200
 # Writing last_used_at on every API call would turn reads into writes; once a minute is plenty.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -58,18 +60,31 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
+def staff_for_token(reader: Reader, raw: str) -> StaffUser | None:
+    """The active staff user a live token belongs to, or None: one indexed query, no write."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > MAX_TOKEN_CHARS:
+        return None
+    return staff_for_token_hash(reader, hash_token(raw))
+
+
+def needs_touch(staff: StaffUser, now: datetime) -> bool:
+    """Whether a token's last use is older than LAST_USED_RESOLUTION (or was never set)."""
+    last = staff.token_last_used
+    return staff.token_id is not None and (last is None or now - last >= LAST_USED_RESOLUTION)
+
+
+def record_use(reader: Reader, token_id: int, now: datetime | None = None) -> bool:
+    """Store a token's last use (skipped if another worker did within the minute)."""
+    return touch_token(reader, token_id, now or utcnow(), LAST_USED_RESOLUTION)
+
+
 def user_for_token(session: Session, raw: str, now: datetime | None = None) -> User | None:
-    """The active staff user a live token belongs to, or None."""
-    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
-        return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
-    if token is None or token.revoked_at is not None:
-        return None
-    user = token.user
-    if not user.active or user.role not in STAFF_ROLES:
+    """The active staff user a live token belongs to, or None; records the use (CLI, tests)."""
+    staff = staff_for_token(session, raw)
+    if staff is None or staff.token_id is None:
         return None
     now = now or utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
+    if needs_touch(staff, now):
+        record_use(session, staff.token_id, now)
         session.commit()
-    return user
+    return session.get(User, staff.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from accounts_sample import INTERNAL_TITLE, L2_TITLE, PUBLIC_TITLE
 from flask.testing import FlaskClient
@@ -48,7 +50,26 @@ def test_token_gives_the_agents_view_of_the_api(client: FlaskClient, db, make_us
     assert response.get_json()["title"] == INTERNAL_TITLE
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "Authorization" in response.headers["Vary"]
+    # The last use is written only once the answer has gone out (the server closes it).
+    assert db.scalar(select(ApiToken.last_used_at)) is None
+    response.close()
+    db.expire_all()
     assert db.scalar(select(ApiToken.last_used_at)) is not None
+
+
+def test_last_use_is_written_at_most_once_a_minute(client: FlaskClient, db, make_user) -> None:
+    make_user()
+    token, raw = tokens.create_token(db, "agent@example.com")
+    first = client.get(SEARCH, headers=bearer(raw))
+    first.close()
+    db.expire_all()
+    used = db.scalar(select(ApiToken.last_used_at))
+    assert used is not None
+    client.get(SEARCH, headers=bearer(raw)).close()
+    db.expire_all()
+    assert db.scalar(select(ApiToken.last_used_at)) == used
+    assert not tokens.record_use(db, token.id, used + timedelta(seconds=59))
+    assert tokens.record_use(db, token.id, used + timedelta(seconds=61))
 
 
 def test_audience_groups_apply_to_tokens(client: FlaskClient, db, make_user) -> None:
