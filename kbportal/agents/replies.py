@@ -8,6 +8,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 from kbportal.content.models import Article
 from kbportal.publish.view import PublishedKB
@@ -21,6 +22,10 @@ MAX_VALUE_CHARS = 2000
 # "Best regards,"); longer ones are the editor's hard wrap and join into one line.
 _INTENDED_BREAK = 60
 _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "tr", "div"}
+
+
+class TemplateCopyError(ValueError):
+    """A template copy report that cannot be recorded; the message is fit for the client."""
 
 
 @dataclass(frozen=True)
@@ -184,3 +189,18 @@ def list_templates(kb: PublishedKB, locale: str, viewer: Viewer) -> list[Article
             _listed.clear()
         _listed[key] = found
     return found
+
+
+def check_template_copy(kb: PublishedKB, viewer: Viewer, payload: Any) -> Article:
+    """The template a copy report names; TemplateCopyError unless the viewer can see it."""
+    if not isinstance(payload, dict):
+        raise TemplateCopyError("send a JSON object: {template}")
+    key = payload.get("template")
+    if not isinstance(key, str) or "/" not in key or len(key) > 512:
+        raise TemplateCopyError('template must be "locale/slug"')
+    locale, _, slug = key.partition("/")
+    article = kb.article(locale, slug, viewer)
+    if article is None or not is_template(article):
+        # Missing, not a template and not-yours look the same, as everywhere else.
+        raise TemplateCopyError("no such template")
+    return article

@@ -14,6 +14,7 @@ from kbportal.events import Event
 log = logging.getLogger(__name__)
 
 KIND = "copy_link"
+TEMPLATE_KIND = "copy_template"
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,9 @@ class CopyCount:
     last: datetime | None
 
 
-def _counts(session: Session, since: datetime, by_section: bool, limit: int) -> list[CopyCount]:
+def _counts(
+    session: Session, since: datetime, by_section: bool, limit: int, kind: str = KIND
+) -> list[CopyCount]:
     section = func.coalesce(Event.section, "")
     columns = [Event.article, section] if by_section else [Event.article]
     copies = func.count(Event.id)
@@ -38,7 +41,7 @@ def _counts(session: Session, since: datetime, by_section: bool, limit: int) -> 
             func.count(func.distinct(Event.user_id)),
             func.max(Event.at),
         )
-        .where(Event.kind == KIND, Event.at >= since, Event.article.is_not(None))
+        .where(Event.kind == kind, Event.at >= since, Event.article.is_not(None))
         .group_by(*columns)
         .order_by(copies.desc(), Event.article)
         .limit(limit)
@@ -58,6 +61,13 @@ def most_copied(
     """The most copied articles and the most copied sections over the last `days` days."""
     since = now - timedelta(days=days)
     return _counts(session, since, False, limit), _counts(session, since, True, limit)
+
+
+def most_copied_templates(
+    session: Session, now: datetime, days: int = 30, limit: int = 50
+) -> list[CopyCount]:
+    """The reply templates agents copied most over the last `days` days."""
+    return _counts(session, now - timedelta(days=days), False, limit, kind=TEMPLATE_KIND)
 
 
 def count_copies(session: Session, user_id: int | None = None) -> int:

@@ -22,7 +22,7 @@ from flask.typing import ResponseReturnValue
 
 from kbportal import events
 from kbportal.accounts.auth import current_staff_user
-from kbportal.accounts.models import User
+from kbportal.accounts.identity import StaffUser
 from kbportal.agents import links, replies, reports
 from kbportal.db import get_session, utcnow
 from kbportal.web.i18n import request_locale
@@ -105,14 +105,14 @@ def _search(text: str, locale: str | None, page: int) -> dict[str, Any] | None:
 
 @bp.get("/")
 @staff_only()
-def home(user: User) -> ResponseReturnValue:
+def home(user: StaffUser) -> ResponseReturnValue:
     """The workspace starts at search."""
     return redirect("/staff/search")
 
 
 @bp.get("/search")
 @staff_only()
-def search(user: User) -> ResponseReturnValue:
+def search(user: StaffUser) -> ResponseReturnValue:
     """The agent search page; works as a plain form, and live with agents.js."""
     text, locale, page = _search_args()
     return render_template(
@@ -127,7 +127,7 @@ def search(user: User) -> ResponseReturnValue:
 
 @bp.get("/search.json")
 @staff_only(json=True)
-def search_json(user: User) -> ResponseReturnValue:
+def search_json(user: StaffUser) -> ResponseReturnValue:
     """Staff search as JSON: what the page fetches as the agent types."""
     text, locale, page = _search_args()
     payload = _search(text, locale, page)
@@ -138,7 +138,7 @@ def search_json(user: User) -> ResponseReturnValue:
 
 @bp.post("/copies")
 @staff_only(json=True)
-def record_copy(user: User) -> ResponseReturnValue:
+def record_copy(user: StaffUser) -> ResponseReturnValue:
     """Record one copied link (CSRF-checked); answers only after the event is stored."""
     try:
         copied = links.check_copy(current_kb(), current_viewer(), request.get_json(silent=True))
@@ -158,9 +158,27 @@ def record_copy(user: User) -> ResponseReturnValue:
     return _json(201, recorded=True)
 
 
+@bp.post("/templates/copies")
+@staff_only(json=True)
+def record_template_copy(user: StaffUser) -> ResponseReturnValue:
+    """Record one copied reply (CSRF-checked); answers only after the event is stored."""
+    try:
+        article = replies.check_template_copy(
+            current_kb(), current_viewer(), request.get_json(silent=True)
+        )
+    except replies.TemplateCopyError as error:
+        return _json(404 if str(error) == "no such template" else 400, error=str(error))
+    try:
+        events.record("copy_template", article=article.key, user_id=user.id)
+    except Exception:  # the page retries; the agent must learn the copy was not counted
+        log.exception("could not record a copied reply")
+        return _json(503, error="not recorded, try again")
+    return _json(201, recorded=True)
+
+
 @bp.get("/templates")
 @staff_only()
-def templates(user: User) -> ResponseReturnValue:
+def templates(user: StaffUser) -> ResponseReturnValue:
     """Reply templates the agent may use, in the UI locale."""
     locale = request_locale()
     found = replies.list_templates(current_kb(), locale, current_viewer())
@@ -169,7 +187,7 @@ def templates(user: User) -> ResponseReturnValue:
 
 @bp.route("/templates/<locale:locale>/<path:slug>", methods=["GET", "POST"])
 @staff_only()
-def template(user: User, locale: str, slug: str) -> ResponseReturnValue:
+def template(user: StaffUser, locale: str, slug: str) -> ResponseReturnValue:
     """One template: a form from its placeholders, filled here (POST) or live in the page."""
     article = current_kb().article(locale, slug, current_viewer())
     if article is None or not replies.is_template(article):
@@ -191,15 +209,16 @@ def template(user: User, locale: str, slug: str) -> ResponseReturnValue:
 
 @bp.get("/reports/links")
 @staff_only()
-def links_report(user: User) -> ResponseReturnValue:
+def links_report(user: StaffUser) -> ResponseReturnValue:
     """Editors: the articles and sections agents send most."""
     if user.role not in REPORT_ROLES:
         abort(403)
     days = lenient_int(request.args.get("days"), 30, 1, 366)
     by_article, by_section = reports.most_copied(get_session(), utcnow(), days=days)
+    by_template = reports.most_copied_templates(get_session(), utcnow(), days=days)
     kb, viewer = current_kb(), current_viewer()
     titles: dict[str, str] = {}
-    for row in by_article + by_section:
+    for row in by_article + by_section + by_template:
         if row.article not in titles:
             locale, _, slug = row.article.partition("/")
             # A renamed article keeps its count under the old key: follow the rename.
@@ -209,6 +228,7 @@ def links_report(user: User) -> ResponseReturnValue:
                 titles[row.article] = found.title
     articles, hidden = reports.visible_rows(by_article, titles)
     sections, _hidden = reports.visible_rows(by_section, titles)
+    template_rows, hidden_templates = reports.visible_rows(by_template, titles)
     return render_template(
         "agents/report.html",
         user=user,
@@ -217,5 +237,7 @@ def links_report(user: User) -> ResponseReturnValue:
         articles=articles,
         sections=sections,
         hidden=hidden,
+        templates=template_rows,
+        hidden_templates=hidden_templates,
         titles=titles,
     )

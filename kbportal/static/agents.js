@@ -246,7 +246,12 @@
       copyButton.addEventListener("click", function () {
         fill();
         copyText(output.value).then(function () {
-          status.textContent = form.getAttribute("data-msg-copied");
+          // Counted like a copied link: editors see which replies agents send most.
+          var payload = { template: form.getAttribute("data-template") };
+          return recordCopy(form.getAttribute("data-copies"), payload).then(function (recorded) {
+            status.textContent = form.getAttribute(recorded ? "data-msg-copied" : "data-msg-unrecorded");
+            form.setAttribute("data-recorded", recorded ? "yes" : "no");
+          });
         }, function () {
           status.textContent = form.getAttribute("data-msg-failed");
           output.focus();
