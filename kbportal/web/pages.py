@@ -95,6 +95,7 @@ def article(locale: str, slug: str) -> Response | str:
         crumbs=services.breadcrumbs(kb, locale, found.category, viewer),
         related=kb.related(found, viewer),
         translations=kb.translations(found, viewer),
+        staff=viewer.staff,  # staff tools in the header; never for the public
     )
 
 
