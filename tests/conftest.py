@@ -1,35 +1,21 @@
-"""Shared test helpers: build real article trees in a temporary folder."""
+"""Shared fixtures: real article trees in a temporary folder; the slow-test switch."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-ArticleFiles = Mapping[str, str | bytes]
-
-
-def write_articles(root: Path, files: ArticleFiles) -> Path:
-    """Write {relpath: text or bytes} under root (creating folders) and return root."""
-    root.mkdir(parents=True, exist_ok=True)
-    for relpath, content in files.items():
-        path = root / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
+from support import Files, write_tree
 
 
 @pytest.fixture
 def make_articles(tmp_path: Path) -> Callable[..., Path]:
     """A function that writes {relpath: text} into a fresh articles folder and returns it."""
 
-    def make(files: ArticleFiles, name: str = "articles") -> Path:
-        return write_articles(tmp_path / name, files)
+    def make(files: Files, name: str = "articles") -> Path:
+        return write_tree(tmp_path / name, files)
 
     return make
 

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from e2e_portal import Files, Portal, write_tree
+from e2e_portal import Portal
+from support import Files, write_tree
 
 
 @pytest.fixture

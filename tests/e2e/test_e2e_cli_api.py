@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
-from e2e_portal import Portal, write_tree
+from e2e_portal import Portal
+from support import write_tree
 
 FILES = {
     "en/billing/_category.yml": "title: Billing\n",

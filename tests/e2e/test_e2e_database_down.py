@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from e2e_portal import Portal, csrf_from
+from e2e_portal import Portal
+from support import csrf_from
 
 FILES = {"en/billing/refunds.md": "# Refunds\n\nWrite to us for a refund.\n"}
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from e2e_portal import Portal, write_tree
+from e2e_portal import Portal
 from flask.testing import FlaskClient
+from support import write_tree
 
 FILES = {
     "en/billing/_category.yml": "title: Billing\n",

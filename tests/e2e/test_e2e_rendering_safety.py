@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
-from e2e_portal import Portal, write_tree
+from e2e_portal import Portal
+from support import write_tree
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"

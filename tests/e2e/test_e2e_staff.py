@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from e2e_portal import Portal, csrf_from, sign_in
+from e2e_portal import Portal, sign_in
+from support import csrf_from
 
 FILES = {
     "en/start/welcome.md": "# Welcome\n\nCreate your workspace.\n",

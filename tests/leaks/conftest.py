@@ -10,12 +10,12 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from leaks_sample import ARTICLES, Tokens, sign_in
+from support import close_app, make_app
 
-from kbportal import create_app, publish
+from kbportal import publish
 from kbportal.accounts import services, tokens
 from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.db import get_database
-from kbportal.events import get_event_log
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,22 +31,7 @@ def cheap_password_hashing() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def leak_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The real app over the leak sample, with CSRF on, a real SQLite database and real users."""
-    root = tmp_path_factory.mktemp("leaks")
-    for relpath, body in ARTICLES.items():
-        path = root / "articles" / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(body, bytes):
-            path.write_bytes(body)
-        else:
-            path.write_text(body, encoding="utf-8")
-    app = create_app(
-        {
-            "ARTICLES_DIR": root / "articles",
-            "DATA_DIR": root / "data",
-            "SECRET_KEY": "leak-secret",
-            "TESTING": True,
-        }
-    )
+    app = make_app(tmp_path_factory.mktemp("leaks"), ARTICLES, SECRET_KEY="leak-secret")
     session = get_database(app).session()
     try:
         services.create_user(session, "agent@example.com", TEST_PASSWORD)
@@ -55,8 +40,7 @@ def leak_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     finally:
         session.close()
     yield app
-    get_event_log(app).close()
-    get_database(app).dispose()
+    close_app(app)
     publish.close_all()
 
 

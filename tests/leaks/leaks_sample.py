@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
 
+import support
 from flask.testing import FlaskClient
 
 from kbportal.accounts.testing import TEST_PASSWORD
@@ -74,17 +74,9 @@ def assert_clean(text: str, *also: str, echo: str = "") -> None:
         assert word.lower() not in lowered, f"leak: {word!r} in {text[:2000]}"
 
 
-def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
 def sign_in(client: FlaskClient, email: str) -> None:
-    data = {"email": email, "password": TEST_PASSWORD, "csrf_token": csrf_token(client)}
-    response = client.post("/login", data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)
+    """Sign in a sample staff user through the real form."""
+    support.sign_in(client, email, TEST_PASSWORD)
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-
-
-def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
-    """Write {relpath: text or bytes} under root."""
-    for relpath, content in files.items():
-        path = root / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+from support import write_tree
 
 
 def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
@@ -39,7 +29,7 @@ class Editor:
         self.path = path
 
     def write(self, files: Mapping[str, str | bytes]) -> None:
-        write_files(self.path, files)
+        write_tree(self.path, files)
 
     def push(self, message: str, author: str = "Ann Editor", branch: str = "main") -> str:
         """Commit everything and push; returns the new commit."""

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support import make_app
 
-from kbportal import create_app
 from kbportal.db import get_database
 
 INTERNAL_TITLE = "Refund override runbook"
@@ -54,35 +54,10 @@ SAMPLE: dict[str, str | bytes] = {
 }
 
 
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    """Write {relpath: content} under root and return root."""
-    for relpath, content in files.items():
-        path = root / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
-
-
-def make_app(root: Path, **overrides: object) -> Flask:
-    """The real app over a real articles tree in `root` (built on first request)."""
-    articles = write_tree(root / "articles", SAMPLE)
-    config: dict[str, object] = {
-        "ARTICLES_DIR": str(articles),
-        "DATA_DIR": str(root / "data"),
-        "SECRET_KEY": "test-secret",
-        "TESTING": True,
-    }
-    config.update(overrides)
-    return create_app(config)
-
-
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One built sample KB for the read-only web tests (small pages: two results per page)."""
-    application = make_app(tmp_path_factory.mktemp("web"), SEARCH_PAGE_SIZE=2)
+    application = make_app(tmp_path_factory.mktemp("web"), SAMPLE, SEARCH_PAGE_SIZE=2)
     yield application
     get_database(application).dispose()
 
@@ -90,7 +65,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 @pytest.fixture
 def app_factory(tmp_path: Path) -> Callable[..., Flask]:
     """Make a fresh app over the sample tree in this test's tmp_path, with config overrides."""
-    return lambda **overrides: make_app(tmp_path, **overrides)
+    return lambda **overrides: make_app(tmp_path, SAMPLE, **overrides)
 
 
 @pytest.fixture

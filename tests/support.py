@@ -1,0 +1,71 @@
+"""Shared test helpers: article trees on disk, the real app over them, sign-in through the form.
+
+Test modules import it as `support` (pytest puts `tests/` on sys.path for the root conftest).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kbportal import create_app
+from kbportal.db import get_database
+from kbportal.events import get_event_log
+
+Files = Mapping[str, str | bytes]
+CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+def write_tree(root: Path, files: Files) -> Path:
+    """Write {relpath: text or bytes} under root (creating folders) and return root."""
+    root.mkdir(parents=True, exist_ok=True)
+    for relpath, content in files.items():
+        path = root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def app_config(root: Path, **overrides: object) -> dict[str, object]:
+    """Settings of a test portal over `root/articles` and `root/data`, with overrides."""
+    return {
+        "ARTICLES_DIR": str(root / "articles"),
+        "DATA_DIR": str(root / "data"),
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+        **overrides,
+    }
+
+
+def make_app(root: Path, files: Files, **overrides: object) -> Flask:
+    """The real app over `files` written to `root/articles` (built on first request)."""
+    write_tree(root / "articles", files)
+    return create_app(app_config(root, **overrides))
+
+
+def close_app(app: Flask) -> None:
+    """Flush the app's event log and close its database pool (now, not at interpreter exit)."""
+    get_event_log(app).close()
+    get_database(app).dispose()
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = CSRF.search(html)
+    assert match, html
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str, **environ: str) -> None:
+    """Sign in through the real login form (CSRF on) and expect the redirect."""
+    token = csrf_from(client.get("/login", environ_overrides=environ).text)
+    form = {"email": email, "password": password, "csrf_token": token}
+    response = client.post("/login", data=form, environ_overrides=environ)
+    assert response.status_code == 302, response.text
