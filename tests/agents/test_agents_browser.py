@@ -5,71 +5,36 @@ Debian's chromium + chromidriver drive the real app served by werkzeug on loopba
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from browser import chromium as start_chromium
+from browser import serve
 from flask import Flask
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from kbportal.accounts.models import User
 from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.events import Event
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
-)
-
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-    pytest.skip(
-        "chromium is not installed: apt-get install -y chromium chromium-driver",
-        allow_module_level=True,
-    )
-
-from selenium.webdriver.common.by import By  # noqa: E402  (after the skip checks above)
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
 
 @pytest.fixture
 def server(app: Flask) -> Iterator[str]:
     """The app on a real HTTP server thread on 127.0.0.1; yields its base URL."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=5)
-    httpd.server_close()
+    with serve(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Headless Debian chromium through Debian's chromedriver (no browser downloads)."""
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(20)
-    yield driver
-    driver.quit()
+    """One headless chromium for the module's tests."""
+    with start_chromium() as driver:
+        yield driver
 
 
 @pytest.fixture
