@@ -11,17 +11,14 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import free_port, serve, stop  # noqa: E402
 from tldr_data import pages, queries, tldr_root  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -29,23 +26,6 @@ HELLO_APP = (
     "from flask import Flask\napp = Flask(__name__)\n\n"
     "@app.get('/')\ndef hello():\n    return 'ok'\n"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_up(url: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except Exception:  # noqa: BLE001 - still starting
-            time.sleep(0.3)
-    raise SystemExit(f"server at {url} did not come up")
 
 
 def wrk(url: str, paths: list[str], seconds: int, connections: int, workdir: Path) -> dict:
@@ -82,23 +62,6 @@ def worker_rss_mb(master_pid: int) -> list[float]:
         kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
         sizes.append(kb / 1024)
     return sizes
-
-
-def serve(cmd: list[str], env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        wait_up(url)
-    except BaseException:
-        stop(proc)  # never leave a server behind when it fails to come up
-        raise
-    return proc
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=30)
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import string
 import subprocess
@@ -30,6 +29,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import free_port, serve, stop  # noqa: E402
 from tldr_data import tldr_root  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -51,26 +51,9 @@ def git(cwd: Path, *args: str) -> str:
     return proc.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def get_json(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())
-
-
-def wait_up(url: str, seconds: float = 600) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except Exception:  # noqa: BLE001 - still starting
-            time.sleep(0.3)
-    raise SystemExit(f"server at {url} did not come up")
 
 
 def post_webhook(url: str, branch: str = "main") -> dict:
@@ -153,13 +136,13 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server_log = (work / "server.log").open("ab")
-        server = subprocess.Popen(
+        server = serve(
             [str(BIN / "kbportal"), "serve", "--port", str(port), "--workers", str(args.workers)],
-            env=env,
-            stdout=server_log,
-            stderr=server_log,
+            env,
+            f"{base}/api/v1/search?q=tar",
+            log=server_log,
+            seconds=600,
         )
-        wait_up(f"{base}/api/v1/search?q=tar")
 
         pages = sorted((editor / "en" / "common").glob("*.md"))
         rng = random.Random(11)  # the same pages every run...
@@ -214,8 +197,7 @@ def main() -> None:
         print(f"  last sync: {last['message']}, {last['seconds']:.2f} s ({steps})")
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            stop(server)
             if args.keep:
                 print(f"server log: {work / 'server.log'}")
         if args.keep is None:

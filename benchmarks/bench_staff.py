@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_load import free_port, serve, stop  # noqa: E402
+from harness import free_port, serve, stop  # noqa: E402
 from tldr_data import queries, tldr_root  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
