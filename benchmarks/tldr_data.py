@@ -5,6 +5,10 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kbportal.content.models import Article
 
 TLDR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tldr"
 _EXAMPLE = re.compile(r"^- (.+?):?$", re.MULTILINE)
@@ -34,3 +38,11 @@ def queries(root: Path, count: int = 300, seed: int = 7) -> list[str]:
                 found.append(" ".join(words).lower())
     rng.shuffle(found)
     return found[:count]
+
+
+def tldr_articles(root: Path) -> list[Article]:
+    """The corpus through the content pipeline, as a list of Article values."""
+    from kbportal.content.loader import load_knowledge_base  # noqa: PLC0415 - only some benches
+
+    kb = load_knowledge_base(root)
+    return list(kb.articles.values()) if isinstance(kb.articles, dict) else list(kb.articles)

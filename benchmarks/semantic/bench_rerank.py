@@ -7,18 +7,15 @@ locale "en" and locale None, each with the article vectors and without (lexical 
 
 from __future__ import annotations
 
-import argparse
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent.parent)]
 
-from bench_search import anon_mb, pct  # noqa: E402
-from tldr_data import queries, tldr_root  # noqa: E402
+from harness import anon_mb, build_then_measure, pct  # noqa: E402
+from tldr_data import queries, tldr_articles, tldr_root  # noqa: E402
 
 from kbportal.search import Searcher, build_index, semantic  # noqa: E402
 from kbportal.search.index import semantic_texts  # noqa: E402
@@ -66,34 +63,25 @@ def search_only(live: Path, count: int) -> None:
     searcher.close()
 
 
+def build(live: Path) -> None:
+    """Build the tldr index into `live`, timing the article vectors on their own."""
+    articles = tldr_articles(tldr_root())
+    t = time.perf_counter()
+    build_index(live, articles)
+    took = time.perf_counter() - t
+    t = time.perf_counter()
+    semantic.ArticleVectors.build(semantic_texts(articles))
+    vec_took = time.perf_counter() - t
+    size = (live / semantic.VECTORS_FILE).stat().st_size / 1e6
+    print(
+        f"index build {took:.1f} s, of which article vectors ~{vec_took:.1f} s "
+        f"(vectors file {size:.1f} MB)"
+    )
+
+
 def main() -> None:
     """Build the tldr index once, then measure in a fresh process."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--search-only", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.search_only:
-        search_only(args.search_only, args.queries)
-        return
-    from kbportal.content.loader import load_knowledge_base  # noqa: PLC0415
-
-    kb = load_knowledge_base(tldr_root())
-    articles = list(kb.articles.values()) if isinstance(kb.articles, dict) else list(kb.articles)
-    with tempfile.TemporaryDirectory() as tmp:
-        live = Path(tmp) / "live"
-        t = time.perf_counter()
-        build_index(live, articles)
-        took = time.perf_counter() - t
-        t = time.perf_counter()
-        semantic.ArticleVectors.build(semantic_texts(articles))
-        vec_took = time.perf_counter() - t
-        size = (live / semantic.VECTORS_FILE).stat().st_size / 1e6
-        print(
-            f"index build {took:.1f} s, of which article vectors ~{vec_took:.1f} s "
-            f"(vectors file {size:.1f} MB)"
-        )
-        cmd = [sys.executable, __file__, "--search-only", str(live), "--queries", str(args.queries)]
-        subprocess.run(cmd, check=True)
+    build_then_measure(__file__, __doc__, build, search_only)
 
 
 if __name__ == "__main__":
