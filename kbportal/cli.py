@@ -207,7 +207,11 @@ def run_gunicorn(
 
         def load(self) -> Any:
             # Made in the worker, after the fork: no database or index handle is shared.
-            return create_app(config)
+            from kbportal.web.warmup import warm_up
+
+            app = create_app(config)
+            warm_up(app)  # open the KB and fill caches now, not on a customer's first request
+            return app
 
     click.echo(f"serving on http://{host}:{port} with {workers} workers x {threads} threads")
     Server().run()
