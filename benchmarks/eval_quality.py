@@ -27,6 +27,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kbportal.content.models import Article
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +119,21 @@ def table(rows: list[tuple[str, dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
+HALVES_HEADER = "R@1   R@3   MRR   nDCG  | R@3/MRR even  odd"
+
+
+def halves_row(rank: Ranker, queries: list[Query]) -> str:
+    """Metrics on all queries, then R@3/MRR on the even and odd halves (a gain in one only is
+    noise); the columns of HALVES_HEADER."""
+    m, _ = evaluate(rank, queries)
+    even, _ = evaluate(rank, queries[0::2])
+    odd, _ = evaluate(rank, queries[1::2])
+    return (
+        f"{m['R@1']:.3f} {m['R@3']:.3f} {m['MRR@10']:.3f} {m['nDCG@10']:.3f} "
+        f"| {even['R@3']:.3f}/{even['MRR@10']:.3f} {odd['R@3']:.3f}/{odd['MRR@10']:.3f}"
+    )
+
+
 def direct_ranker(eval_dir: Path, workdir: Path) -> Ranker:
     """A ranker over a standalone Whoosh index (benchmarks/quality/lexical.py)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))
@@ -124,16 +143,14 @@ def direct_ranker(eval_dir: Path, workdir: Path) -> Ranker:
     return engine.rank
 
 
-def engine_ranker(eval_dir: Path, workdir: Path) -> Ranker:
-    """A ranker over kbportal.search alone (build_index + Searcher) on our own loader's docs."""
+def engine_articles(eval_dir: Path) -> list[Article]:
+    """The eval articles from our own small loader, as kbportal Article values."""
     sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))
     import lexical  # noqa: PLC0415 - a scratch module beside this script, not a package
 
     from kbportal.content.models import Article, Section  # noqa: PLC0415
-    from kbportal.search import Searcher, build_index  # noqa: PLC0415
-    from kbportal.search.types import SearchQuery  # noqa: PLC0415
 
-    articles = [
+    return [
         Article(
             locale="en",
             slug=d.slug,
@@ -146,7 +163,14 @@ def engine_ranker(eval_dir: Path, workdir: Path) -> Ranker:
         )
         for d in lexical.load_articles(eval_dir / "articles")
     ]
-    build_index(workdir / "index", articles)
+
+
+def engine_ranker(eval_dir: Path, workdir: Path) -> Ranker:
+    """A ranker over kbportal.search alone (build_index + Searcher) on our own loader's docs."""
+    from kbportal.search import Searcher, build_index  # noqa: PLC0415
+    from kbportal.search.types import SearchQuery  # noqa: PLC0415
+
+    build_index(workdir / "index", engine_articles(eval_dir))
     searcher = Searcher(workdir / "index")
 
     def rank(text: str) -> list[str]:

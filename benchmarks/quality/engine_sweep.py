@@ -42,23 +42,16 @@ def apply(spec: str) -> dict[str, object]:
 def main(argv: list[str]) -> None:
     """Print one row per variant (the unchanged engine first)."""
     queries = eval_quality.load_queries()
-    print(f"{'variant':40} R@1   R@3   MRR   nDCG  | R@3/MRR even  odd")
+    print(f"{'variant':40} {eval_quality.HALVES_HEADER}")
     for spec in ["", *argv]:
         old = apply(spec)
         with tempfile.TemporaryDirectory() as tmp:
             rank = eval_quality.engine_ranker(eval_quality.EVAL_DIR, Path(tmp))
-            m, _ = eval_quality.evaluate(rank, queries)
-            even, _ = eval_quality.evaluate(rank, queries[0::2])
-            odd, _ = eval_quality.evaluate(rank, queries[1::2])
+            row = eval_quality.halves_row(rank, queries)
         for name, value in old.items():
             setattr(query_builder, name, value)
         query_builder.ARTICLE_FIELDS = frozenset(query_builder.ARTICLE_FIELD_BOOSTS)
-        print(
-            f"{spec or 'current':40} {m['R@1']:.3f} {m['R@3']:.3f} {m['MRR@10']:.3f} "
-            f"{m['nDCG@10']:.3f} | {even['R@3']:.3f}/{even['MRR@10']:.3f} "
-            f"{odd['R@3']:.3f}/{odd['MRR@10']:.3f}",
-            flush=True,
-        )
+        print(f"{spec or 'current':40} {row}", flush=True)
 
 
 if __name__ == "__main__":

@@ -44,21 +44,14 @@ def main(argv: list[str]) -> None:
     base = lexical.variant(lexical.Recipe(), **parse(base_spec))
     docs = lexical.load_articles(eval_quality.EVAL_DIR / "articles")
     queries = eval_quality.load_queries()
-    print(f"{'variant':44} R@1   R@3   MRR   nDCG  | R@3/MRR even  odd")
+    print(f"{'variant':44} {eval_quality.HALVES_HEADER}")
     for spec in ["", *argv]:
         recipe = lexical.variant(base, **parse(spec))
         with tempfile.TemporaryDirectory() as tmp:
             engine = lexical.Engine(docs, Path(tmp), recipe)
-            m, _ = eval_quality.evaluate(engine.rank, queries)
-            even, _ = eval_quality.evaluate(engine.rank, queries[0::2])
-            odd, _ = eval_quality.evaluate(engine.rank, queries[1::2])
+            row = eval_quality.halves_row(engine.rank, queries)
             engine.searcher.close()
-        print(
-            f"{spec or 'base ' + base_spec:44} {m['R@1']:.3f} {m['R@3']:.3f} {m['MRR@10']:.3f} "
-            f"{m['nDCG@10']:.3f} | {even['R@3']:.3f}/{even['MRR@10']:.3f} "
-            f"{odd['R@3']:.3f}/{odd['MRR@10']:.3f}",
-            flush=True,
-        )
+        print(f"{spec or 'base ' + base_spec:44} {row}", flush=True)
 
 
 if __name__ == "__main__":

@@ -19,31 +19,17 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "quality"), str(HERE.parent.parent)]
 
 import eval_quality  # noqa: E402 - after the path tweak above
-import lexical  # noqa: E402
 
 from kbportal.search import semantic  # noqa: E402
 
 
 def candidates(workdir: Path, depth: int) -> tuple[Callable[[str], list[tuple[str, float]]], dict]:
     """A function giving the engine's top (slug, score) for a query, and the article texts."""
-    from kbportal.content.models import Article, Section  # noqa: PLC0415
     from kbportal.search import Searcher, build_index  # noqa: PLC0415
     from kbportal.search.index import whole_text  # noqa: PLC0415
     from kbportal.search.types import SearchQuery  # noqa: PLC0415
 
-    articles = [
-        Article(
-            locale="en",
-            slug=d.slug,
-            path=f"{d.slug}.md",
-            title=d.title,
-            html="",
-            sections=tuple(
-                Section(anchor=h.lower().replace(" ", "-"), title=h, text=t) for h, t in d.sections
-            ),
-        )
-        for d in lexical.load_articles(eval_quality.EVAL_DIR / "articles")
-    ]
+    articles = eval_quality.engine_articles(eval_quality.EVAL_DIR)
     build_index(workdir / "index", articles)
     searcher = Searcher(workdir / "index")
     searcher._vectors = None  # the lexical engine alone: the fusion is redone here per weight
@@ -70,7 +56,7 @@ def main() -> None:
         vectors = semantic.ArticleVectors.build(texts.items())
         lists = [top(q.text) for q in queries]
     qvecs = [vectors.query_vector(q.text) for q in queries]
-    print(f"{'weight':8} R@1   R@3   MRR   nDCG  | R@3/MRR even  odd")
+    print(f"{'weight':8} {eval_quality.HALVES_HEADER}")
     for w in (float(x) for x in args.weights.split(",")):
         ranked_all = []
         for cands, qv in zip(lists, qvecs, strict=True):
@@ -86,14 +72,7 @@ def main() -> None:
         def rank(text: str, by_text: dict = by_text) -> list[str]:
             return by_text[text]
 
-        m, _ = eval_quality.evaluate(rank, queries)
-        even, _ = eval_quality.evaluate(rank, queries[0::2])
-        odd, _ = eval_quality.evaluate(rank, queries[1::2])
-        print(
-            f"{w:<8} {m['R@1']:.3f} {m['R@3']:.3f} {m['MRR@10']:.3f} {m['nDCG@10']:.3f} "
-            f"| {even['R@3']:.3f}/{even['MRR@10']:.3f} {odd['R@3']:.3f}/{odd['MRR@10']:.3f}",
-            flush=True,
-        )
+        print(f"{w:<8} {eval_quality.halves_row(rank, queries)}", flush=True)
 
 
 if __name__ == "__main__":
