@@ -8,13 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 from e2e_portal import Portal
-from support import write_tree
+from support import PNG, write_tree
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
-    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 HOSTILE = f"""---
 title: "Evil {XSS} title"

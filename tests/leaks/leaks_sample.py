@@ -18,11 +18,6 @@ NOTE_TITLE = "Zorblax billing note"
 L2_TITLE = "Xylophage failover"
 L2_WORD = "xylophage"
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
-    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
 ARTICLES: dict[str, str | bytes] = {
     "en/billing/_category.yml": "title: Billing\norder: 1\n",
     "en/billing/refunds.md": (
@@ -48,7 +43,7 @@ ARTICLES: dict[str, str | bytes] = {
         "Refund override for quintaflux customers.\n\n![Override screen](img/override.png)\n\n"
         "## Zorblax steps\n\nCall the manager.\n"
     ),
-    "en/internal/img/override.png": PNG,
+    "en/internal/img/override.png": support.PNG,
     "en/internal/failover.md": (
         f"---\ntitle: {L2_TITLE}\nvisibility: internal\naudience: [l2]\nupdated: 2026-11-21\n---\n"
         "The xylophage failover is for L2 only.\n"

@@ -8,19 +8,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import make_app
+from support import PNG, make_app
 
 from kbportal.db import get_database
 
 INTERNAL_TITLE = "Refund override runbook"
 INTERNAL_CATEGORY = "Internal billing"
 DRAFT_TITLE = "Unreleased pricing draft"
-# 1x1 PNG, so media serving has a real image to send.
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
-    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
 
 SAMPLE: dict[str, str | bytes] = {
     "en/billing/_category.yml": "title: Billing\ndescription: Money matters\norder: 1\n",
