@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, select, update
@@ -112,7 +112,7 @@ def staff_for_token_hash(reader: Reader, token_hash: str) -> StaffUser | None:
     return _staff(rows, with_token=True)
 
 
-def touch_token(reader: Reader, token_id: int, now: datetime, resolution: Any) -> bool:
+def touch_token(reader: Reader, token_id: int, now: datetime, resolution: timedelta) -> bool:
     """Set a token's last use to `now` unless it was set within `resolution`; True if written."""
     stmt = (
         update(_tokens)
