@@ -112,7 +112,7 @@ def test_copy_buttons_copy_and_record(
 
 
 def test_a_template_is_filled_as_you_type(
-    browser: Any, server: str, make_user: Callable[..., User]
+    browser: Any, server: str, make_user: Callable[..., User], db: Session
 ) -> None:
     make_user("agent@example.com")
     sign_in(browser, server)
@@ -124,3 +124,8 @@ def test_a_template_is_filled_as_you_type(
     assert reply.count("€12") == 2 and "{{agent_name}}" in reply
     browser.find_element(By.CSS_SELECTOR, "button[data-copy-reply]").click()
     wait_for(browser, lambda b: b.find_element(By.ID, "template-status").text)
+    form = browser.find_element(By.CSS_SELECTOR, "form[data-template-form]")
+    assert form.get_attribute("data-recorded") == "yes"
+    db.expire_all()
+    copied = db.scalars(select(Event.article).where(Event.kind == "copy_template")).all()
+    assert copied == ["en/internal/templates/refund-ok"]
