@@ -72,8 +72,7 @@ def full_build(
     if previous is not None and not store.is_current_format(previous):
         previous = None  # an older format: start afresh
     old_files, old_renames = _previous_manifest(previous)
-    target = layout.new_build_dir(data_dir)
-    try:
+    with layout.staged(data_dir) as target:
         conn = store.create(target / "content.sqlite")
         conn.execute("BEGIN")
         store.put_articles(conn, published)
@@ -121,11 +120,6 @@ def full_build(
         )
         fill_counts(report, published)
         _diff(report, old_files, hashes, published)
-        layout.swap(data_dir, target)
-    except BaseException:
-        layout.discard(target)
-        raise
-    layout.prune(data_dir)
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
     return report

@@ -113,8 +113,7 @@ def _update(
     now = now or datetime.now(UTC)
     data_dir = Path(config["DATA_DIR"])
     root = Path(config["ARTICLES_DIR"])
-    target = layout.new_build_dir(data_dir)
-    try:
+    with layout.staged(data_dir) as target:
         copy_build(current, target)
         conn = store.create(target / "content.sqlite")
         conn.execute("BEGIN")
@@ -140,11 +139,6 @@ def _update(
         report = _finish(conn, changes, target.name, now)
         conn.close()
         update_index(target / "index", changes.upserts.values(), changes.gone)
-        layout.swap(data_dir, target)
-    except BaseException:
-        layout.discard(target)
-        raise
-    layout.prune(data_dir)
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
     return report

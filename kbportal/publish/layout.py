@@ -104,6 +104,19 @@ def prune(data_dir: Path, keep: int = KEEP_BUILDS) -> list[str]:
 
 
 @contextlib.contextmanager
+def staged(data_dir: Path) -> Iterator[Path]:
+    """A new build folder to fill: swapped in when the block succeeds, discarded when it fails."""
+    build = new_build_dir(data_dir)
+    try:
+        yield build
+        swap(data_dir, build)
+    except BaseException:
+        discard(build)  # the previous version keeps serving
+        raise
+    prune(data_dir)
+
+
+@contextlib.contextmanager
 def writer_lock(data_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold the data folder's exclusive build lock (one writer at a time, across processes)."""
     data_dir.mkdir(parents=True, exist_ok=True)
