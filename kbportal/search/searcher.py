@@ -130,21 +130,14 @@ class Searcher:
         corrected = spelling.correct(reader, query.text, scope)
         if corrected is None:
             return results
-        if results.total == 0:
-            # Nothing found as typed: show what the correction finds, and say so.
-            fixed = self._run(reader, corrected, query, page, per_page)
-            return SearchResults(
-                query=query.text,
-                total=fixed.total,
-                hits=fixed.hits,
-                page=page,
-                per_page=per_page,
-                corrected=corrected,
-            )
+        # Nothing found as typed: show what the correction finds; either way, offer it.
+        shown = (
+            self._run(reader, corrected, query, page, per_page) if results.total == 0 else results
+        )
         return SearchResults(
             query=query.text,
-            total=results.total,
-            hits=results.hits,
+            total=shown.total,
+            hits=shown.hits,
             page=page,
             per_page=per_page,
             corrected=corrected,
