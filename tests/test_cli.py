@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from flask.cli import ScriptInfo
+from support import HIT_KEYS
 
 from kbportal import create_app, publish
 from kbportal.cli import cli
@@ -89,17 +90,7 @@ def test_search_json_is_the_api_shape(run: Callable[..., Result], tmp_path: Path
     data = json.loads(result.output)
     assert set(data) == {"query", "total", "results"}
     assert data["results"][0]["url"] == "/en/articles/billing/refunds"
-    assert set(data["results"][0]) == {
-        "slug",
-        "title",
-        "url",
-        "section",
-        "snippet",
-        "score",
-        "category",
-        "locale",
-        "visibility",
-    }
+    assert set(data["results"][0]) == HIT_KEYS
     config = load_config(
         {"ARTICLES_DIR": str(tmp_path / "articles"), "DATA_DIR": str(tmp_path / "data")}, {}
     )

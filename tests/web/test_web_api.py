@@ -8,18 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
-HIT_KEYS = {
-    "slug",
-    "title",
-    "url",
-    "section",
-    "snippet",
-    "score",
-    "category",
-    "locale",
-    "visibility",
-}
+from support import HIT_KEYS
 
 
 def test_search_shape(client: FlaskClient) -> None:
