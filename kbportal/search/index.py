@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "MAIN"
 # Bump when the schema or the analysis changes: an index of another format needs a full build
 # (Whoosh pickles the analyzers into the index, so old ones may not even open).
-INDEX_FORMAT = "kbportal-search-4"
+INDEX_FORMAT = "kbportal-search-5"
 FORMAT_FILE = "KBPORTAL_FORMAT"
 ALL_STAFF = "*"  # audience term of an internal article every staff member may see
 
@@ -48,6 +48,7 @@ def make_schema() -> Schema:
         summary=TEXT(analyzer=text, phrase=False),
         body=TEXT(analyzer=text, stored=True),
         anchor=STORED(),
+        lead=STORED(),  # the article's summary, on sections with no text of their own
         category=STORED(),
         # the category and its ancestors, for filters
         cats=_unscored(TEXT(analyzer=_LINES, phrase=False)),
@@ -121,6 +122,9 @@ def documents(article: Article) -> Iterator[dict[str, Any]]:
         section_title = "" if sec.title == article.title and not sec.anchor else sec.title
         doc = dict(common)
         doc.update(section=section_title, body=sec.text, anchor=sec.anchor)
+        if not sec.text.strip():
+            # A heading with nothing under it (or an empty intro) still needs a snippet.
+            doc["lead"] = article.summary
         doc["spell"] = " ".join((article.title if i == 0 else "", section_title, sec.text))
         if i == 0:
             doc.update(

@@ -179,7 +179,8 @@ class Searcher:
             title=f["title"],
             section=f.get("section", ""),
             anchor=f.get("anchor", ""),
-            snippet=make_snippet(f.get("body", ""), terms),
+            snippet=make_snippet(f.get("body", ""), terms)
+            or make_snippet(f.get("lead", ""), terms),
             score=float(score),
             category=f.get("category", ""),
             visibility=f.get("visibility", "public"),

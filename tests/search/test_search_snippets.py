@@ -54,3 +54,16 @@ def test_snippet_never_holds_other_articles_text(make_searcher: MakeSearcher) ->
         own = " ".join(f"refund steps {hit.slug.replace('a', 'unique')} " * 30 for _ in [0])
         assert plain(hit.snippet) in " ".join(own.split())
         assert hit.anchor == "s" and hit.section == "Setup"
+
+
+def test_a_hit_on_a_section_without_text_shows_the_summary(make_searcher: MakeSearcher) -> None:
+    faq = article(
+        "faq",
+        "Questions about refunds",
+        "",
+        ("cards", "Cards", "Card payments come back in five days."),
+        summary="Answers about refunds, invoices and closing documents.",
+    )
+    hit = make_searcher([faq]).search(SearchQuery("refunds")).hits[0]
+    assert hit.snippet
+    assert "<mark>refunds</mark>" in hit.snippet or "invoices" in hit.snippet
