@@ -1,13 +1,15 @@
-"""Shared fixtures: real article trees in a temporary folder; the slow-test switch."""
+"""Shared fixtures: real article trees, a real database per backend; the slow-test switch."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from support import Files, write_tree
+
+from kbportal.accounts.testing import BACKENDS, postgres_url, temporary_database
 
 
 @pytest.fixture
@@ -33,3 +35,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_configure(config: pytest.Config) -> None:
     """Register the slow marker (so strict marker checks and -W error accept it)."""
     config.addinivalue_line("markers", "slow: scale tests, run only with KBPORTAL_SLOW_TESTS=1")
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: SQLite always, PostgreSQL when KBPORTAL_TEST_POSTGRES_URL is set."""
+    if request.param == "postgresql" and postgres_url() is None:
+        pytest.skip("KBPORTAL_TEST_POSTGRES_URL is not set (see scripts/test-postgres.sh)")
+    with temporary_database(request.param, tmp_path) as url:
+        yield url

@@ -6,13 +6,17 @@ Test modules import it as `support` (pytest puts `tests/` on sys.path for the ro
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
 from kbportal import create_app
+from kbportal.accounts import services
 from kbportal.db import get_database
 from kbportal.events import get_event_log
 
@@ -81,3 +85,13 @@ def sign_in(client: FlaskClient, email: str, password: str, **environ: str) -> N
 HIT_KEYS = frozenset(
     {"slug", "title", "url", "section", "snippet", "score", "category", "locale", "visibility"}
 )
+
+
+@contextmanager
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id with small parameters: the same code path, a fraction of the time."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        )
+        yield

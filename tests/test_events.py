@@ -7,27 +7,22 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from kbportal.accounts.testing import BACKENDS, postgres_url, temporary_database
 from kbportal.db import make_engine, upgrade, utcnow
 from kbportal.events import Event, EventLog, ViewCount
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database: SQLite always, PostgreSQL when configured."""
-    if request.param == "postgresql" and postgres_url() is None:
-        pytest.skip("KBPORTAL_TEST_POSTGRES_URL is not set (see scripts/test-postgres.sh)")
-    with temporary_database(request.param, tmp_path) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
+@pytest.fixture
+def db_url(db_url: str) -> str:
+    """The shared empty database (tests/conftest.py), migrated."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    engine.dispose()
+    return db_url
 
 
 @pytest.fixture

@@ -7,37 +7,23 @@ from pathlib import Path
 
 import pytest
 from agents_sample import ARTICLES, sign_in
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from support import cheap_password_hashing, write_tree
 
 from kbportal import create_app, publish
 from kbportal.accounts import services
 from kbportal.accounts.models import User
-from kbportal.accounts.testing import BACKENDS, TEST_PASSWORD, postgres_url, temporary_database
+from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.db import get_database
 from kbportal.events import get_event_log
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database: SQLite always, PostgreSQL when KBPORTAL_TEST_POSTGRES_URL is set."""
-    if request.param == "postgresql" and postgres_url() is None:
-        pytest.skip("KBPORTAL_TEST_POSTGRES_URL is not set (see scripts/test-postgres.sh)")
-    with temporary_database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture
 def articles_dir(tmp_path: Path) -> Path:
     """A fresh copy of the sample articles."""
-    root = tmp_path / "articles"
-    for relpath, body in ARTICLES.items():
-        path = root / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(body, encoding="utf-8")
-    return root
+    return write_tree(tmp_path / "articles", ARTICLES)
 
 
 @pytest.fixture
@@ -67,11 +53,10 @@ def db(app: Flask) -> Iterator[Session]:
 
 
 @pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2id with small parameters: the same code path, a fraction of the time."""
-    monkeypatch.setattr(
-        services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+def cheap_hashing() -> Iterator[None]:
+    """Every test here signs in: argon2id with small parameters (support.py)."""
+    with cheap_password_hashing():
+        yield
 
 
 @pytest.fixture

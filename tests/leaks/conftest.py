@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from leaks_sample import ARTICLES, Tokens, sign_in
-from support import close_app, make_app
+from support import cheap_password_hashing, close_app, make_app
 
 from kbportal import publish
 from kbportal.accounts import services, tokens
@@ -19,12 +18,9 @@ from kbportal.db import get_database
 
 
 @pytest.fixture(scope="session", autouse=True)
-def cheap_password_hashing() -> Iterator[None]:
-    """argon2id with small parameters: the same code path, a fraction of the time."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-        )
+def cheap_hashing() -> Iterator[None]:
+    """Staff sign in throughout: argon2id with small parameters (support.py)."""
+    with cheap_password_hashing():
         yield
 
 
