@@ -14,8 +14,6 @@ from kbportal.content.source import classify
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico"})
-
 
 class BuildError(RuntimeError):
     """A build could not be made; the previous version keeps serving."""

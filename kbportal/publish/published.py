@@ -7,9 +7,9 @@ import threading
 from collections import OrderedDict, defaultdict
 from pathlib import Path, PurePosixPath
 
+from kbportal.content.links import MEDIA_SUFFIXES
 from kbportal.content.models import Article, Category, Problem
 from kbportal.publish import records, store
-from kbportal.publish.manifest import IMAGE_SUFFIXES
 from kbportal.publish.view import CategoryNode, Suggestion
 from kbportal.search import Searcher
 from kbportal.search.types import SearchQuery, SearchResults
@@ -264,12 +264,12 @@ class BuildKB:
 
 
 def _safe_relpath(relpath: str) -> str | None:
-    """A clean relative image path, or None for anything that could leave the tree."""
+    """A clean relative media path, or None for anything that could leave the tree."""
     if not relpath or "\x00" in relpath or "\\" in relpath or relpath.startswith("/"):
         return None
     parts = relpath.split("/")
     if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
         return None
-    if PurePosixPath(relpath).suffix.lower() not in IMAGE_SUFFIXES:
+    if PurePosixPath(relpath).suffix.lower() not in MEDIA_SUFFIXES:  # what the renderer links
         return None
     return relpath

@@ -147,3 +147,20 @@ def test_media_symlink_out_of_the_tree(built: dict[str, Any], tmp_path: Any) -> 
     card.unlink()
     os.symlink(outside, card)
     assert publish.kb_for(built).media_file("en/billing/images/card.png") is None
+
+
+def test_a_linked_pdf_is_served_like_an_image(built: dict[str, Any]) -> None:
+    """The renderer links files of every media type to /media/; serving must agree with it."""
+    (built["ARTICLES_DIR"] / "en/billing/price-list.pdf").write_bytes(b"%PDF-1.4 prices")
+    invoices = built["ARTICLES_DIR"] / "en/billing/invoices.md"
+    invoices.write_text(
+        "# Download invoices\n\nSee the [price list](price-list.pdf).\n", encoding="utf-8"
+    )
+    publish.build(built)
+    kb = publish.kb_for(built)
+    assert (
+        'href="/media/en/billing/price-list.pdf"'
+        in kb.article("en", "billing/invoices", PUBLIC).html
+    )
+    pdf = kb.media_file("en/billing/price-list.pdf", PUBLIC)
+    assert pdf is not None and pdf.read_bytes().startswith(b"%PDF")
