@@ -207,10 +207,12 @@ def run_gunicorn(
 
         def load(self) -> Any:
             # Made in the worker, after the fork: no database or index handle is shared.
+            from kbportal.support.runtime import start_background as start_relay
             from kbportal.web.warmup import warm_up
 
             app = create_app(config)
             warm_up(app)  # open the KB and fill caches now, not on a customer's first request
+            start_relay(app)  # deliver requests from every worker; leases keep it exactly-once
             return app
 
     click.echo(f"serving on http://{host}:{port} with {workers} workers x {threads} threads")

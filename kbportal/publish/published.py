@@ -13,6 +13,7 @@ from kbportal.publish import records, store
 from kbportal.publish.view import CategoryNode, Suggestion
 from kbportal.search import Searcher
 from kbportal.search.types import SearchQuery, SearchResults
+from kbportal.support.forms import RequestTypes
 from kbportal.viewer import PUBLIC, Viewer
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,15 @@ class BuildKB:
         self._counts: dict[tuple[str, Viewer], dict[str, int]] = {}
         self._decoded: OrderedDict[str, Article] = OrderedDict()
         self.searcher = Searcher(build_dir / "index")
+        self._request_types: RequestTypes | None = None
+
+    def request_types(self) -> RequestTypes:
+        """The request form's types published with this build (the default form if none)."""
+        if self._request_types is None:
+            with self._lock:
+                data = store.get_blob(self._conn, "request_types")
+            self._request_types = RequestTypes.from_json(data)
+        return self._request_types
 
     def close(self) -> None:
         """Release the SQLite connection and the index."""
