@@ -201,7 +201,8 @@ def test_questions_are_a_list_of_customer_phrasings() -> None:
     from kbportal.content import frontmatter
 
     parsed = frontmatter.parse(
-        '---\ntitle: T\nquestions:\n  - "how do I get my money back"\n  - возврат денег\n---\nBody\n'
+        "---\ntitle: T\nquestions:\n"
+        '  - "how do I get my money back"\n  - возврат денег\n---\nBody\n'
     )
     assert parsed.data["questions"] == ("how do I get my money back", "возврат денег")
     assert not parsed.warnings
