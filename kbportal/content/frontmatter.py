@@ -193,6 +193,8 @@ KEYS = {
     "template": _as_bool,
     "id": _as_id,
     "authors": _as_strings,
+    # Customers' own wordings of the question the article answers: indexed with it by search.
+    "questions": _as_strings,
 }
 
 

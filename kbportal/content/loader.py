@@ -296,6 +296,7 @@ def _render_article(
         sections=sections,
         links=rendered.links,
         authors=meta.get("authors", ()),
+        questions=meta.get("questions", ()),
         id=meta.get("id", ""),
         extra={
             "lines": meta["_key_lines"],
