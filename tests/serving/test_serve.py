@@ -89,21 +89,17 @@ def test_chunked_webhook_over_the_limit_is_413(tmp_path: Path) -> None:
     assert stopped or reply.startswith(b"HTTP/1.1 413"), reply[:200]
 
 
+def get_raw(target: bytes, extra: bytes = b"") -> bytes:
+    return b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n" + extra + b"\r\n"
+
+
 def test_api_urls_and_headers_too_long_for_the_server_are_json(tmp_path: Path) -> None:
+    headers = b"".join(b"X-Pad-%d: %s\r\n" % (n, b"v" * 4000) for n in range(20))
     with serve(tmp_path) as served:
-        over_app = request(
-            served, b"GET /api/v1/search?q=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
-        )
-        over_server = request(
-            served, b"GET /api/v1/search?q=" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
-        )
-        headers = b"".join(b"X-Pad-%d: %s\r\n" % (n, b"v" * 4000) for n in range(20))
-        big_headers = request(
-            served, b"GET /api/v1/search?q=a HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n"
-        )
-        page = request(
-            served, b"GET /en/search?q=" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
-        )
+        over_app = request(served, get_raw(b"/api/v1/search?q=" + b"a" * 9000))
+        over_server = request(served, get_raw(b"/api/v1/search?q=" + b"a" * 70000))
+        big_headers = request(served, get_raw(b"/api/v1/search?q=a", headers))
+        page = request(served, get_raw(b"/en/search?q=" + b"a" * 70000))
     for reply, status in ((over_app, 414), (over_server, 414), (big_headers, 431)):
         head, _, body = reply.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 %d" % status), head
