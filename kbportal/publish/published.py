@@ -61,9 +61,7 @@ class BuildKB:
         public = public_index.folder(build_dir)
         if public is None:
             raise FileNotFoundError(f"build {build_dir.name} has no public search index")
-        self.public_searcher = (
-            self.searcher if public == build_dir / "index" else Searcher(public)
-        )
+        self.public_searcher = self.searcher if public == build_dir / "index" else Searcher(public)
 
     def close(self) -> None:
         """Release the SQLite connection and the indexes."""
