@@ -148,6 +148,7 @@ class FormSession(Base):
     first_click_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     solved_article: Mapped[str | None] = mapped_column(String(512), default=None)
+    clicked: Mapped[str] = mapped_column(Text, default="[]")  # JSON: article URLs opened
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("support_requests.id", ondelete="SET NULL"), default=None
     )

@@ -99,6 +99,7 @@ def upgrade() -> None:
         sa.Column("first_click_at", sa.DateTime(), nullable=True),
         sa.Column("solved_at", sa.DateTime(), nullable=True),
         sa.Column("solved_article", sa.String(length=512), nullable=True),
+        sa.Column("clicked", sa.Text(), nullable=False),
         sa.Column("request_id", sa.Integer(), nullable=True),
         sa.Column("submitted_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
