@@ -7,7 +7,6 @@ import logging
 from flask import (
     Blueprint,
     Response,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -31,17 +30,9 @@ bp = Blueprint("accounts", __name__)
 NO_STORE = "private, no-store"
 
 
-def _page_locale() -> str:
-    """The UI locale of a page outside the /<locale>/ tree."""
-    try:
-        from kbportal.web.i18n import request_locale
-    except ImportError:  # the web package is optional for the accounts pages
-        return str(current_app.config["KBPORTAL_DEFAULT_LOCALE"])
-    return request_locale()
-
-
 def _render(template: str, status: int = 200, **context: object) -> Response:
-    response = make_response(render_template(template, locale=_page_locale(), **context), status)
+    # The page locale comes from the template context (kbportal.web): no import upwards.
+    response = make_response(render_template(template, **context), status)
     response.headers["Cache-Control"] = NO_STORE
     return response
 
