@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("accounts", __name__)
 
 NO_STORE = "private, no-store"
+# Where staff land after signing in without a `next`: their workspace, not the public home.
+WORKSPACE = "/staff/"
 
 
 def _render(template: str, status: int = 200, **context: object) -> Response:
@@ -47,7 +49,7 @@ def login() -> ResponseReturnValue:
     status = 200
     retry_after = 0
     if request.method == "GET" and current_user.is_authenticated:
-        return redirect(target or "/")
+        return redirect(target or WORKSPACE)
     if form.validate_on_submit():
         result = authenticate(
             get_session(),
@@ -59,7 +61,7 @@ def login() -> ResponseReturnValue:
             cookie_session.clear()  # a fresh session: nothing from before sign-in carries over
             login_user(result.user)
             bind_session()
-            return redirect(target or "/")
+            return redirect(target or WORKSPACE)
         retry_after = result.retry_after
         if retry_after:
             minutes = max(1, round(retry_after / 60))
