@@ -251,38 +251,10 @@ def build_for_serving(config: dict[str, Any]) -> Any:
 def run_gunicorn(
     config: dict[str, Any], *, host: str, port: int, workers: int, threads: int
 ) -> None:
-    """Run gunicorn in this process; each worker makes its own app from the same settings."""
-    from gunicorn.app.base import BaseApplication
+    """Run the production server (see kbportal.serving.server)."""
+    from kbportal.serving.server import run
 
-    class Server(BaseApplication):
-        """gunicorn driven from code: no config file, our options only."""
-
-        def load_config(self) -> None:
-            options = {
-                "bind": f"{host}:{port}",
-                "workers": workers,
-                "threads": threads,
-                "worker_class": "gthread",
-                "timeout": 60,
-                "graceful_timeout": 20,
-                "errorlog": "-",
-                # Newer gunicorn opens a control socket in $HOME: several servers would clash.
-                "control_socket_disable": True,
-            }
-            for key, value in options.items():
-                if key in self.cfg.settings:
-                    self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            # Made in the worker, after the fork: no database or index handle is shared.
-            from kbportal.web.warmup import warm_up
-
-            app = create_app(config)
-            warm_up(app)  # open the KB and fill caches now, not on a customer's first request
-            return app
-
-    click.echo(f"serving on http://{host}:{port} with {workers} workers x {threads} threads")
-    Server().run()
+    run(config, host=host, port=port, workers=workers, threads=threads)
 
 
 def main() -> None:
