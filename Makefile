@@ -11,7 +11,7 @@ help: ## List the targets
 $(BIN)/kbportal: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $@
 
 serve: $(BIN)/kbportal ## Install, build the index if there is none, and serve on http://127.0.0.1:8000 (PORT=8001 for another port)

@@ -93,7 +93,18 @@ def sign_in(client: FlaskClient, email: str, password: str, **environ: str) -> N
 
 # The fields of one search hit, as issue 2 fixes them for the API and `kbportal search --json`.
 HIT_KEYS = frozenset(
-    {"slug", "title", "url", "section", "snippet", "score", "category", "locale", "visibility"}
+    {
+        "slug",
+        "title",
+        "url",
+        "section",
+        "snippet",
+        "score",
+        "confidence",
+        "category",
+        "locale",
+        "visibility",
+    }
 )
 
 
