@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.models import Article
-from kbportal.publish import layout, records, sources, store
+from kbportal.publish import layout, public_index, records, sources, store
 from kbportal.publish.manifest import (
     BuildError,
     BuildReport,
@@ -117,6 +117,7 @@ def full_build(
         conn.execute("COMMIT")
         conn.close()
         build_index(target / "index", published)
+        public_index.build(target, published)
         report = BuildReport(
             build_id=target.name, full=True, next_publish_at=next_at, problems=list(kb.problems)
         )
