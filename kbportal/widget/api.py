@@ -19,7 +19,8 @@ from kbportal.widget import sink
 from kbportal.widget.beacons import BeaconError, parse_beacons
 from kbportal.widget.ratelimit import RateLimiter, client_key
 from kbportal.widget.request_types import UnknownType, scope_for_type
-from kbportal.widget.suggest import MAX_SUGGESTIONS, suggest as find_suggestions, words_from_url
+from kbportal.widget.suggest import MAX_SUGGESTIONS, words_from_url
+from kbportal.widget.suggest import suggest as find_suggestions
 
 log = logging.getLogger(__name__)
 

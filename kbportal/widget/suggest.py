@@ -77,7 +77,7 @@ def confidence_of(hit: Hit) -> float:
 def threshold() -> float:
     """The confidence a suggestion needs: the form's rule, so the widget and the API agree."""
     try:  # issue 10 publishes its measured threshold here; until then, the placeholder
-        from kbportal.search import SUGGESTION_THRESHOLD  # type: ignore[attr-defined]
+        from kbportal.search import SUGGESTION_THRESHOLD  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return PLACEHOLDER_THRESHOLD
     return float(SUGGESTION_THRESHOLD)

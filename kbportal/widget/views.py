@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
+from functools import lru_cache
+from pathlib import Path
 
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from kbportal.widget.cors import allowed_origins, own_origins
@@ -38,13 +39,19 @@ def panel_policy() -> str:
 
 @bp.get("/widget.js")
 def script() -> Response:
-    """The embeddable script: cacheable for minutes, loadable from any site."""
-    path = os.path.join(bp.static_folder or "", "widget.js")
-    response = send_file(path, mimetype="text/javascript", max_age=SCRIPT_MAX_AGE)
+    """The embeddable script: cacheable for minutes, revalidated by ETag, loadable anywhere."""
+    response = Response(widget_source(), mimetype="text/javascript")
     response.headers["Cache-Control"] = f"public, max-age={SCRIPT_MAX_AGE}"
     # Host pages with Cross-Origin-Embedder-Policy may load it too.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@lru_cache(maxsize=1)
+def widget_source() -> bytes:
+    """widget.js as shipped (read once: it changes only with a release)."""
+    return (Path(bp.static_folder or "") / "widget.js").read_bytes()
 
 
 @bp.get("/widget/panel")

@@ -28,13 +28,14 @@
   function css(el, rules) { for (var k in rules) { el.style.setProperty(k, rules[k]); } return el; }
 
   function build() {
-    // A closed shadow root: the host page's CSS cannot reach in, ours cannot leak out.
-    // Styles are set through the CSSOM, which no Content-Security-Policy blocks.
+    // A shadow root: the host page's CSS cannot reach in, ours cannot leak out. Open, so that
+    // accessibility checkers and tests can walk it. Styles go through the CSSOM, which no
+    // Content-Security-Policy blocks, so the host needs no style-src entry.
     hostEl = doc.createElement("div");
     hostEl.setAttribute("data-kbportal-widget", "");
     css(hostEl, { position: "fixed", bottom: "0", width: "0", height: "0", "z-index": "2147483000" });
     css(hostEl, left ? { left: "0" } : { right: "0" });
-    var shadow = hostEl.attachShadow ? hostEl.attachShadow({ mode: "closed" }) : hostEl;
+    var shadow = hostEl.attachShadow ? hostEl.attachShadow({ mode: "open" }) : hostEl;
     button = doc.createElement("button");
     button.type = "button";
     button.textContent = attr("label", words.button);
@@ -94,7 +95,7 @@
     if (open) { return; }
     ensureFrame();
     open = true;
-    returnFocus = doc.activeElement;
+    returnFocus = doc.activeElement === hostEl ? button : doc.activeElement;
     if (narrow()) { css(dialog, { left: "0", right: "0", bottom: "0", width: "100vw", height: "100%", "max-height": "100%", "max-width": "100vw", "border-radius": "0" }); }
     dialog.hidden = false;
     button.setAttribute("aria-expanded", "true");
