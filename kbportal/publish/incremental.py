@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kbportal.content.placement import symlinks_to
 from kbportal.publish import layout, records, sources, store
 from kbportal.publish.builder import full_build
 from kbportal.publish.changes import Changes
@@ -37,6 +38,9 @@ def update(
     renamed = dict(renamed or {})
     changed_paths = _clean([*changed, *renamed.values()])
     removed_paths = _clean([*removed, *renamed.keys()]) - changed_paths
+    # A symlinked article is read through its target: it changes (or goes) when the target does.
+    root = Path(config["ARTICLES_DIR"])
+    changed_paths |= symlinks_to(root, changed_paths | removed_paths) - removed_paths
     data_dir = Path(config["DATA_DIR"])
     with layout.writer_lock(data_dir):
         current = layout.current_build(data_dir)
