@@ -25,6 +25,7 @@ class WidgetSettings:
 
 def init_app(app: Flask) -> None:
     """Parse KBPORTAL_WIDGET_ORIGINS, register the widget's pages and API, and CORS."""
+    from kbportal import serving
     from kbportal.widget import api, cors, views
 
     try:
@@ -41,4 +42,6 @@ def init_app(app: Flask) -> None:
         # Cookie-less by design: its POSTs never act as a signed-in user (staff beacons are
         # dropped), and a browser may only send them from a listed origin (cors.py).
         csrf.exempt(api.bp)
+    # Beacons are small: refuse a big body before anything reads it.
+    serving.allow_body(app, "widget_api.events", api.MAX_BEACON_BYTES)
     cors.init_app(app)

@@ -208,3 +208,9 @@ def test_servers_and_the_portals_own_pages_need_no_listing(client: FlaskClient) 
     assert client.get("/api/v1/suggest?q=refund").status_code == 200  # no Origin: a server
     own = client.get("/api/v1/autocomplete?q=ref", headers={"Origin": "http://localhost"})
     assert own.status_code == 200 and "Access-Control-Allow-Origin" not in own.headers
+
+
+def test_a_big_beacon_body_is_refused_before_it_is_read(client: FlaskClient) -> None:
+    response = client.post("/api/v1/events", data=b"x" * (17 * 1024))
+    assert response.status_code == 413
+    assert "error" in response.get_json()
