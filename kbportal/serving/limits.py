@@ -91,7 +91,7 @@ def header_bytes(environ: Mapping[str, Any]) -> int:
 
 
 def too_long(status: int, message: str) -> Response:
-    """A 413/414/431 as JSON for machines (API, webhooks) or a short page for readers."""
+    """A 408/413/414/431 as JSON for machines (API, webhooks) or a short page for readers."""
     if request.path.startswith(JSON_PREFIXES):
         response = jsonify({"error": message})
     else:
@@ -116,6 +116,8 @@ def enforce_limits() -> Response | None:
         return too_long(414, "the URL is too long")
     if header_bytes(request.environ) > int(config["KBPORTAL_MAX_HEADER_BYTES"]):
         return too_long(431, "the request's header fields are too large")
+    if request.environ.get("kbportal.body_timed_out"):
+        return too_long(408, "the request body did not arrive in time")
     length = request.content_length
     if request.environ.get("kbportal.body_too_large") or (
         length is not None and length > limit_for(app, request.endpoint)
