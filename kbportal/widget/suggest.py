@@ -9,17 +9,13 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from kbportal.publish.view import PublishedKB
+from kbportal.search.confidence import SUGGEST_THRESHOLD, suggestible
 from kbportal.search.types import Hit, SearchQuery
 from kbportal.urls import article_path
 from kbportal.viewer import PUBLIC, Viewer
 
 log = logging.getLogger(__name__)
 
-# PLACEHOLDER until issue 10 (search-quality) lands a per-hit confidence and its measured
-# threshold in main: the engine's re-ranked scores run from 0 to about 2.1 on the sample, and a
-# first hit under 1.5 was off-topic in our spot checks. Replace both with the real rule.
-PLACEHOLDER_SCORE_SCALE = 2.0
-PLACEHOLDER_THRESHOLD = 0.75
 MAX_SUGGESTIONS = 5
 MIN_QUERY_CHARS = 3
 # Words of a page address that say nothing about what the customer is doing there.
@@ -66,21 +62,9 @@ class Suggestions:
     items: list[Suggested] = field(default_factory=list)
 
 
-def confidence_of(hit: Hit) -> float:
-    """How sure search is that a hit answers the query, 0..1."""
-    real = getattr(hit, "confidence", None)  # issue 10's per-hit confidence, once it lands
-    if isinstance(real, int | float):
-        return float(real)
-    return max(0.0, min(1.0, float(hit.score) / PLACEHOLDER_SCORE_SCALE))
-
-
 def threshold() -> float:
-    """The confidence a suggestion needs: the form's rule, so the widget and the API agree."""
-    try:  # issue 10 publishes its measured threshold here; until then, the placeholder
-        from kbportal.search import SUGGESTION_THRESHOLD  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return PLACEHOLDER_THRESHOLD
-    return float(SUGGESTION_THRESHOLD)
+    """The confidence a suggestion needs: issue 10's measured rule, the request form's too."""
+    return float(SUGGEST_THRESHOLD)
 
 
 def words_from_url(url: str) -> str:
@@ -123,11 +107,12 @@ def suggest(
     tags_of = _tags(kb, results.hits, viewer) if scope and scope.tags else {}
     found: list[Suggested] = []
     for hit in results.hits:
-        sure = confidence_of(hit)
-        if sure >= bar and viewer.staff is False and hit.visibility != "public":
+        if not suggestible(hit.confidence):
+            continue  # a later hit may still pass: scope filtering reorders nothing
+        if not viewer.staff and hit.visibility != "public":
             continue  # belt and braces: the engine already filtered by viewer
-        if sure >= bar and in_scope(hit, scope, tags_of):
-            found.append(Suggested(hit, sure))
+        if in_scope(hit, scope, tags_of):
+            found.append(Suggested(hit, hit.confidence))
         if len(found) >= limit:
             break
     return Suggestions(query, bar, found)
