@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kbportal import accounts, agents, db, events, publish, serving, support, sync, web
+from kbportal import accounts, agents, db, events, publish, serving, support, sync, web, widget
 from kbportal.config import ensure_secret_key, load_config
 
 log = logging.getLogger(__name__)
@@ -43,4 +43,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     agents.init_app(app)  # after web: uses its locale converter
     sync.init_app(app)
     support.init_app(app)  # after web and accounts: locale converter, staff gate, CSRF
+    widget.init_app(app)
     return app

@@ -20,6 +20,7 @@ from kbportal.publish.manifest import (
     status_of,
     utc,
 )
+from kbportal.publish.origin import record_origin
 from kbportal.search import build_index
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def full_build(
         store.set_meta(conn, "schema", store.SCHEMA_VERSION)
         store.set_meta(conn, "build_id", target.name)
         store.set_meta(conn, "created", now.isoformat())
+        record_origin(conn, articles_dir)
         store.set_meta(conn, "next_publish_at", next_at.isoformat() if next_at else None)
         conn.execute("COMMIT")
         conn.close()

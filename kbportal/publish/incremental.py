@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.placement import symlinks_to
+from kbportal.content.request_types import REQUESTS_FILE
 from kbportal.publish import layout, public_index, records, sources, store
 from kbportal.publish.builder import full_build
 from kbportal.publish.changes import Changes
 from kbportal.publish.manifest import BuildReport, EmptyBuildError, kind_of, normalize
 from kbportal.search import update_index
-from kbportal.support.forms import REQUESTS_FILE
 
 log = logging.getLogger(__name__)
 

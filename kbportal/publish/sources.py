@@ -11,8 +11,8 @@ from typing import Any, Protocol
 from kbportal.content import loader
 from kbportal.content.links import LinkTargets, Target
 from kbportal.content.models import Article, Problem
-from kbportal.support.forms import RequestTypes
-from kbportal.support.forms_file import read_request_types
+from kbportal.content.request_file import read_request_types
+from kbportal.content.request_types import RequestTypes
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,9 @@ def targets_of(kb: loader.KnowledgeBase) -> LinkTargets:
 
 def target_of(article: Article) -> Target:
     """An article as a link target."""
-    return Target(article.key, article.path, article.visibility, article.draft)
+    return Target(
+        article.key, article.path, article.visibility, article.draft, audience=article.audience
+    )
 
 
 def alias_redirects(aliases: Mapping[str, str], published: Iterable[Article]) -> dict[str, str]:

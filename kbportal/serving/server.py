@@ -24,6 +24,10 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     }
 
 
+# Parts that run something in each worker (a background thread) list a callable here.
+WORKER_START = "kbportal.worker_start"
+
+
 def run(config: dict[str, Any], *, host: str, port: int, workers: int, threads: int) -> None:
     """Run gunicorn in this process; each worker makes its own app from the same settings."""
     from gunicorn.app.base import BaseApplication
@@ -41,12 +45,12 @@ def run(config: dict[str, Any], *, host: str, port: int, workers: int, threads: 
         def load(self) -> Any:
             # Made in the worker, after the fork: no database or index handle is shared.
             from kbportal.serving.buffered import BufferedWSGI
-            from kbportal.support.runtime import start_background as start_relay
             from kbportal.web.warmup import warm_up
 
             app = create_app(config)
             warm_up(app)  # open the KB and fill caches now, not on a customer's first request
-            start_relay(app)  # deliver requests from every worker; leases keep it exactly-once
+            for start in app.extensions.get(WORKER_START, ()):
+                start(app)  # e.g. the request relay (kbportal.support): one per worker
             return BufferedWSGI(app, threads=threads)
 
     click.echo(f"serving on http://{host}:{port} with {workers} workers x {threads} threads")

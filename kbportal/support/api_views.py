@@ -1,33 +1,31 @@
-"""GET /api/v1/requests/suggestions: articles for a request being typed (public, confident)."""
+"""GET /<locale>/requests/suggestions: the form's own JSON of articles for a request being typed.
+
+Not part of the public API (the widget has /api/v1/suggest): it belongs to the form's script and
+records the form session's typing for the deflection figures.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
 from kbportal.db import get_session
 from kbportal.support import formsessions, glue
 from kbportal.support.suggest import suggest
-from kbportal.web.errors import json_error
 from kbportal.web.kb import current_kb
 from kbportal.web.params import clean_text
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("support_api", __name__, url_prefix="/api/v1/requests")
+bp = Blueprint("support_api", __name__)
 
 
-@bp.get("/suggestions")
-def suggestions() -> Response:
+@bp.get("/<locale:locale>/requests/suggestions")
+def suggestions(locale: str) -> Response:
     """{"query", "type", "holdout", "suggestions": [{title, section, url, snippet, confidence}]}."""
     text = clean_text(request.args.get("q"), 300)
-    locale = request.args.get("locale", "") or str(current_app.config["KBPORTAL_DEFAULT_LOCALE"])
-    if locale not in current_app.config["KBPORTAL_LOCALES"]:
-        return json_error(
-            400, f"locale must be one of: {', '.join(current_app.config['KBPORTAL_LOCALES'])}"
-        )  # noqa: E501
     rtype = glue.request_types().pick(request.args.get("type"))
     key = request.args.get("form", "")[:64]
     holdout = bool(key) and formsessions.in_holdout(key, int(glue.setting("REQUESTS_HOLDOUT")))
@@ -43,12 +41,8 @@ def suggestions() -> Response:
             session_id=glue.visitor_session_id(),
             holdout_percent=int(glue.setting("REQUESTS_HOLDOUT")),
         )
-        chars = min(
-            int(request.args.get("chars", "0") or 0)
-            if request.args.get("chars", "").isdigit()
-            else len(text),
-            100_000,
-        )  # noqa: E501
+        raw = request.args.get("chars", "")[:7]
+        chars = int(raw) if raw.isdigit() else len(text)  # the script counts the whole draft
         formsessions.note_typed(db, key, chars=chars, shown=len(found), type=rtype.name)
     response = jsonify(
         {

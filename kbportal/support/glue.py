@@ -11,8 +11,8 @@ from flask import current_app, request, session
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 
+from kbportal.content.request_types import RequestTypes
 from kbportal.support import services
-from kbportal.support.forms import RequestTypes
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kbportal.content.request_types import RequestTypes
 from kbportal.db import utcnow
-from kbportal.support.forms import RequestTypes
 from kbportal.support.models import (
     CLOSED,
     CREATED,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from kbportal.content.request_types import RequestType
 from kbportal.publish.view import PublishedKB
 from kbportal.search.types import Hit, SearchQuery
-from kbportal.support.forms import RequestType
 from kbportal.urls import article_path
 from kbportal.viewer import PUBLIC
 

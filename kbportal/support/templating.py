@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from kbportal.support.forms import ChecklistItem, FieldSpec, localized
+from kbportal.content.request_types import ChecklistItem, FieldSpec, localized
 from kbportal.support.validation import ACCEPTED_TYPES
 from kbportal.urls import article_path
 

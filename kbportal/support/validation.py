@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import filetype
 from email_validator import EmailNotValidError, validate_email
 
-from kbportal.support.forms import MAX_LONG_TEXT, FieldSpec, RequestType
+from kbportal.content.request_types import MAX_LONG_TEXT, FieldSpec, RequestType
 
 log = logging.getLogger(__name__)
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
+from urllib.parse import unquote
 
 from flask import Blueprint, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
+from kbportal.content.request_types import RequestType
 from kbportal.db import get_session
 from kbportal.support import formsessions, glue, runtime, services
-from kbportal.support.forms import RequestType
 from kbportal.support.suggest import suggest
+from kbportal.support.templating import checklist_url
 from kbportal.support.validation import Upload
+from kbportal.viewer import PUBLIC
 from kbportal.web.kb import current_kb
 from kbportal.web.params import clean_text
 
@@ -66,6 +69,13 @@ def _render(
     status: int = 200,
 ) -> ResponseReturnValue:
     holdout = formsessions.in_holdout(key, int(glue.setting("REQUESTS_HOLDOUT")))
+    kb = current_kb()
+    checklist = []
+    for item in rtype.checklist:  # only items whose article a customer may open
+        url = checklist_url(item, locale)
+        slug = url.partition("#")[0].removeprefix(f"/{locale}/articles/")
+        if url and kb.article(locale, unquote(slug), PUBLIC) is not None:
+            checklist.append((item, url))
     html = render_template(
         "support/new.html",
         locale=locale,
@@ -79,6 +89,7 @@ def _render(
         source=_source(),
         holdout=holdout,
         honeypot=HONEYPOT,
+        checklist=checklist,
     )
     return html, status, {"Cache-Control": NO_STORE}
 
@@ -229,7 +240,9 @@ def close(locale: str, reference: str) -> ResponseReturnValue:
 def open_suggestion(locale: str) -> ResponseReturnValue:
     """Count a click on a suggestion or checklist item, then go to the article."""
     target = request.args.get("to", "")
-    if not target.startswith(f"/{locale}/articles/") or "//" in target or "\\" in target:
+    if not target.startswith(f"/{locale}/articles/") or any(
+        s in target for s in ("//", "\\", "..")
+    ):
         abort(404)
     key = request.args.get("form", "")[:64]
     if key and glue.is_counted_visitor():

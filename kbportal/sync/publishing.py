@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from kbportal import publish
+from kbportal.content.request_types import REQUESTS_FILE
 from kbportal.publish import layout, store
 from kbportal.publish.manifest import BuildReport, EmptyBuildError
-from kbportal.support.forms import REQUESTS_FILE
 from kbportal.sync.git import ChangeSet
 from kbportal.sync.metadata import GitMetadata
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kbportal.support.forms import FieldSpec, Option, RequestType, RequestTypes
+from kbportal.content.request_types import FieldSpec, Option, RequestType, RequestTypes
 
 TYPES = RequestTypes(
     (

@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
+from kbportal.content import yamllines as yamlines
 from kbportal.content.models import Article, Problem, Severity
-from kbportal.support import yamlines
-from kbportal.support.forms import (
+from kbportal.content.request_types import (
     BUILTIN_FIELDS,
     DEFAULT_TYPES,
     FILE_KINDS,
@@ -28,9 +28,37 @@ from kbportal.support.forms import (
     RequestType,
     RequestTypes,
 )
-from kbportal.support.yamlines import line_of
+from kbportal.content.yamllines import line_of
 
 log = logging.getLogger(__name__)
+
+# The problem codes of `_requests.yml` (docs/content.md lists each; report.py merges them).
+REQUEST_PROBLEM_CODES: dict[str, str] = {
+    "request-bad-yaml": "_requests.yml is not valid YAML; the form falls back to the default",
+    "request-bad-file": "_requests.yml is not UTF-8; the form falls back to the default",
+    "request-no-types": "no types: mapping, or no usable type in it",
+    "request-unknown-key": "a key the request form does not know",
+    "request-bad-name": "a type name other than a-z, 0-9, - or _",
+    "request-bad-type": "a type that is not a mapping",
+    "request-missing-text": "a label or checklist text is missing",
+    "request-bad-text": "a text is empty, or neither text nor {locale: text}",
+    "request-unknown-locale": "a text for a locale the portal does not serve",
+    "request-untranslated": "a text lacks a locale; another locale's is shown (warning)",
+    "request-bad-priority": "priority is not P1-P4",
+    "request-unknown-category": "suggest.categories names no category (warning)",
+    "request-bad-list": "a list (categories, tags, fields, checklist, accept) that cannot be used",
+    "request-bad-checklist": "a checklist item without text and link",
+    "request-missing-link": "a checklist item links to a missing or draft article",
+    "request-internal-link": "a checklist item links to an internal article",
+    "request-missing-anchor": "a checklist item links to a missing heading (warning)",
+    "request-bad-field": "a field name that is unusable, built in or repeated",
+    "request-bad-kind": "a field's kind is not text, long_text, select, email, checkbox or file",
+    "request-no-options": "a select field without options",
+    "request-bad-option": "an option that is neither text nor {value, label}",
+    "request-bad-condition": "required_if without field, or naming no field of the form",
+    "request-bad-accept": "accept holds something other than image, pdf, text",
+    "request-bad-length": "max_length out of range for the field's kind",
+}
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 TYPE_KEYS = {"label", "help", "priority", "suggest", "checklist", "fields"}
@@ -331,7 +359,7 @@ def read_request_types(
         return DEFAULT_TYPES, []
     reader = _Reader(locales, articles, categories)
     try:
-        data = yamlines.load(path.read_text(encoding="utf-8"))
+        data = yamlines.load(path.read_bytes().decode("utf8"))
     except UnicodeDecodeError:
         reader.report(1, "request-bad-file", "not UTF-8 text")
         return DEFAULT_TYPES, reader.problems
