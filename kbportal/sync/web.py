@@ -148,14 +148,14 @@ def article_history(locale: str, slug: str) -> ResponseReturnValue:
 @staff.get("/problems")
 def problems() -> ResponseReturnValue:
     """Content problems of the version being served, and the last sync's outcome."""
-    _require_staff()
+    viewer = _require_staff()
     from kbportal.publish import get_kb  # type: ignore[attr-defined, unused-ignore]
     from kbportal.sync.service import last_report
 
     response = current_app.make_response(
         render_template(
             "sync/problems.html",
-            problems=get_kb().problems(),
+            problems=get_kb().problems(viewer),
             last=last_report(app_settings(current_app)),
         )
     )
