@@ -85,6 +85,17 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         lambda v: v.lower() in ("1", "true", "yes"),
         "Send the session cookie over HTTPS only (set in production).",
     ),
+    "WIDGET_ORIGINS": (
+        "",
+        str,
+        "Comma-separated origins (https://shop.example.com) that may embed the widget and call "
+        "the public API from a browser; empty: only the portal's own pages.",
+    ),
+    "WIDGET_IDENTITY_SECRET": (
+        "",
+        str,
+        "Shared secret for KBPortal.identify(): HMAC-SHA256 of the e-mail; empty: unverified.",
+    ),
 }
 
 
