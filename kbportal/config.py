@@ -53,6 +53,12 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         "Seconds between polls of the git remote; 0 turns polling off.",
     ),
     "PUBLIC_URL": ("", str, "Public address for links agents copy; default: the request's."),
+    "ALLOWED_HOSTS": (
+        "",
+        str,
+        "Hosts whose name may go into absolute URLs (sitemap, feeds, robots.txt) when "
+        "PUBLIC_URL is not set; default: loopback names and PUBLIC_URL's host.",
+    ),
     "PROXY_FIX": (
         0,
         _natural,
