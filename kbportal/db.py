@@ -72,6 +72,7 @@ def import_models() -> None:
     """Import every module that defines tables, so the metadata is complete."""
     import kbportal.accounts.models  # noqa: F401
     import kbportal.events  # noqa: F401
+    import kbportal.sync.deliveries  # noqa: F401
 
 
 def utcnow() -> datetime:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import time
 from collections.abc import Iterable, Mapping
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.placement import symlinks_to
-from kbportal.publish import layout, records, sources, store
+from kbportal.publish import layout, public_index, records, sources, store
 from kbportal.publish.builder import full_build
 from kbportal.publish.changes import Changes
 from kbportal.publish.manifest import BuildReport, EmptyBuildError, kind_of, normalize
@@ -94,13 +93,8 @@ def copy_build(source: Path, target: Path) -> None:
     deletes unused ones), so linked files stay correct for the build they came from.
     """
     shutil.copyfile(source / "content.sqlite", target / "content.sqlite")
-    (target / "index").mkdir()
-    for entry in os.scandir(source / "index"):
-        if entry.is_file() and not entry.name.endswith(".lock") and "LOCK" not in entry.name:
-            try:
-                os.link(entry.path, target / "index" / entry.name)
-            except OSError:  # another filesystem or no link support: copy instead
-                shutil.copyfile(entry.path, target / "index" / entry.name)
+    public_index.link_index(source / "index", target / "index")
+    public_index.copy(source, target)
 
 
 def _update(
@@ -142,6 +136,7 @@ def _update(
         changes.write()
         report = _finish(conn, changes, target.name, now)
         conn.close()
+        public_index.update(target, changes.upserts.values(), changes.gone)  # first: see there
         update_index(target / "index", changes.upserts.values(), changes.gone)
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
