@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from pathlib import Path, PurePosixPath
 
-from kbportal.content.links import MEDIA_SUFFIXES
+from kbportal.content.links import MEDIA_SUFFIXES, LinkTargets, Target
 from kbportal.content.models import Article, Category, Problem
 from kbportal.publish import public_index, records, store
 from kbportal.publish.view import CategoryNode, Suggestion
@@ -226,10 +226,20 @@ class BuildKB:
 
     # Everything else ----------------------------------------------------------------------
 
-    def problems(self) -> list[Problem]:
-        """Content problems found when this version was built."""
+    def problems(self, viewer: Viewer | None = None) -> list[Problem]:
+        """Content problems found when this version was built (with a viewer: theirs to see).
+
+        A viewer sees the problems of files whose article they may open, and of files that
+        did not become an article (nothing says who they were for); never the paths and
+        messages of articles restricted to groups they are not in.
+        """
         with self._lock:
-            return records.problems(self._conn)
+            found = records.problems(self._conn)
+            if viewer is None:
+                return found
+            targets = store.get_blob(self._conn, "link_targets")
+        by_path = targets.by_path if isinstance(targets, LinkTargets) else {}
+        return [p for p in found if _may_open(viewer, by_path.get(p.path))]
 
     def meta(self, name: str) -> str | None:
         """A manifest value of this build (e.g. "next_publish_at")."""
@@ -273,6 +283,15 @@ class BuildKB:
         if not real.is_relative_to(root) or not real.is_file():
             return None  # a symlink leading out of the tree
         return real
+
+
+def _may_open(viewer: Viewer, target: Target | None) -> bool:
+    """Whether a viewer may open the article a file became (any staff: a file that did not)."""
+    if target is None:
+        return viewer.staff
+    if target.visibility == "public":
+        return True
+    return viewer.staff and (not target.audience or bool(viewer.groups & set(target.audience)))
 
 
 def _safe_relpath(relpath: str) -> str | None:

@@ -20,8 +20,9 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kbportal.accounts.auth import staff_required
+from kbportal.db import get_database, utcnow
 from kbportal.serving import read_body
-from kbportal.sync import history
+from kbportal.sync import deliveries, history
 from kbportal.sync.runner import SyncRunner
 from kbportal.sync.signatures import event_kind, lower_headers, pushed_branch, verify
 from kbportal.web.kb import current_kb
@@ -94,6 +95,19 @@ def git_webhook() -> ResponseReturnValue:
     wanted = current_app.config.get("KBPORTAL_GIT_BRANCH", "main")
     if branch is not None and branch != wanted:
         return _json(202, status="ignored", reason=f"push to {branch!r}, publishing {wanted!r}")
+    now = utcnow()
+    if deliveries.is_stale(body, now):
+        log.warning("webhook refused (%s): a push older than 7 days, replayed", verdict.provider)
+        return _json(409, error="stale delivery", reason="the push is older than 7 days")
+    with get_database().connect() as connection:
+        first = deliveries.first_delivery(
+            connection, body, verdict.provider, deliveries.delivery_id(headers), now
+        )
+        connection.commit()
+    if not first:
+        # A provider's retry of a delivery we took, or a replay: 200 so retries stop, no sync.
+        log.info("webhook (%s): delivery already received, ignored", verdict.provider)
+        return _json(200, status="duplicate", reason="this delivery was already received")
     sync_id = get_runner().request()
     log.info("webhook (%s): sync %s requested", verdict.provider, sync_id)
     return _json(202, status="accepted", sync_id=sync_id)
@@ -124,7 +138,7 @@ def problems() -> ResponseReturnValue:
     response = current_app.make_response(
         render_template(
             "sync/problems.html",
-            problems=current_kb().problems(),
+            problems=current_kb().problems(current_viewer()),
             last=last_report(app_settings(current_app)),
         )
     )
