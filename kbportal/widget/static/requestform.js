@@ -137,14 +137,14 @@
             var li = el("li"), a = el("a", { href: s.url }, s.title);
             a.addEventListener("click", function (e) {
               e.preventDefault();
-              P.beacon({ type: "click", article: s.slug, query: text, request_type: typeName });
+              P.beacon({ type: "click", article: s.slug, query: text, request_type: typeName, session: key });
               P.openArticle(s.slug, s.url.split("#")[1] || "", "request_form");
             });
             li.appendChild(a); ul.appendChild(li);
           });
           box.hidden = !data.suggestions.length;
           if (data.suggestions.length) {
-            P.beacon({ type: "exposure", request_type: typeName, query: text,
+            P.beacon({ type: "exposure", request_type: typeName, query: text, session: key,
                        articles: data.suggestions.map(function (s) { return s.slug; }) });
           }
         }).catch(function () {});
