@@ -168,25 +168,42 @@ def viewer_for_request() -> Viewer:
     return Viewer(staff=True, groups=user.groups)
 
 
-def staff_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | BaseResponse]]:
-    """Decorate a staff view: signed-out visitors go to /login, other roles get 403."""
+def staff_required(
+    *roles: str, json: bool = False
+) -> Callable[[Callable[P, R]], Callable[P, R | BaseResponse]]:
+    """The one gate of every staff route, so all behave alike.
+
+    Signed out: pages redirect to sign-in (coming back afterwards), JSON endpoints (`json=True`)
+    and the API answer 401. Signed in without one of `roles`: 403 (a page, or JSON).
+    """
 
     def decorate(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
             user = current_staff_user()
+            as_json = json or request.path.startswith(API_PREFIX)
             if user is None:
-                if request.path.startswith(API_PREFIX):
-                    return _json_error(401, "sign in or send an API token")
+                if as_json:
+                    return _json_error(401, "sign in first")
                 target = request.full_path if request.query_string else request.path
                 return redirect(url_for("accounts.login", next=target))
             if roles and user.role not in roles:
+                if as_json:
+                    return _json_error(403, f"needs the role {' or '.join(roles)}")
                 abort(403)
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorate
+
+
+def staff_user() -> StaffUser:
+    """The signed-in staff user of a view behind `staff_required` (never None there)."""
+    user = current_staff_user()
+    if user is None:  # only reachable if a view forgot its gate: fail closed
+        abort(403)
+    return user
 
 
 def safe_next(target: str | None) -> str | None:
