@@ -29,7 +29,7 @@ def write_articles(target: Path, copies: int = COPIES) -> int:
 
 
 def prepared(work: Path, copies: int = COPIES) -> tuple[Path, Path]:
-    """Articles and a built data folder in `work`, made once and reused (the build takes minutes)."""
+    """Articles and a built data folder in `work`, made once and reused (a build takes minutes)."""
     articles, data = work / "articles", work / "data"
     done = work / f"built-{copies}"
     if done.exists():
