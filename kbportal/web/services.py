@@ -7,6 +7,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from flask import current_app
+
 from kbportal.content.models import Article
 from kbportal.publish.view import CategoryNode, PublishedKB
 from kbportal.urls import category_path
@@ -46,7 +48,6 @@ def flatten(nodes: list[CategoryNode], depth: int = 0) -> Iterator[tuple[int, Ca
 
 
 POPULAR_BACKOFF = 30  # seconds the home page goes without view counts after a database error
-_popular_down_until = [0.0]
 
 
 def popular(kb: PublishedKB, locale: str, viewer: Viewer, limit: int = 5) -> list[Article]:
@@ -55,13 +56,15 @@ def popular(kb: PublishedKB, locale: str, viewer: Viewer, limit: int = 5) -> lis
         from kbportal.events import popular_articles
     except ImportError:  # HOOK: helper F's kbportal.events has not landed; home shows recent only
         return []
-    if time.monotonic() < _popular_down_until[0]:
+    # Per app: when its database last failed (each app, as each worker, has its own).
+    down_until: list[float] = current_app.extensions.setdefault("kbportal.popular_down", [0.0])
+    if time.monotonic() < down_until[0]:
         return []  # the database failed a moment ago: do not make every home page wait on it
     try:
         keys = popular_articles(locale, limit=limit * 3)  # room for keys the viewer may not see
     except Exception:  # analytics must never take the home page down
         log.warning("popular articles unavailable for %d s", POPULAR_BACKOFF, exc_info=True)
-        _popular_down_until[0] = time.monotonic() + POPULAR_BACKOFF
+        down_until[0] = time.monotonic() + POPULAR_BACKOFF
         return []
     found: list[Article] = []
     for key in keys:
