@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from kbportal.content.limits import DEFAULT_LIMITS, Limits, check_tokens
 from kbportal.content.links import LinkTargets, reaches, resolve, resolve_image
 from kbportal.content.markdown import make_markdown, sanitize
 from kbportal.content.models import Heading, Link, Problem, Section, Severity
@@ -104,11 +105,13 @@ def render_body(
     title: str | None = None,
     public: bool = True,
     audience: tuple[str, ...] = (),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Rendered:
     """Render an article body; a leading H1 becomes the title unless front matter gave one."""
     md = _md()
     env: dict[str, object] = {}
     tokens = md.parse(body, env)
+    check_tokens(tokens, limits)  # raises TooLarge before the costly rest
     ctx = _Context(path, locale, public, known, body_line, tuple(audience))
     if len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
         h1 = " ".join(plain_text(tokens[1]).split())

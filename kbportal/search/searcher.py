@@ -53,7 +53,7 @@ class Searcher:
         self._busy = 0  # searches running now: close() waits for them to finish
         self._closed = False
         self._ix = self._open()
-        self._vectors = semantic.ArticleVectors.load(self.directory)
+        self._vectors = semantic.load_all(self.directory)  # by language
         self._vocabulary = Vocabulary()  # one per index generation, shared by all threads
 
     def _open(self) -> windex.Index:
@@ -65,7 +65,7 @@ class Searcher:
     def refresh(self) -> None:
         """Pick up a newer index at the directory (a swapped-in build or an update)."""
         ix = self._open()
-        vectors = semantic.ArticleVectors.load(self.directory)
+        vectors = semantic.load_all(self.directory)
         with self._lock:
             self._ix = ix
             self._vectors = vectors
@@ -159,8 +159,9 @@ class Searcher:
         wanted = page * per_page
         if total == 0 or wanted - per_page >= total:
             return SearchResults(query=query.text, total=total, page=page, per_page=per_page)
-        # English queries: the lexical top few re-ordered by meaning too (semantic.rerank).
-        vectors = self._vectors if semantic.applies(query.locale, text) else None
+        # The lexical top few re-ordered by meaning too, in the query's language (semantic.rerank).
+        language = semantic.language_for(query.locale, text)
+        vectors = self._vectors.get(language) if language else None
         depth = wanted if vectors is None else max(wanted, semantic.DEPTH)
         best = reader.top_articles(built, found, depth)
         if vectors is not None:
