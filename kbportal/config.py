@@ -109,6 +109,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         _positive,
         "Seconds a client may take to send a request body to `kbportal serve` (408 after).",
     ),
+    "DB_TIMEOUT": (
+        5,
+        _positive,
+        "Seconds a database statement may wait for a lock before the request gets 503.",
+    ),
     "SESSION_COOKIE_SECURE": (
         False,
         lambda v: v.lower() in ("1", "true", "yes"),

@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from kbportal.content.links import MEDIA_SUFFIXES, LinkTargets, Target
 from kbportal.content.models import Article, Category, Problem
+from kbportal.content.placement import internal_file
 from kbportal.content.request_types import RequestTypes
 from kbportal.publish import public_index, records, store
 from kbportal.publish.view import CategoryNode, Suggestion
@@ -53,6 +54,12 @@ class BuildKB:
             (a for a in self._light.values() if a.updated is not None),
             key=lambda a: a.updated.timestamp() if a.updated else 0.0,
             reverse=True,
+        )
+        self._locales = tuple(
+            sorted(
+                {locale for locale, _ in self._categories}
+                | {a.locale for a in self._light.values()}
+            )
         )
         self._counts: dict[tuple[str, Viewer], dict[str, int]] = {}
         self._decoded: OrderedDict[str, Article] = OrderedDict()
@@ -292,6 +299,11 @@ class BuildKB:
             return None
         if not real.is_relative_to(root) or not real.is_file():
             return None  # a symlink leading out of the tree
+        if not viewer.staff and any(  # where the file is on disk decides, as for articles
+            internal_file(self._categories, self._locales, path) is not None
+            for path in (rel, real.relative_to(root).as_posix())
+        ):
+            return None
         return real
 
 
