@@ -61,6 +61,8 @@ class BuildKB:
             )
         )
         self._counts: dict[tuple[str, Viewer], dict[str, int]] = {}
+        self._visible_locales: dict[Viewer, frozenset[str]] = {}  # few viewers: groups differ
+        self._locales_lock = threading.Lock()
         self._decoded: OrderedDict[str, Article] = OrderedDict()
         self.searcher = Searcher(build_dir / "index")
         # Customers search an index of public articles only, so that no score, order or
@@ -156,6 +158,16 @@ class BuildKB:
             if other.key != article.key and other.key not in keys and viewer.can_see(other):
                 keys.append(other.key)
         return self._listed(keys[: max(0, limit)])
+
+    def locales_with_articles(self, viewer: Viewer) -> frozenset[str]:
+        """The locales in which the viewer can open at least one article."""
+        with self._locales_lock:
+            found = self._visible_locales.get(viewer)
+        if found is None:
+            found = frozenset(a.locale for a in self._light.values() if viewer.can_see(a))
+            with self._locales_lock:
+                self._visible_locales[viewer] = found
+        return found
 
     def translations(self, article: Article, viewer: Viewer) -> dict[str, Article]:
         """The same article in other locales (same slug), keyed by locale (listing fields)."""
