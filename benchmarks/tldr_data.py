@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from kbportal.content.models import Article
 
-TLDR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tldr"
+# ../shared beside the repository; from a worktree in /work/wt/<name>, one level further up.
+_CANDIDATES = [Path(__file__).resolve().parents[n] / "shared" / "corpora" / "tldr" for n in (2, 3)]
+TLDR = next((path for path in _CANDIDATES if path.is_dir()), _CANDIDATES[0])
 _EXAMPLE = re.compile(r"^- (.+?):?$", re.MULTILINE)
 _MARKUP = re.compile(r"[\[\]{}`<>*_]")
 
