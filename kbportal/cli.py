@@ -200,6 +200,9 @@ def run_gunicorn(
                 "errorlog": "-",
                 # Newer gunicorn opens a control socket in $HOME: several servers would clash.
                 "control_socket_disable": True,
+                # Logged once a worker has warmed up: operators (and bench_load.py) see when
+                # every worker is ready, not only the first one that answers.
+                "post_worker_init": _log_worker_ready,
             }
             for key, value in options.items():
                 if key in self.cfg.settings:
@@ -215,6 +218,11 @@ def run_gunicorn(
 
     click.echo(f"serving on http://{host}:{port} with {workers} workers x {threads} threads")
     Server().run()
+
+
+def _log_worker_ready(worker: Any) -> None:
+    """gunicorn hook: log that a worker has warmed up and now takes requests."""
+    worker.log.info("Worker %s warm and accepting requests", worker.pid)
 
 
 def main() -> None:
