@@ -176,8 +176,22 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     else:
         if report is not None:
             click.echo(report.summary())
+    _join_cluster(config)
     count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
     run_gunicorn(config, host=host, port=port, workers=count, threads=threads)
+
+
+def _join_cluster(config: dict[str, Any]) -> None:
+    """Register this node in the shared database; refuse to start with a different secret key."""
+    from kbportal.cluster.records import ClusterRefused
+    from kbportal.cluster.service import join
+
+    try:
+        join(config)
+    except ClusterRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - pages must still serve while the database is down
+        click.echo(f"warning: could not register this node in the database: {exc}", err=True)
 
 
 def run_gunicorn(
@@ -210,10 +224,13 @@ def run_gunicorn(
 
         def load(self) -> Any:
             # Made in the worker, after the fork: no database or index handle is shared.
+            from kbportal.cluster.follower import Follower
             from kbportal.web.warmup import warm_up
 
             app = create_app(config)
             warm_up(app)  # open the KB and fill caches now, not on a customer's first request
+            # Publish what another node announced, in the background (and catch up now).
+            Follower(config).start()
             return app
 
     click.echo(f"serving on http://{host}:{port} with {workers} workers x {threads} threads")

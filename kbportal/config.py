@@ -58,6 +58,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         _natural,
         "Reverse proxies in front that set X-Forwarded-*; 0 trusts none (the direct client).",
     ),
+    "NODE_NAME": (
+        "",
+        str,
+        "This web node's name on /staff/problems; default: host name and data folder.",
+    ),
     "SESSION_COOKIE_SECURE": (
         False,
         lambda v: v.lower() in ("1", "true", "yes"),

@@ -71,6 +71,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 def import_models() -> None:
     """Import every module that defines tables, so the metadata is complete."""
     import kbportal.accounts.models  # noqa: F401
+    import kbportal.cluster.models  # noqa: F401
     import kbportal.events  # noqa: F401
 
 
