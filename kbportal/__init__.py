@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kbportal import accounts, agents, db, events, publish, sync, web
+from kbportal import accounts, agents, db, events, publish, serving, sync, web
 from kbportal.config import ensure_secret_key, load_config
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
+    serving.init_app(app)  # first: its checks run before anything reads the request
     db.init_app(app)
     events.init_app(app)
     accounts.init_app(app)

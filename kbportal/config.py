@@ -58,6 +58,28 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         _natural,
         "Reverse proxies in front that set X-Forwarded-*; 0 trusts none (the direct client).",
     ),
+    "MAX_REQUEST_BODY": (
+        64 * 1024,
+        _positive,
+        "Largest request body in bytes for forms and JSON (413 beyond, refused unread).",
+    ),
+    "MAX_WEBHOOK_BODY": (
+        1024 * 1024,
+        _positive,
+        "Largest body in bytes of POST /hooks/git (413 beyond, before the signature is checked).",
+    ),
+    "MAX_UPLOAD_BODY": (
+        25 * 1024 * 1024,
+        _positive,
+        "Largest body in bytes of routes that take file uploads (e.g. request forms).",
+    ),
+    "MAX_URL_LENGTH": (8192, _positive, "Longest request target (path and query) in bytes (414)."),
+    "MAX_HEADER_BYTES": (32768, _positive, "Most bytes of header fields in a request (431)."),
+    "REQUEST_BODY_TIMEOUT": (
+        30,
+        _positive,
+        "Seconds a client may take to send a request body to `kbportal serve` (408 after).",
+    ),
     "NODE_NAME": (
         "",
         str,

@@ -1,4 +1,4 @@
-"""This node: its name, its secret key, what it serves, and its handle on the shared database."""
+"""This node: its name, its secret key, and its handle on the shared database."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from typing import Any
 
 from kbportal.config import ensure_secret_key
 from kbportal.db import Database
-from kbportal.publish.layout import current_build_id
-from kbportal.sync.service import read_state
 
 _databases: dict[str, Database] = {}
 _lock = threading.Lock()
@@ -25,12 +23,6 @@ def node_name(config: Mapping[str, Any]) -> str:
 def key_of(config: Mapping[str, Any]) -> str:
     """The secret key this node signs sessions with (as create_app chooses it)."""
     return str(config.get("SECRET_KEY") or ensure_secret_key(Path(config["DATA_DIR"])))
-
-
-def serving(config: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """The git commit and build id this node serves now."""
-    commit = read_state(config).get("commit")
-    return (str(commit) if commit else None), current_build_id(Path(config["DATA_DIR"]))
 
 
 def database(config: Mapping[str, Any]) -> Database:

@@ -94,6 +94,7 @@ class Article:
     sections: tuple[Section, ...] = ()
     links: tuple[Link, ...] = ()
     authors: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()  # customers' phrasings the article answers (front matter)
     id: str = ""  # front matter `id`: a stable permalink key that survives slug changes
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "MAIN"
 # Bump when the schema or the analysis changes: an index of another format needs a full build
 # (Whoosh pickles the analyzers into the index, so old ones may not even open).
-INDEX_FORMAT = "kbportal-search-5"
+INDEX_FORMAT = "kbportal-search-6"
 FORMAT_FILE = "KBPORTAL_FORMAT"
 ALL_STAFF = "*"  # audience term of an internal article every staff member may see
 

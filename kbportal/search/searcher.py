@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh import index as windex
 from whoosh.searching import Searcher as WhooshSearcher
 
-from kbportal.search import query_builder, semantic, spelling
+from kbportal.search import evidence, query_builder, semantic, spelling
 from kbportal.search.index import INDEX_NAME, check_format
 from kbportal.search.reader import IndexReader
 from kbportal.search.snippets import make_snippet
@@ -164,14 +164,20 @@ class Searcher:
         best = reader.top_articles(built, found, depth)
         if vectors is not None:
             best = semantic.rerank(vectors, text, best, reader.keys)
+        start = wanted - per_page
+        page_keys = [reader.keys[d] for d, _ in best[start:wanted]]
+        cosines = evidence.page_cosines(vectors, text, page_keys)
+        sure = evidence.confidences(reader, built, best, start, wanted, cosines)
         hits = [
-            self._hit(reader.searcher, d, score, built.terms)
-            for d, score in best[wanted - per_page : wanted]
+            self._hit(reader.searcher, d, score, built.terms, conf)
+            for (d, score), conf in zip(best[start:wanted], sure, strict=True)
         ]
         return SearchResults(query=query.text, total=total, hits=hits, page=page, per_page=per_page)
 
     @staticmethod
-    def _hit(searcher: WhooshSearcher, docnum: int, score: float, terms: tuple[str, ...]) -> Hit:
+    def _hit(
+        searcher: WhooshSearcher, docnum: int, score: float, terms: tuple[str, ...], conf: float
+    ) -> Hit:
         f: dict[str, Any] = searcher.stored_fields(docnum)
         return Hit(
             locale=f["locale"],
@@ -184,6 +190,7 @@ class Searcher:
             score=float(score),
             category=f.get("category", ""),
             visibility=f.get("visibility", "public"),
+            confidence=conf,
         )
 
     def autocomplete(

@@ -6,9 +6,20 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+)
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from kbportal.serving import read_body
 from kbportal.sync import history
 from kbportal.sync.runner import SyncRunner
 from kbportal.sync.signatures import event_kind, lower_headers, pushed_branch, verify
@@ -20,6 +31,7 @@ hooks = Blueprint("sync_hooks", __name__)
 staff = Blueprint("sync_staff", __name__, url_prefix="/staff")
 
 EXTENSION = "kbportal_sync"
+DEFAULT_MAX_BODY = 1024 * 1024
 
 
 def app_settings(app: Flask) -> dict[str, Any]:
@@ -37,7 +49,14 @@ def get_runner() -> SyncRunner:
     return runner  # type: ignore[no-any-return, unused-ignore]
 
 
-def _json(code: int, /, **body: Any) -> ResponseReturnValue:
+def _too_large() -> ResponseReturnValue:
+    log.warning("webhook refused from %s: body over the limit", request.remote_addr)
+    response = _json(413, error="the request body is too large")
+    response.headers["Connection"] = "close"
+    return response
+
+
+def _json(code: int, /, **body: Any) -> Response:
     response = jsonify(body)
     response.status_code = code
     response.headers["Cache-Control"] = "no-store"
@@ -50,7 +69,15 @@ def git_webhook() -> ResponseReturnValue:
     secret = current_app.config.get("KBPORTAL_WEBHOOK_SECRET") or ""
     if not secret:
         abort(404)  # no secret configured: the hook does not exist
-    body = request.get_data(cache=False)
+    # The signature covers the whole body, so the body is read first: bounded, and refused
+    # unread when its declared length is already too large (six 1 GiB posts took 5.7 GB).
+    limit = int(current_app.config.get("KBPORTAL_MAX_WEBHOOK_BODY") or DEFAULT_MAX_BODY)
+    if request.content_length is not None and request.content_length > limit:
+        return _too_large()
+    try:
+        body = read_body(limit)
+    except RequestEntityTooLarge:  # chunked, and longer than the limit: stop reading there
+        return _too_large()
     headers = lower_headers(request.headers.items())
     verdict = verify(headers, body, secret)
     if not verdict.ok:
@@ -107,7 +134,7 @@ def article_history(locale: str, slug: str) -> ResponseReturnValue:
 @staff.get("/problems")
 def problems() -> ResponseReturnValue:
     """Content problems of the version being served, and the last sync's outcome."""
-    _require_staff()
+    viewer = _require_staff()
     from kbportal.publish import get_kb  # type: ignore[attr-defined, unused-ignore]
     from kbportal.sync.service import last_report
 
@@ -116,7 +143,7 @@ def problems() -> ResponseReturnValue:
     response = current_app.make_response(
         render_template(
             "sync/problems.html",
-            problems=get_kb().problems(),
+            problems=get_kb().problems(viewer),
             last=last_report(settings),
             nodes=nodes,
             published=published,

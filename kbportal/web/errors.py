@@ -22,8 +22,8 @@ RETRY_AFTER = "30"  # seconds; a first build or the next sync may fix it
 
 
 def wants_json() -> bool:
-    """Whether this request is for the JSON API."""
-    return request.path.startswith("/api/")
+    """Whether this request is for the JSON API (or a webhook: machines read both)."""
+    return request.path.startswith(("/api/", "/hooks/"))
 
 
 def json_error(status: int, message: str) -> Response:

@@ -195,3 +195,14 @@ def test_hostile_yaml_is_a_problem_not_a_crash(make_articles):
         ("deep.md", "bad-front-matter"),
         ("object.md", "bad-front-matter"),
     ]
+
+
+def test_questions_are_a_list_of_customer_phrasings() -> None:
+    from kbportal.content import frontmatter
+
+    parsed = frontmatter.parse(
+        "---\ntitle: T\nquestions:\n"
+        '  - "how do I get my money back"\n  - возврат денег\n---\nBody\n'
+    )
+    assert parsed.data["questions"] == ("how do I get my money back", "возврат денег")
+    assert not parsed.warnings

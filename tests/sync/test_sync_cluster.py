@@ -11,9 +11,9 @@ import pytest
 from kbportal import publish
 from kbportal.cluster import records
 from kbportal.cluster import service as cluster
-from kbportal.cluster.follower import Follower
-from kbportal.cluster.node import database, serving
+from kbportal.cluster.node import database
 from kbportal.search.types import SearchQuery
+from kbportal.sync.follower import Follower, serving
 from kbportal.sync.service import _announce, sync
 from kbportal.viewer import PUBLIC
 

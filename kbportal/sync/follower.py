@@ -6,20 +6,28 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import make_url
 
 from kbportal.cluster import records
-from kbportal.cluster.node import database, key_of, node_name, serving
+from kbportal.cluster.node import database, key_of, node_name
+from kbportal.publish.layout import current_build_id
 from kbportal.sync.git import Git
-from kbportal.sync.service import SyncReport, sync
+from kbportal.sync.service import SyncReport, read_state, sync
 
 log = logging.getLogger(__name__)
 
 POLL_WITH_NOTIFY = 30.0  # seconds between checks when PostgreSQL wakes us on each publish
 POLL_WITHOUT = 2.0  # seconds between checks of the record when nothing wakes us
 HEARTBEAT_EVERY = 30.0
+
+
+def serving(config: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The git commit and build id this node serves now."""
+    commit = read_state(config).get("commit")
+    return (str(commit) if commit else None), current_build_id(Path(config["DATA_DIR"]))
 
 
 class Follower:
