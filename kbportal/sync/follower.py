@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import make_url
 
+from kbportal import publish
 from kbportal.cluster import records
 from kbportal.cluster.node import database, key_of, node_name
 from kbportal.publish.layout import current_build_id
@@ -75,6 +76,8 @@ class Follower:
             )
             report = self._sync(self.config, wait=120.0, target=newest.commit)
         self._beat()
+        # Open (and search) a new version here, so no reader's request waits for it.
+        publish.warm(self.config)
         return report
 
     def _beat(self) -> None:
