@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kbportal import accounts, agents, db, events, publish, serving, sync, web
+from kbportal import accounts, agents, db, events, publish, serving, sync, web, widget
 from kbportal.config import ensure_secret_key, load_config
 
 log = logging.getLogger(__name__)
@@ -42,4 +42,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     agents.init_app(app)  # after web: uses its locale converter
     sync.init_app(app)
+    widget.init_app(app)
     return app

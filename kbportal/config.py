@@ -53,6 +53,12 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         "Seconds between polls of the git remote; 0 turns polling off.",
     ),
     "PUBLIC_URL": ("", str, "Public address for links agents copy; default: the request's."),
+    "ALLOWED_HOSTS": (
+        "",
+        str,
+        "Hosts whose name may go into absolute URLs (sitemap, feeds, robots.txt) when "
+        "PUBLIC_URL is not set; default: loopback names and PUBLIC_URL's host.",
+    ),
     "PROXY_FIX": (
         0,
         _natural,
@@ -89,6 +95,17 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         False,
         lambda v: v.lower() in ("1", "true", "yes"),
         "Send the session cookie over HTTPS only (set in production).",
+    ),
+    "WIDGET_ORIGINS": (
+        "",
+        str,
+        "Comma-separated origins (https://shop.example.com) that may embed the widget and call "
+        "the public API from a browser; empty: only the portal's own pages.",
+    ),
+    "WIDGET_IDENTITY_SECRET": (
+        "",
+        str,
+        "Shared secret for KBPortal.identify(): HMAC-SHA256 of the e-mail; empty: unverified.",
     ),
 }
 

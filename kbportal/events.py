@@ -26,7 +26,9 @@ from kbportal.db import Base, UTCDateTime, get_database, utcnow
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "kbportal_events"
-KINDS = frozenset({"view", "search", "click", "copy_link", "copy_template", "vote", "deflection"})
+KINDS = frozenset(
+    {"view", "search", "click", "copy_link", "copy_template", "vote", "deflection", "exposure"}
+)
 # Kinds that may wait in memory for a batched write: a crash loses at most one flush interval.
 # Everything else (copy_link and copy_template above all: editors rank by them) is written before
 # record() returns.

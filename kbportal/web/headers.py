@@ -64,7 +64,10 @@ def apply_policy(response: Response) -> Response:
     if g.get("kbportal_locale_from_header"):
         # Chosen by the browser's languages: a shared cache must keep one copy per language.
         response.vary.add("Accept-Language")
+    own_policy = response.headers.get("Content-Security-Policy", "")
     for name, value in SAFETY_HEADERS.items():
+        if name == "X-Frame-Options" and own_policy and "frame-ancestors 'none'" not in own_policy:
+            continue  # a page that may be framed (the widget panel) says by whom in its own CSP
         response.headers.setdefault(name, value)
     return response
 
