@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from kbportal import brand
+
 
 class ConfigError(ValueError):
     """A setting that cannot be used, with a message naming the variable."""
@@ -43,6 +45,13 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "DEFAULT_LOCALE": ("en", str, "Locale of articles that do not name one, and of the UI."),
     "LOCALES": ("en,ru", lambda v: v, "Comma-separated locales the portal serves."),
     "SITE_NAME": ("Help Center", str, "Name shown in the header and page titles."),
+    "LOGO_URL": ("", brand.logo_url, "Logo in the header: an https URL or a /path; empty: none."),
+    "ACCENT_COLOR": ("", brand.accent_color, "Accent colour of buttons and links, e.g. #0b57b5."),
+    "FOOTER_LINKS": (
+        (),
+        brand.footer_links,
+        'Extra footer links: "Label=URL; Label=URL" (https URLs or /paths).',
+    ),
     "SEARCH_PAGE_SIZE": (10, _positive, "Results per page of search."),
     "GIT_BRANCH": ("main", str, "Branch that `kbportal sync` publishes."),
     "GIT_REMOTE": ("origin", str, "Remote that `kbportal sync` fetches from."),

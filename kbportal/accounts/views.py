@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
-from kbportal.accounts.auth import bind_session, safe_next
+from kbportal.accounts.auth import bind_session, end_session, safe_next
 from kbportal.accounts.forms import LoginForm, LogoutForm
 from kbportal.accounts.services import authenticate
 from kbportal.db import get_session
@@ -60,7 +60,7 @@ def login() -> ResponseReturnValue:
         if result.user is not None:
             cookie_session.clear()  # a fresh session: nothing from before sign-in carries over
             login_user(result.user)
-            bind_session()
+            bind_session(result.user.id)
             return redirect(target or WORKSPACE)
         retry_after = result.retry_after
         if retry_after:
@@ -82,6 +82,7 @@ def logout() -> ResponseReturnValue:
     """GET asks to confirm (no state changes on GET); POST signs out."""
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
+        end_session()
         logout_user()
         cookie_session.clear()
         return redirect("/")

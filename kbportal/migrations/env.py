@@ -8,7 +8,8 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy import Connection
 
-from kbportal.db import Base, UTCDateTime, import_models, make_engine
+from kbportal.db import Base, UTCDateTime, make_engine
+from kbportal.models import import_models
 
 log = logging.getLogger(__name__)
 

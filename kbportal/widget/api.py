@@ -114,13 +114,17 @@ def events() -> Response:
     if current_viewer().staff:
         # Staff trying the widget are not customers: accepted, never counted.
         return _accepted(0)
+    search_id = None
     for beacon in beacons:
-        sink.record_beacon(beacon)
-    return _accepted(len(beacons))
+        search_id = sink.record_beacon(beacon) or search_id
+    return _accepted(len(beacons), search_id)
 
 
-def _accepted(count: int) -> Response:
-    response = jsonify({"recorded": count})
+def _accepted(count: int, search_id: int | None = None) -> Response:
+    body: dict[str, Any] = {"recorded": count}
+    if search_id:
+        body["search_id"] = search_id  # for the clicks on its results, and as-you-type
+    response = jsonify(body)
     response.status_code = 202
     return response
 

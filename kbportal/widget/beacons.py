@@ -39,6 +39,8 @@ class Beacon:
     query: str = ""
     session: str = ""
     request_type: str = ""
+    search_id: int | None = None  # click: the search it came from; search: the one it continues
+    position: int | None = None  # click: 1 for the first result
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -100,6 +102,12 @@ def _one(item: Any, kb: PublishedKB, locales: tuple[str, ...], default_surface: 
     if not isinstance(total, int) or isinstance(total, bool) or not 0 <= total <= 1_000_000:
         errors["total"] = "must be a whole number of results"
         total = 0
+    search_id = item.get("search_id")
+    if search_id is not None and (not isinstance(search_id, int) or isinstance(search_id, bool)):
+        errors["search_id"] = "must be the search id a search beacon returned"
+    position = item.get("position")
+    if position is not None and (not isinstance(position, int) or not 1 <= position <= 1000):
+        errors["position"] = "must be a whole number from 1"
     if kind in ("click", "exposure") and not keys and "article" not in errors:
         errors["articles" if kind == "exposure" else "article"] = "is required for " + str(kind)
     if errors:
@@ -112,5 +120,7 @@ def _one(item: Any, kb: PublishedKB, locales: tuple[str, ...], default_surface: 
         query=clean_text(str(item.get("query") or "")),
         session=str(session),
         request_type=clean_text(str(item.get("request_type") or ""), 64),
+        search_id=search_id if isinstance(search_id, int) else None,
+        position=position if isinstance(position, int) else None,
         data={"total": total} if kind == "search" else {},
     )

@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1/"
 ALLOWED_HEADERS = "Content-Type, Idempotency-Key"
 EXPOSED_HEADERS = "Retry-After, Location"
+# Public documentation: any site (an API explorer, a partner's docs) may read it.
+OPEN_TO_ALL = ("/api/v1/openapi.json",)
 PREFLIGHT_MAX_AGE = "600"
 
 
@@ -36,7 +38,7 @@ def origin_allowed(origin: str | None) -> bool:
 
 def refuse_foreign_origins() -> Response | None:
     """Before an API request: a browser on an unlisted origin gets 403 and no CORS headers."""
-    if not request.path.startswith(API_PREFIX):
+    if not request.path.startswith(API_PREFIX) or request.path in OPEN_TO_ALL:
         return None
     origin = request_origin(request.headers.get("Origin"))
     if origin_allowed(origin):
@@ -48,6 +50,9 @@ def refuse_foreign_origins() -> Response | None:
 def add_cors_headers(response: Response) -> Response:
     """After an API request from a listed origin: the CORS headers it needs, and Vary: Origin."""
     if not request.path.startswith(API_PREFIX):
+        return response
+    if request.path in OPEN_TO_ALL:
+        response.headers["Access-Control-Allow-Origin"] = "*"
         return response
     response.vary.add("Origin")  # a shared cache must not hand one origin's answer to another
     origin = request_origin(request.headers.get("Origin"))

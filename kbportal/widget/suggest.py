@@ -105,17 +105,18 @@ def suggest(
     # Ask for more than we show: scope and the threshold both drop hits.
     results = kb.search(SearchQuery(query, viewer, locale, page=1, per_page=limit * 4))
     tags_of = _tags(kb, results.hits, viewer) if scope and scope.tags else {}
-    found: list[Suggested] = []
+    sure: list[Suggested] = []
+    seen: set[str] = set()
     for hit in results.hits:
-        if not suggestible(hit.confidence):
+        if hit.key in seen or not suggestible(hit.confidence):
             continue  # a later hit may still pass: scope filtering reorders nothing
         if not viewer.staff and hit.visibility != "public":
             continue  # belt and braces: the engine already filtered by viewer
-        if in_scope(hit, scope, tags_of):
-            found.append(Suggested(hit, hit.confidence))
-        if len(found) >= limit:
-            break
-    return Suggestions(query, bar, found)
+        seen.add(hit.key)
+        sure.append(Suggested(hit, hit.confidence))
+    scoped = [item for item in sure if in_scope(item.hit, scope, tags_of)]
+    # The request form's rule: out of the type's scope but confident beats showing nothing.
+    return Suggestions(query, bar, (scoped or sure)[:limit])
 
 
 def _tags(kb: PublishedKB, hits: list[Hit], viewer: Viewer) -> dict[str, tuple[str, ...]]:

@@ -72,7 +72,6 @@ def panel() -> Response:
         host_origin=host or "",
         colour=colour if COLOUR.match(colour) else "",
         strings=strings_for(locale),
-        requests_url="",  # HOOK: the request form, once issue 9 lands
     )
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = panel_policy()

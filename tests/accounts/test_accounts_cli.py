@@ -105,7 +105,7 @@ def test_commands_are_on_the_kbportal_command(app: Flask) -> None:
 def test_db_commands(app: Flask) -> None:
     from kbportal.db import head_revision
 
-    head = head_revision()  # whichever migration is newest: the chain grows
+    head = head_revision()  # the newest migration, whichever it is
     current = run(app, "db", "current")
     assert current.exit_code == 0
     assert "current: empty" in current.output and f"head:    {head}" in current.output

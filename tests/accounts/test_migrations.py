@@ -15,10 +15,10 @@ from kbportal.db import (
     alembic_config,
     current_revision,
     head_revision,
-    import_models,
     make_engine,
     upgrade,
 )
+from kbportal.models import import_models
 
 TABLES = {"users", "user_groups", "api_tokens", "login_attempts", "events", "view_counts"}
 

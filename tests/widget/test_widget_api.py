@@ -214,3 +214,9 @@ def test_a_big_beacon_body_is_refused_before_it_is_read(client: FlaskClient) -> 
     response = client.post("/api/v1/events", data=b"x" * (17 * 1024))
     assert response.status_code == 413
     assert "error" in response.get_json()
+
+
+def test_the_openapi_document_is_readable_from_anywhere(client: FlaskClient) -> None:
+    response = client.get("/api/v1/openapi.json", headers={"Origin": OTHER})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"

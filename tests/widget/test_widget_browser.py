@@ -244,3 +244,20 @@ def test_an_unlisted_origin_can_neither_frame_the_panel_nor_call_the_api(
     driver.find_element(By.ID, "form").submit()
     wait(driver, lambda d: "KBPORTAL_WIDGET_ORIGINS" in d.page_source)
     assert len(events_of(sites.app, "click")) == before
+
+
+def test_on_a_phone_the_panel_takes_the_screen(sites: Sites, driver: Any) -> None:
+    driver.set_window_size(375, 700)
+    try:
+        driver.get(sites.host + "/billing/invoices")
+        wait(driver, lambda d: d.execute_script("return !!(window.KBPortal && KBPortal.version)"))
+        driver.execute_script("KBPortal.open()")
+        frame = panel_frame(driver)
+        width = driver.execute_script("return window.innerWidth")
+        assert abs(frame.size["width"] - width) <= 1
+        scroll, client = driver.execute_script(
+            "const e = document.documentElement; return [e.scrollWidth, e.clientWidth];"
+        )
+        assert scroll <= client  # nothing pushes the host page sideways
+    finally:
+        driver.set_window_size(1200, 900)

@@ -44,9 +44,11 @@
   }
 
   function beacon(body) {
-    body.surface = "widget"; body.session = session; body.locale = locale;
-    api("events", { method: "POST", body: JSON.stringify(body), keepalive: true,
-                    headers: { "Content-Type": "application/json" } }).catch(function () {});
+    body.surface = "widget"; body.session = body.session || session; body.locale = locale;
+    return api("events", { method: "POST", body: JSON.stringify(body), keepalive: true,
+                           headers: { "Content-Type": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .catch(function () { return {}; });
   }
 
   function show(name, focusTarget) {
@@ -97,8 +99,12 @@
       if (hit.snippet) { a.appendChild(snippet(hit.snippet)); }
       a.addEventListener("click", function (event) {
         event.preventDefault();
-        beacon({ type: "click", article: hit.slug, query: state.query, position: index + 1 });
-        logSearch();
+        var logged = logSearch();
+        (source === "search" ? logged : Promise.resolve()).then(function () {
+          var click = { type: "click", article: hit.slug, query: state.query, position: index + 1 };
+          if (source === "search" && state.searchId) { click.search_id = state.searchId; }
+          beacon(click);
+        });
         openArticle(hit.slug, hit.url.split("#")[1] || "", source);
       });
       li.appendChild(a);
@@ -122,6 +128,7 @@
         results.querySelector(".kbp-empty").hidden = data.results.length > 0;
         status.textContent = T.results_count.replace("{n}", data.total);
         state.total = data.total;
+        state.shown = data.results.slice(0, 10).map(function (h) { return h.slug; });
         tell("searched", { query: text, total: data.total });
         // As-you-type is one search: log it once the customer stops typing.
         logTimer = setTimeout(logSearch, 1500);
@@ -130,11 +137,15 @@
   }
 
   function logSearch() {
+    // One row per search: as-you-type continues the previous one (search_id), never a new row
+    // per keystroke. Resolves once the search id is known, so clicks can be credited to it.
     clearTimeout(logTimer);
-    if (state.query.length >= 3 && state.query !== state.logged) {
-      state.logged = state.query;
-      beacon({ type: "search", query: state.query, total: state.total || 0 });
-    }
+    if (state.query.length < 3 || state.query === state.logged) { return Promise.resolve(); }
+    state.logged = state.query;
+    var body = { type: "search", query: state.query, total: state.total || 0,
+                 articles: state.shown || [] };
+    if (state.searchId) { body.search_id = state.searchId; }
+    return beacon(body).then(function (data) { if (data.search_id) { state.searchId = data.search_id; } });
   }
 
   function suggest(labels, url) {

@@ -1,7 +1,7 @@
 """publications and nodes: several web nodes follow one publication record
 
 Revision ID: cluster
-Revises: 0001
+Revises: webhook_deliveries
 Create Date: 2026-11-29
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "cluster"
-down_revision = "0001"
+down_revision = "webhook_deliveries"
 branch_labels = None
 depends_on = None
 
