@@ -32,8 +32,9 @@ def found(url: str, word: str) -> bool:
         return json.load(response)["total"] > 0
 
 
-def call_webhook(url: str) -> int:
-    body = json.dumps({"ref": "refs/heads/main"}).encode()
+def call_webhook(url: str, commit: str) -> int:
+    push = {"ref": "refs/heads/main", "after": commit, "repository": {"pushed_at": time.time()}}
+    body = json.dumps(push).encode()
     digest = hmac.new(HOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
     request = urllib.request.Request(
         f"{url}/hooks/git",
@@ -46,13 +47,14 @@ def call_webhook(url: str) -> int:
         },
     )
     with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 202, response.read()
         return response.status
 
 
 def test_a_webhook_on_one_node_publishes_on_both(cluster: Cluster) -> None:
     a, b = cluster.nodes[0], cluster.nodes[1]
     commit = cluster.push({"en/billing/wombat.md": "# Wombat billing\n\nWombat invoices.\n"}, "w")
-    assert call_webhook(a.url) == 202
+    assert call_webhook(a.url, commit) == 202
     deadline = time.monotonic() + 60  # a functional wait, not a timing assertion
     while not (found(a.url, "wombat") and found(b.url, "wombat")):
         assert time.monotonic() < deadline, cluster.logs()
