@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))
 
+import evalsets  # noqa: E402
 from evalsets import (  # noqa: E402 - after the path tweak above
     EVAL_ROOT,
     METRICS,
@@ -40,7 +41,6 @@ from evalsets import (  # noqa: E402 - after the path tweak above
     Run,
     all_sets,
     bootstrap,
-    load_queries,
     load_set,
     precision_at,
     separation,
@@ -62,6 +62,22 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 Ranker = Callable[[str], list[str]]  # query text -> ranked slugs (best first, at most 10)
 __all__ = ["EVAL_DIR", "Query", "load_queries", "evaluate", "halves_row", "engine_ranker"]
+
+
+def load_queries(folder: Path = EVAL_DIR) -> list[Query]:
+    """The labelled questions of a set (StackFAQ unless told), for the sweeps."""
+    return evalsets.load_queries(folder)
+
+
+def engine_articles(eval_dir: Path) -> list:
+    """A set's articles as kbportal Article values (one section each), for the sweeps."""
+    from kbportal.content.models import Article, Section  # noqa: PLC0415
+
+    es = load_set(eval_dir)
+    return [
+        Article(es.locale, d.slug, f"{d.slug}.md", d.title, "", sections=(Section("", "", d.text),))
+        for d in es.docs
+    ]
 
 
 def miss(query: Query, ranked: list[str]) -> dict:
@@ -96,16 +112,10 @@ def halves_row(rank: Ranker, queries: list[Query]) -> str:
 
 def engine_ranker(eval_dir: Path, workdir: Path) -> Ranker:
     """A ranker over kbportal.search alone (build_index + Searcher), for the sweeps."""
-    from kbportal.content.models import Article, Section  # noqa: PLC0415
     from kbportal.search import Searcher, build_index  # noqa: PLC0415
     from kbportal.search.types import SearchQuery  # noqa: PLC0415
 
-    es = load_set(eval_dir)
-    articles = [
-        Article(es.locale, d.slug, f"{d.slug}.md", d.title, "", sections=(Section("", "", d.text),))
-        for d in es.docs
-    ]
-    build_index(workdir / "index", articles)
+    build_index(workdir / "index", engine_articles(eval_dir))
     searcher = Searcher(workdir / "index")
     return lambda text: [h.slug for h in searcher.search(SearchQuery(text, per_page=10)).hits]
 

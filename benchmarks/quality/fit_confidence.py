@@ -73,19 +73,16 @@ def main() -> None:
     confidence.confidence = _real  # type: ignore[assignment]
     rows = [(name, e, y) for name, items in data.items() for e, y in items]
     y = np.array([float(r[2]) for r in rows])
-    base = np.array([[1, e.coverage, e.lead, e.rank] for _, e, _ in rows])
+    base = np.array([[1, e.coverage, e.lead] for _, e, _ in rows])
     w_plain = fit(base, y)
-    print("without cosine: bias, coverage, lead, rank =", np.round(w_plain, 2))
+    print("without cosine: bias+rank, coverage, lead =", np.round(w_plain, 2))
     with_cos = [i for i, (_, e, _) in enumerate(rows) if e.cosine is not None]
     if with_cos:
         xs = np.array(
-            [
-                [1, rows[i][1].coverage, rows[i][1].cosine, rows[i][1].lead, rows[i][1].rank]
-                for i in with_cos
-            ]
+            [[1, e.coverage, e.cosine, e.head, e.lead] for i in with_cos for e in (rows[i][1],)]
         )
         w_cos = fit(xs, y[with_cos])
-        print("with cosine: bias, coverage, cosine, lead, rank =", np.round(w_cos, 2))
+        print("with cosine: bias+rank, coverage, cosine, head, lead =", np.round(w_cos, 2))
     for name, items in data.items():
         conf = [_real(e) for e, _ in items]
         right = [float(r) for _, r in items]

@@ -25,9 +25,13 @@ def folder_title(path: str) -> str:
     return name[:1].upper() + name[1:] if name else path
 
 
-def read_category_file(root: Path, relpath: str) -> tuple[dict[str, Any], list[Problem]]:
+def read_category_file(
+    root: Path, relpath: str, max_bytes: int = 16 * 1024
+) -> tuple[dict[str, Any], list[Problem]]:
     """The validated keys of one category file; a broken file hides its folder (fail closed)."""
     try:
+        if (root / relpath).stat().st_size > max_bytes:
+            return _closed(relpath, 1, f"category file is larger than {max_bytes} bytes")
         loaded = strict_load((root / relpath).read_text(encoding="utf-8-sig"))
     except DuplicateKeyError as error:
         first, again = error.first_line + 1, error.again_line + 1

@@ -134,6 +134,13 @@ def _as_strings(value: Any) -> tuple[str, ...]:
     raise TypeError("must be a list of strings")
 
 
+def _as_phrases(value: Any) -> tuple[str, ...]:
+    # Whole sentences: a single string is one phrasing (its commas belong to it), a list is many.
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    return _as_strings(value)
+
+
 def _as_bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError("must be true or false")
@@ -194,7 +201,7 @@ KEYS = {
     "id": _as_id,
     "authors": _as_strings,
     # Customers' own wordings of the question the article answers: indexed with it by search.
-    "questions": _as_strings,
+    "questions": _as_phrases,
 }
 
 

@@ -95,6 +95,19 @@ def internal_folder(categories: Categories, locales: Iterable[str], folder: str)
     return None
 
 
+def internal_file(
+    categories: Categories, locales: tuple[str, ...], relpath: str
+) -> Category | None:
+    """The internal category a file of the tree (an image, a PDF) sits in, if any.
+
+    Without a locale folder the file's folder is checked in every locale: an image belongs to
+    no one locale, and a folder internal in any of them keeps it from the public.
+    """
+    first, _, rest = relpath.partition("/")
+    locales_here, inner = ((first,), rest) if rest and first in locales else (locales, relpath)
+    return internal_folder(categories, locales_here, inner.rpartition("/")[0])
+
+
 def refusal(relpath: str, reason: str) -> Problem:
     """The problem reported for a symlink that is skipped."""
     return Problem(relpath, 1, "unsafe-symlink", f"{reason}; file skipped")

@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from kbportal.content.links import MEDIA_SUFFIXES, LinkTargets, Target
 from kbportal.content.models import Article, Problem
+from kbportal.content.placement import internal_file
 from kbportal.publish import public_index, records, store
 from kbportal.publish.tree import CategoryTree
 from kbportal.publish.view import CategoryNode, Suggestion
@@ -52,6 +53,12 @@ class BuildKB:
             (a for a in self._light.values() if a.updated is not None),
             key=lambda a: a.updated.timestamp() if a.updated else 0.0,
             reverse=True,
+        )
+        self._locales = tuple(
+            sorted(
+                {locale for locale, _ in self._categories}
+                | {a.locale for a in self._light.values()}
+            )
         )
         # Children, counts and nodes once per build (per class of reader), never per request.
         self._tree = CategoryTree(self._categories, self._light.values())
@@ -231,6 +238,11 @@ class BuildKB:
             return None
         if not real.is_relative_to(root) or not real.is_file():
             return None  # a symlink leading out of the tree
+        if not viewer.staff and any(  # where the file is on disk decides, as for articles
+            internal_file(self._categories, self._locales, path) is not None
+            for path in (rel, real.relative_to(root).as_posix())
+        ):
+            return None
         return real
 
 

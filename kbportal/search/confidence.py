@@ -6,7 +6,8 @@ ones". The confidence is a logistic function of measures that mean the same in e
 
 - coverage: the share of the query's word weight (idf) the article holds; words no article
   holds are left out (a typo, a name), as the spelling expansion already stands in for them;
-- meaning: the cosine of query and article vectors, where the locale has word vectors;
+- meaning: the cosine of query and article vectors, and the best cosine of the query with the
+  article's title or one of its customers' questions, where the locale has word vectors;
 - lead: how far the hit's score is ahead of the next hit's (a tie is a coin toss);
 - rank: the hit's score relative to the first hit's.
 
@@ -26,11 +27,11 @@ from dataclasses import dataclass
 # four times in five at this threshold.
 SUGGEST_THRESHOLD = 0.5
 
-# Logistic weights (intercept, coverage, cosine, lead), with and without word vectors. The
+# Logistic weights (intercept, coverage, cosine, head, lead), with and without word vectors. The
 # rank term is the same in both: a first hit has rank 1, so it shifts the intercept only there
 # and makes later hits less sure than the first.
-WITH_MEANING = (-4.96, 1.61, 2.22, 13.87)
-WITHOUT_MEANING = (-3.82, 2.19, 0.0, 9.74)
+WITH_MEANING = (-4.6, 1.64, -0.24, 1.86, 12.64)
+WITHOUT_MEANING = (-3.63, 1.87, 0.0, 0.0, 12.62)
 W_RANK = 2.0
 
 
@@ -40,6 +41,7 @@ class Evidence:
 
     coverage: float  # [0, 1]
     cosine: float | None  # [-1, 1], None when the locale has no vectors
+    head: float | None  # best cosine with the title or a customer question; None likewise
     lead: float  # [0, 1]: (this score - next score) / this score
     rank: float  # [0, 1]: this score / the first hit's score
 
@@ -50,8 +52,10 @@ def _sigmoid(z: float) -> float:
 
 def confidence(e: Evidence) -> float:
     """The chance-like confidence of one hit, in [0, 1]."""
-    bias, w_coverage, w_cosine, w_lead = WITHOUT_MEANING if e.cosine is None else WITH_MEANING
-    z = bias + w_coverage * e.coverage + w_cosine * (e.cosine or 0.0)
+    bias, w_coverage, w_cosine, w_head, w_lead = (
+        WITHOUT_MEANING if e.cosine is None else WITH_MEANING
+    )
+    z = bias + w_coverage * e.coverage + w_cosine * (e.cosine or 0.0) + w_head * (e.head or 0.0)
     z += w_lead * e.lead + W_RANK * e.rank
     return round(_sigmoid(z), 4)
 

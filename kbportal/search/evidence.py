@@ -27,9 +27,9 @@ def confidences(
     best: Sequence[tuple[int, float]],
     start: int,
     end: int,
-    cosines: Sequence[float] | None,
+    cosines: tuple[list[float], list[float]] | None,
 ) -> list[float]:
-    """The confidence of each hit in best[start:end] (cosines: of those hits, if any)."""
+    """The confidence of each hit in best[start:end] (cosines: (article, head) of those hits)."""
     page = best[start:end]
     if not page:
         return []
@@ -44,7 +44,8 @@ def confidences(
         matched = [bool(h[i]) for h in held]
         e = confidence.Evidence(
             coverage=confidence.coverage(weights, matched),
-            cosine=None if cosines is None else cosines[i],
+            cosine=None if cosines is None else cosines[0][i],
+            head=None if cosines is None else cosines[1][i],
             lead=leads[start + i],
             rank=max(0.0, min(1.0, score / top)),
         )
@@ -54,11 +55,12 @@ def confidences(
 
 def page_cosines(
     vectors: semantic.ArticleVectors | None, text: str, keys: Sequence[str]
-) -> list[float] | None:
-    """Cosines of the query with the page's articles, or None without vectors for all of them."""
+) -> tuple[list[float], list[float]] | None:
+    """Cosines of the query with the page's articles and with their best head (title or
+    question), or None without vectors for all of them."""
     if vectors is None or not keys or any(k not in vectors.row for k in keys):
         return None
     query = vectors.query_vector(text)
     if query is None:
         return None
-    return vectors.cosines(query, keys)
+    return vectors.cosines(query, keys), vectors.head_cosines(query, keys)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from flask import current_app
 
 from kbportal.content.models import Article
 from kbportal.publish.view import CategoryNode, PublishedKB
@@ -69,16 +72,24 @@ def filter_choices(
     return choices
 
 
+POPULAR_BACKOFF = 30  # seconds the home page goes without view counts after a database error
+
+
 def popular(kb: PublishedKB, locale: str, viewer: Viewer, limit: int = 5) -> list[Article]:
     """The most viewed articles the viewer may see, or [] when view counts are unavailable."""
     try:
         from kbportal.events import popular_articles
     except ImportError:  # HOOK: helper F's kbportal.events has not landed; home shows recent only
         return []
+    # Per app: when its database last failed (each app, as each worker, has its own).
+    down_until: list[float] = current_app.extensions.setdefault("kbportal.popular_down", [0.0])
+    if time.monotonic() < down_until[0]:
+        return []  # the database failed a moment ago: do not make every home page wait on it
     try:
         keys = popular_articles(locale, limit=limit * 3)  # room for keys the viewer may not see
     except Exception:  # analytics must never take the home page down
-        log.warning("popular articles unavailable", exc_info=True)
+        log.warning("popular articles unavailable for %d s", POPULAR_BACKOFF, exc_info=True)
+        down_until[0] = time.monotonic() + POPULAR_BACKOFF
         return []
     found: list[Article] = []
     for key in keys:
