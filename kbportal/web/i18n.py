@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_babel import Babel
 from werkzeug.routing import BaseConverter
 
@@ -61,6 +61,7 @@ def request_locale() -> str:
     arg = request.args.get("locale", "")
     if arg in locales:
         return arg
+    g.kbportal_locale_from_header = True  # the response varies by Accept-Language (headers.py)
     return best_locale()
 
 
