@@ -114,6 +114,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         _positive,
         "Seconds a database statement may wait for a lock before the request gets 503.",
     ),
+    "NODE_NAME": (
+        "",
+        str,
+        "This web node's name on /staff/problems; default: host name and data folder.",
+    ),
     "SESSION_COOKIE_SECURE": (
         False,
         lambda v: v.lower() in ("1", "true", "yes"),

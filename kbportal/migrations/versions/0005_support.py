@@ -1,7 +1,7 @@
 """support requests, attachments, outbox, destinations, form sessions
 
 Revision ID: support
-Revises: webhook_deliveries
+Revises: cluster
 Create Date: 2026-11-29 18:48:25.926773
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "support"
-down_revision = "webhook_deliveries"
+down_revision = "cluster"
 branch_labels = None
 depends_on = None
 
