@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import select, update
-from standins import Fault, FakeHelpdesk
+from standins import FakeHelpdesk, Fault
 
 from kbportal.db import Database, utcnow
 from kbportal.support import services
