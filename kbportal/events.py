@@ -135,8 +135,9 @@ class EventLog:
         with self._lock:
             if len(self._buffer) >= self.max_buffer:
                 # The database is not keeping up (or is down): lose the oldest, not the process.
-                del self._buffer[: self.batch_size]
-                self.dropped += self.batch_size
+                lost = min(self.batch_size, len(self._buffer))
+                del self._buffer[:lost]
+                self.dropped += lost
                 if time.monotonic() - self._warned_at > 10:  # say so, but do not flood the log
                     self._warned_at = time.monotonic()
                     log.warning("event buffer full; %d events dropped so far", self.dropped)
@@ -160,7 +161,12 @@ class EventLog:
                 # One line, no traceback: an outage would otherwise print one every second.
                 log.warning("could not write %d events; will retry: %s", len(rows), exc.orig or exc)
                 with self._lock:
-                    self._buffer[:0] = rows[-self.max_buffer :]
+                    self._buffer[:0] = rows
+                    # Still bounded while the database is away; what has to go is counted.
+                    excess = len(self._buffer) - self.max_buffer
+                    if excess > 0:
+                        del self._buffer[:excess]
+                        self.dropped += excess
                 return 0
             except SQLAlchemyError:
                 # Something in the batch is unstorable: write the rest, one by one.
