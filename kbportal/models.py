@@ -13,4 +13,5 @@ def import_models() -> None:
     import kbportal.accounts.models  # noqa: F401
     import kbportal.cluster.models  # noqa: F401
     import kbportal.events  # noqa: F401
+    import kbportal.support.models  # noqa: F401
     import kbportal.sync.deliveries  # noqa: F401

@@ -1,7 +1,7 @@
 """audit_log: who changed which staff account or API token, from the admin page or the CLI
 
 Revision ID: admin_audit
-Revises: cluster
+Revises: support
 Create Date: 2026-11-29
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "admin_audit"
-down_revision = "cluster"
+down_revision = "support"
 branch_labels = None
 depends_on = None
 
