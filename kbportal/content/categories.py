@@ -70,6 +70,7 @@ def _closed(relpath: str, line: int, message: str) -> tuple[dict[str, Any], list
 def build_categories(
     needed: set[tuple[str, str]],
     files: dict[tuple[str | None, str], dict[str, Any]],
+    locales: tuple[str, ...] = (),
 ) -> dict[tuple[str, str], Category]:
     """Categories for every (locale, path) needed and their ancestors, with file settings merged.
 
@@ -82,6 +83,12 @@ def build_categories(
             wanted.add((locale, path))
             path = path.rpartition("/")[0]
     categories: dict[tuple[str, str], Category] = {}
+    every = {locale for locale, _ in needed} | {loc for loc, _ in files if loc} | set(locales)
+    for locale in sorted(every):
+        # An internal articles root or locale folder: the root entry makes all below internal.
+        settings = {**files.get((None, ""), {}), **files.get((locale, ""), {})}
+        if settings.get("visibility") == "internal":
+            categories[(locale, "")] = Category(locale, "", "", visibility="internal")
     for locale, path in sorted(wanted, key=lambda item: (item[0], item[1].count("/"), item[1])):
         settings = {**files.get((None, path), {}), **files.get((locale, path), {})}
         category = Category(

@@ -92,7 +92,7 @@ def load_knowledge_base(
             kb.targets.folders.add((locale, inner))
     needed.update((source.locale, source.category) for source in sources if source.category)
     kb.targets.folders.update(key for key in files if key[1])
-    kb.categories = kb.targets.categories = build_categories(needed, files)
+    kb.categories = kb.targets.categories = build_categories(needed, files, locales)
 
     kept: list[Source] = []
     for source in sources:
@@ -190,13 +190,12 @@ def _category_files(
             message = f"category file for locale '{name_locale}' does not apply here (ignored)"
             problems.append(Problem(relpath, 1, "locale-mismatch", message, "warning"))
             continue
-        if not path:
-            continue  # the articles root (or a locale folder) is not a category
         data, found = read_category_file(root, relpath, limits.category_bytes)
         problems.extend(found)
         locale = name_locale or folder_locale
         files[(locale, path)] = {**files.get((locale, path), {}), **data}
-        needed.update((one, path) for one in ([locale] if locale else locales))
+        if path:  # the articles root (or a locale folder) is no category, but may be internal
+            needed.update((one, path) for one in ([locale] if locale else locales))
     return files, needed
 
 

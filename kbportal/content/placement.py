@@ -75,9 +75,12 @@ def symlinks_to(root: Path, targets: Iterable[str]) -> set[str]:
 
 
 def folder_chain(folder: str) -> list[str]:
-    """A folder path and its ancestors, outermost first: "a/b" -> ["a", "a/b"]."""
+    """A folder path and its ancestors, outermost first, from the root: "a/b" -> ["", "a", "a/b"].
+
+    The root ("") stands for the articles folder or a locale folder, internal as a whole.
+    """
     parts = [part for part in folder.split("/") if part]
-    return ["/".join(parts[: depth + 1]) for depth in range(len(parts))]
+    return ["", *("/".join(parts[: depth + 1]) for depth in range(len(parts)))]
 
 
 def internal_folder(categories: Categories, locales: Iterable[str], folder: str) -> Category | None:

@@ -280,3 +280,19 @@ def test_media_from_an_internal_folder_is_never_served_to_the_public(tmp_path: P
     finally:
         close_app(app)
         publish.close_all()
+
+
+@pytest.mark.parametrize("where", ["en/_category.yml", "_category.yml", "_category.en.yml"])
+def test_an_internal_locale_folder_or_root_makes_everything_below_internal(
+    make_articles, where: str
+) -> None:
+    root = make_articles(
+        {
+            where: "visibility: internal\n",
+            "en/a.md": "# A\n\nsecretindia\n",
+            "en/billing/b.md": "---\ncategory: other\n---\n\nsecretjuliet\n",
+        }
+    )
+    kb = load_knowledge_base(root)
+    assert [a.key for a in kb.articles.values() if a.is_public] == []
+    assert len(kb.articles) == 2
