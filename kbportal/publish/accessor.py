@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -15,7 +16,7 @@ from flask import Flask, current_app
 from kbportal.publish import layout, store
 from kbportal.publish.builder import build as build_kb
 from kbportal.publish.builder import ensure_build
-from kbportal.publish.healing import HealingKB, open_fallback
+from kbportal.publish.healing import HealingKB, is_damaged, open_fallback
 from kbportal.publish.manifest import BuildError
 from kbportal.publish.published import BuildKB
 from kbportal.search.types import SearchQuery
@@ -37,6 +38,7 @@ _retired: list[tuple[float, BuildKB]] = []
 _failed: dict[Path, tuple[float, str | None, str]] = {}
 _damaged: set[str] = set()  # ids of builds found damaged in this process: never served again
 _rebuilding: set[str] = set()
+_healing: weakref.WeakKeyDictionary[BuildKB, HealingKB] = weakref.WeakKeyDictionary()
 _pid = os.getpid()
 _warmed: dict[Path, str] = {}  # data folder -> the build `warm` last searched in
 WARM_QUERY = "install"
@@ -60,7 +62,12 @@ def get_kb() -> BuildKB:
 def kb_for(config: Mapping[str, Any]) -> BuildKB:
     """The open version for a data folder (healing itself if found damaged while in use)."""
     kb = _kb_for(config)
-    return cast(BuildKB, HealingKB(kb, lambda broken, exc: _replace_damaged(config, broken, exc)))
+    healing = _healing.get(kb)
+    if healing is None:  # one wrapper per version: callers may compare versions by identity
+        healing = _healing[kb] = HealingKB(
+            kb, lambda broken, exc: _replace_damaged(config, broken, exc)
+        )
+    return cast(BuildKB, healing)
 
 
 def _kb_for(config: Mapping[str, Any]) -> BuildKB:
@@ -138,14 +145,19 @@ def _open_current(config: Mapping[str, Any], data_dir: Path) -> BuildKB:
         raise BuildError(f"build {build.name} is unreadable: {exc}") from exc
 
 
-def _replace_damaged(config: Mapping[str, Any], broken: BuildKB, exc: BaseException) -> BuildKB:
+def _replace_damaged(
+    config: Mapping[str, Any], broken: BuildKB, exc: BaseException
+) -> BuildKB | None:
     """Stop serving a build whose files were damaged: an earlier good build stands in while
-    the current articles are rebuilt in the background; with none, rebuild now. Logged once."""
+    the current articles are rebuilt in the background; with none, rebuild now. Logged once.
+    None when the build checks out (the error was not damage)."""
     data_dir = Path(config["DATA_DIR"])
     with _lock:
         current = _open.get(data_dir)
         if current is not None and current is not broken and current.build_id not in _damaged:
             return current  # another thread has already replaced it
+        if broken.build_id not in _damaged and not is_damaged(broken):
+            return None
         _damaged.add(broken.build_id)
         # str(): a record holding the exception would keep its frames (and open files) alive.
         log.error("build %s is damaged (%s): replacing it", broken.build_id, str(exc))

@@ -13,6 +13,7 @@ from whoosh.index import IndexError as WhooshIndexError
 
 from kbportal.publish import layout
 from kbportal.publish.published import BuildKB
+from kbportal.search.searcher import Searcher
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ DAMAGE: tuple[type[BaseException], ...] = (
     WhooshIndexError,
 )
 
-Replace = Callable[[BuildKB, BaseException], BuildKB]
+Replace = Callable[[BuildKB, BaseException], BuildKB | None]
 
 
 class HealingKB:
@@ -45,10 +46,23 @@ class HealingKB:
             try:
                 return value(*args, **kwargs)
             except DAMAGE as exc:
+                if isinstance(exc, sqlite3.ProgrammingError | sqlite3.InterfaceError):
+                    raise  # a closed (retired) version used late: a bug, not damage
                 fresh = self._replace(self._kb, exc)  # logs once; raises BuildError if none
+                if fresh is None:
+                    raise  # the build checks out: the error was something else
                 return getattr(fresh, name)(*args, **kwargs)
 
         return call
+
+
+def is_damaged(kb: BuildKB) -> bool:
+    """Whether a build fails `probe` (damaged files), as opposed to some other error."""
+    try:
+        probe(kb)
+    except DAMAGE:
+        return True
+    return False
 
 
 def probe(kb: BuildKB) -> None:
@@ -58,12 +72,15 @@ def probe(kb: BuildKB) -> None:
         row = conn.execute("PRAGMA quick_check(1)").fetchone()
     if not row or row[0] != "ok":
         raise sqlite3.DatabaseError(f"content.sqlite failed its check: {row[0] if row else '?'}")
-    for searcher in {
-        id(kb.searcher): kb.searcher,
-        id(kb.public_searcher): kb.public_searcher,
-    }.values():
-        with searcher._using() as reader:
-            reader.searcher.doc_count()
+    for directory in {kb.searcher.directory, kb.public_searcher.directory}:
+        # A fresh searcher: this thread's reader may have opened its files before the damage.
+        searcher = Searcher(directory)
+        try:
+            with searcher._using() as reader:
+                if reader.searcher.doc_count_all():
+                    reader.searcher.stored_fields(0)
+        finally:
+            searcher.close()
 
 
 def fallbacks(data_dir: Path, damaged: set[str]) -> list[Path]:
