@@ -1,7 +1,7 @@
 """support requests remember the site address they were filed on (for links in e-mails)
 
 Revision ID: support_site_url
-Revises: support
+Revises: admin_audit
 Create Date: 2026-11-29 20:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "support_site_url"
-down_revision = "support"
+down_revision = "admin_audit"
 branch_labels = None
 depends_on = None
 
