@@ -27,9 +27,12 @@ from harness import free_port, serve, stop  # noqa: E402
 from tldr_data import pages, queries, tldr_root  # noqa: E402
 
 BIN = Path(sys.executable).parent
+# The same worker as `kbportal serve` (uvicorn's event loop in front of 4 app threads).
 HELLO_APP = (
-    "from flask import Flask\napp = Flask(__name__)\n\n"
-    "@app.get('/')\ndef hello():\n    return 'ok'\n"
+    "from flask import Flask\nfrom kbportal.serving.buffered import BufferedWSGI\n"
+    "flask_app = Flask(__name__)\n\n"
+    "@flask_app.get('/')\ndef hello():\n    return 'ok'\n\n"
+    "app = BufferedWSGI(flask_app, threads=4)\n"
 )
 
 
@@ -164,6 +167,8 @@ def main() -> None:
                 str(hello_dir),
                 "--log-level",
                 "info",
+                "-k",
+                "kbportal.serving.worker.KBPortalWorker",
                 "hello:app",
             ],
             env,
