@@ -30,7 +30,7 @@ BIN = Path(sys.executable).parent
 # The same worker as `kbportal serve` (uvicorn's event loop in front of 4 app threads).
 HELLO_APP = (
     "from flask import Flask\nfrom kbportal.serving.buffered import BufferedWSGI\n"
-    "flask_app = Flask(__name__)\n\n"
+    "flask_app = Flask(__name__)\nflask_app.config['KBPORTAL_MAX_REQUEST_BODY'] = 65536\n\n"
     "@flask_app.get('/')\ndef hello():\n    return 'ok'\n\n"
     "app = BufferedWSGI(flask_app, threads=4)\n"
 )
