@@ -131,18 +131,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--data", type=Path, help="a data folder built before (kbportal index)")
     args = parser.parse_args()
     root = tldr_root()
     work = Path(tempfile.mkdtemp(prefix="kb-load-"))
     env = {
         **os.environ,
         "KBPORTAL_ARTICLES_DIR": str(root),
-        "KBPORTAL_DATA_DIR": str(work / "data"),
+        "KBPORTAL_DATA_DIR": str(args.data or work / "data"),
     }
     try:
-        subprocess.run(
-            [str(BIN / "kbportal"), "index"], env=env, check=True, stdout=subprocess.DEVNULL
-        )
+        if args.data is None:
+            subprocess.run(
+                [str(BIN / "kbportal"), "index"], env=env, check=True, stdout=subprocess.DEVNULL
+            )
         article_paths = []
         for page in pages(root)[::40]:
             rel = page.relative_to(root)
