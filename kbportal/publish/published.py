@@ -10,7 +10,8 @@ from pathlib import Path, PurePosixPath
 from kbportal.content.links import MEDIA_SUFFIXES, LinkTargets, Target
 from kbportal.content.models import Article, Problem
 from kbportal.content.placement import internal_file
-from kbportal.publish import public_index, records, store
+from kbportal.content.request_types import RequestTypes
+from kbportal.publish import gate, public_index, records, store
 from kbportal.publish.tree import CategoryTree
 from kbportal.publish.view import CategoryNode, Suggestion
 from kbportal.search import Searcher
@@ -62,6 +63,8 @@ class BuildKB:
         )
         # Children, counts and nodes once per build (per class of reader), never per request.
         self._tree = CategoryTree(self._categories, self._light.values())
+        self._visible_locales: dict[Viewer, frozenset[str]] = {}  # few viewers: groups differ
+        self._locales_lock = threading.Lock()
         self._decoded: OrderedDict[str, Article] = OrderedDict()
         self.searcher = Searcher(build_dir / "index")
         # Customers search an index of public articles only, so that no score, order or
@@ -70,6 +73,15 @@ class BuildKB:
         if public is None:
             raise FileNotFoundError(f"build {build_dir.name} has no public search index")
         self.public_searcher = self.searcher if public == build_dir / "index" else Searcher(public)
+        self._request_types: RequestTypes | None = None
+
+    def request_types(self) -> RequestTypes:
+        """The request form's types published with this build (the default form if none)."""
+        if self._request_types is None:
+            with self._lock:
+                data = store.get_blob(self._conn, "request_types")
+            self._request_types = RequestTypes.from_json(data)
+        return self._request_types
 
     def close(self) -> None:
         """Release the SQLite connection and the indexes."""
@@ -158,6 +170,16 @@ class BuildKB:
                 keys.append(other.key)
         return self._listed(keys[: max(0, limit)])
 
+    def locales_with_articles(self, viewer: Viewer) -> frozenset[str]:
+        """The locales in which the viewer can open at least one article."""
+        with self._locales_lock:
+            found = self._visible_locales.get(viewer)
+        if found is None:
+            found = frozenset(a.locale for a in self._light.values() if viewer.can_see(a))
+            with self._locales_lock:
+                self._visible_locales[viewer] = found
+        return found
+
     def translations(self, article: Article, viewer: Viewer) -> dict[str, Article]:
         """The same article in other locales (same slug), keyed by locale (listing fields)."""
         keys = [
@@ -208,7 +230,8 @@ class BuildKB:
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Full-text search, filtered by the query's viewer."""
-        results = self._searcher_for(query.viewer).search(query)
+        with gate.search_slot().slot():
+            results = self._searcher_for(query.viewer).search(query)
         leaked = [h for h in results.hits if not self._visible(h.key, query.viewer)]
         if leaked:  # the index filters; this is a second lock on the door, and it should never fire
             log.error("search returned %d hits the viewer may not see", len(leaked))
@@ -219,7 +242,10 @@ class BuildKB:
         self, prefix: str, viewer: Viewer, locale: str | None = None, limit: int = 8
     ) -> list[Suggestion]:
         """Titles that complete what the reader is typing."""
-        found = self._searcher_for(viewer).autocomplete(prefix, viewer, locale=locale, limit=limit)
+        with gate.search_slot().slot():
+            found = self._searcher_for(viewer).autocomplete(
+                prefix, viewer, locale=locale, limit=limit
+            )
         return [s for s in found if self._visible(f"{s.locale}/{s.slug}", viewer)]
 
     def media_file(self, relpath: str, viewer: Viewer = PUBLIC) -> Path | None:
