@@ -130,6 +130,9 @@ def check_command(fmt: str, strict: bool) -> None:
     warnings = len(problems) - errors
     if fmt == "text":
         click.echo(f"{len(kb.articles)} articles checked: {errors} errors, {warnings} warnings")
+        skipped = sorted(kb.targets.skipped)
+        if skipped:  # everything was checked in this one pass; these will not publish
+            click.echo(f"{len(skipped)} skipped (not published): {', '.join(skipped)}")
     if not kb.articles:
         # Nothing would publish (kbportal index refuses an empty knowledge base), so fail here too.
         click.echo(f"error: no articles found in {articles_dir}", err=True)
