@@ -260,3 +260,32 @@ def test_answers_match_the_openapi_document(client: FlaskClient) -> None:
     types = client.get("/api/v1/requests/types?locale=ru").get_json()
     Draft202012Validator(schema_for("/api/v1/requests/types", "get", 200)).validate(types)
     assert types["types"][0]["label"] == "Вопрос"
+
+
+def test_beacons_count_on_the_form_session_and_a_request_ends_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    from kbportal.support.models import FormSession
+
+    key, visitor = "team-form-key-0001", "visitor-0001"
+    beacons = [
+        {"type": "exposure", "articles": ["billing/refunds"], "query": "refund card money"},
+        {"type": "click", "article": "billing/refunds"},
+        {"type": "deflection", "article": "billing/refunds"},
+    ]
+    for beacon in beacons:
+        body = {**beacon, "form": key, "session": visitor, "request_type": "question"}
+        assert client.post("/api/v1/events", json=body).status_code == 202
+    with get_database(app).session() as session:
+        form = session.scalar(select(FormSession).where(FormSession.form_key == key))
+        assert form is not None
+        assert (form.surface, form.type, form.session_id) == ("api", "question", visitor)
+        assert form.shown == 1 and form.clicks == 1
+        assert form.solved_article == "/en/articles/billing/refunds"
+        assert form.submitted_at is None
+    # The customer wrote anyway, with the same key: the form session ends as submitted.
+    filed_now = post(client, {**GOOD, "type": "question", "session": visitor}, key)
+    assert filed_now.status_code == 201
+    with get_database(app).session() as session:
+        form = session.scalar(select(FormSession).where(FormSession.form_key == key))
+        assert form is not None and form.submitted_at is not None and form.request_id
