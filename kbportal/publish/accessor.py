@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from flask import Flask, current_app
 
-from kbportal.publish import layout, store
+from kbportal.publish import gate, layout, store
 from kbportal.publish.builder import build as build_kb
 from kbportal.publish.builder import ensure_build
 from kbportal.publish.healing import HealingKB, is_damaged, open_fallback
@@ -52,6 +52,9 @@ def config_of(app: Flask) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Register publishing with an app (the version itself opens lazily, per worker)."""
     app.extensions["kbportal.publish"] = True
+    slots = app.config.get("KBPORTAL_SEARCH_CONCURRENCY")
+    if slots:
+        gate.configure(int(slots))
 
 
 def get_kb() -> BuildKB:
