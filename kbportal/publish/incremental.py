@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.placement import symlinks_to
+from kbportal.content.request_types import REQUESTS_FILE
 from kbportal.publish import layout, public_index, records, sources, store
 from kbportal.publish.builder import full_build
 from kbportal.publish.changes import Changes
@@ -44,7 +45,8 @@ def update(
     with layout.writer_lock(data_dir):
         current = layout.current_build(data_dir)
         touched = changed_paths | removed_paths
-        category_changed = any(kind_of(p) == "category" for p in touched)
+        # The request types file is checked against every article: rebuild it with them.
+        category_changed = any(kind_of(p) == "category" or p == REQUESTS_FILE for p in touched)
         if current is None or category_changed or not store.is_current_format(current):
             return full_build(config, now=now, metadata=metadata)
         return _update(config, current, changed_paths, removed_paths, renamed, now, metadata)
@@ -62,13 +64,7 @@ def publish_due(
         return None
     conn = store.open_readonly(current / "content.sqlite")
     try:
-        due = [
-            e.path
-            for e in records.files(conn).values()
-            if e.status == "scheduled"
-            and e.publish_at
-            and datetime.fromisoformat(e.publish_at) <= now
-        ]
+        due = [path for path, at in records.scheduled(conn) if datetime.fromisoformat(at) <= now]
     finally:
         conn.close()
     return update(config, due, [], now=now, metadata=metadata) if due else None
@@ -150,11 +146,7 @@ def _finish(conn: Any, changes: Changes, build_id: str, now: datetime) -> BuildR
         raise EmptyBuildError(
             "refusing to publish an empty knowledge base; the old version keeps serving"
         )
-    pending = [
-        datetime.fromisoformat(e.publish_at)
-        for e in records.files(conn).values()
-        if e.status == "scheduled" and e.publish_at
-    ]
+    pending = [datetime.fromisoformat(at) for _path, at in records.scheduled(conn)]
     next_at = min(pending) if pending else None
     store.set_meta(conn, "build_id", build_id)
     store.set_meta(conn, "created", now.isoformat())

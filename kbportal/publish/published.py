@@ -8,9 +8,11 @@ from collections import OrderedDict, defaultdict
 from pathlib import Path, PurePosixPath
 
 from kbportal.content.links import MEDIA_SUFFIXES, LinkTargets, Target
-from kbportal.content.models import Article, Category, Problem
+from kbportal.content.models import Article, Problem
 from kbportal.content.placement import internal_file
+from kbportal.content.request_types import RequestTypes
 from kbportal.publish import public_index, records, store
+from kbportal.publish.tree import CategoryTree
 from kbportal.publish.view import CategoryNode, Suggestion
 from kbportal.search import Searcher
 from kbportal.search.types import SearchQuery, SearchResults
@@ -19,7 +21,6 @@ from kbportal.viewer import PUBLIC, Viewer
 log = logging.getLogger(__name__)
 
 _MAX_REDIRECT_HOPS = 5
-_COUNT_CACHE_SIZE = 64
 # Decoded full articles kept per build: a build never changes, and decoding the JSON of a tldr
 # page costs ~0.1-0.3 ms. 512 tldr pages are ~10 MB decoded; well inside a worker's budget.
 _ARTICLE_CACHE_SIZE = 512
@@ -60,7 +61,10 @@ class BuildKB:
                 | {a.locale for a in self._light.values()}
             )
         )
-        self._counts: dict[tuple[str, Viewer], dict[str, int]] = {}
+        # Children, counts and nodes once per build (per class of reader), never per request.
+        self._tree = CategoryTree(self._categories, self._light.values())
+        self._visible_locales: dict[Viewer, frozenset[str]] = {}  # few viewers: groups differ
+        self._locales_lock = threading.Lock()
         self._decoded: OrderedDict[str, Article] = OrderedDict()
         self.searcher = Searcher(build_dir / "index")
         # Customers search an index of public articles only, so that no score, order or
@@ -69,6 +73,15 @@ class BuildKB:
         if public is None:
             raise FileNotFoundError(f"build {build_dir.name} has no public search index")
         self.public_searcher = self.searcher if public == build_dir / "index" else Searcher(public)
+        self._request_types: RequestTypes | None = None
+
+    def request_types(self) -> RequestTypes:
+        """The request form's types published with this build (the default form if none)."""
+        if self._request_types is None:
+            with self._lock:
+                data = store.get_blob(self._conn, "request_types")
+            self._request_types = RequestTypes.from_json(data)
+        return self._request_types
 
     def close(self) -> None:
         """Release the SQLite connection and the indexes."""
@@ -157,6 +170,16 @@ class BuildKB:
                 keys.append(other.key)
         return self._listed(keys[: max(0, limit)])
 
+    def locales_with_articles(self, viewer: Viewer) -> frozenset[str]:
+        """The locales in which the viewer can open at least one article."""
+        with self._locales_lock:
+            found = self._visible_locales.get(viewer)
+        if found is None:
+            found = frozenset(a.locale for a in self._light.values() if viewer.can_see(a))
+            with self._locales_lock:
+                self._visible_locales[viewer] = found
+        return found
+
     def translations(self, article: Article, viewer: Viewer) -> dict[str, Article]:
         """The same article in other locales (same slug), keyed by locale (listing fields)."""
         keys = [
@@ -169,67 +192,15 @@ class BuildKB:
 
     def _category_visible(self, locale: str, path: str, viewer: Viewer) -> bool:
         """A category hidden from the viewer (internal, or any internal ancestor) is unknown."""
-        parts = path.split("/") if path else []
-        for depth in range(1, len(parts) + 1):
-            category = self._categories.get((locale, "/".join(parts[:depth])))
-            if category is not None and category.visibility != "public" and not viewer.staff:
-                return False
-        return True
-
-    def _counts_for(self, locale: str, viewer: Viewer) -> dict[str, int]:
-        """Visible articles per category path, each counted in all its ancestors too."""
-        cache_key = (locale, viewer)
-        cached = self._counts.get(cache_key)
-        if cached is not None:
-            return cached
-        counts: dict[str, int] = defaultdict(int)
-        for article in self._light.values():
-            if article.locale != locale or not viewer.can_see(article):
-                continue
-            parts = article.category.split("/") if article.category else []
-            counts[""] += 1
-            for depth in range(1, len(parts) + 1):
-                counts["/".join(parts[:depth])] += 1
-        if len(self._counts) >= _COUNT_CACHE_SIZE:
-            self._counts.clear()
-        self._counts[cache_key] = dict(counts)
-        return self._counts[cache_key]
-
-    def _node(self, locale: str, path: str, viewer: Viewer, counts: dict[str, int]) -> CategoryNode:
-        """A category with its visible, non-empty subtree."""
-        category = self._categories.get((locale, path)) or Category(
-            locale, path, PurePosixPath(path).name.replace("-", " ").capitalize() if path else ""
-        )
-        children = [
-            self._node(locale, child.path, viewer, counts)
-            for child in self._children(locale, path)
-            if counts.get(child.path, 0) > 0 and self._category_visible(locale, child.path, viewer)
-        ]
-        return CategoryNode(category=category, count=counts.get(path, 0), children=children)
-
-    def _children(self, locale: str, path: str) -> list[Category]:
-        """The direct subcategories of a category, in their editorial order."""
-        found = [
-            c
-            for (loc, _), c in self._categories.items()
-            if loc == locale and c.path and c.parent == path
-        ]
-        return sorted(found, key=lambda c: (c.order is None, c.order or 0, c.title.casefold()))
+        return not self._tree.hidden(locale, path, viewer)
 
     def category(self, locale: str, path: str, viewer: Viewer) -> CategoryNode | None:
         """One category with its visible subtree, or None if empty or unknown to the viewer."""
-        path = path.strip("/")
-        if (locale, path) not in self._categories and path:
-            return None
-        counts = self._counts_for(locale, viewer)
-        if counts.get(path, 0) == 0 or not self._category_visible(locale, path, viewer):
-            return None
-        return self._node(locale, path, viewer, counts)
+        return self._tree.view(viewer).node(locale, path.strip("/"))
 
     def categories(self, locale: str, viewer: Viewer) -> list[CategoryNode]:
         """The top-level categories the viewer sees, each with its subtree and counts."""
-        root = self._node(locale, "", viewer, self._counts_for(locale, viewer))
-        return root.children
+        return self._tree.view(viewer).roots(locale)
 
     # Everything else ----------------------------------------------------------------------
 

@@ -53,6 +53,9 @@ class PublishedKB(Protocol):
     def related(self, article: Article, viewer: Viewer, limit: int = 5) -> list[Article]:
         """Related articles: the `related` list first, then the same category."""
 
+    def locales_with_articles(self, viewer: Viewer) -> frozenset[str]:
+        """The locales in which the viewer can open at least one article."""
+
     def translations(self, article: Article, viewer: Viewer) -> dict[str, Article]:
         """The same article in other locales (same slug), keyed by locale."""
 

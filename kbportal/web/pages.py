@@ -122,6 +122,6 @@ def search(locale: str) -> str:
         q=text,
         category=category,
         results=results,
-        categories=list(services.flatten(kb.categories(locale, viewer))),
+        categories=services.filter_choices(kb, locale, viewer, category),
         max_page=MAX_PAGE,
     )
