@@ -21,10 +21,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from support import close_app, make_app
+from support import close_app, make_app, sign_in
 from widget_sample import SAMPLE
 
 from kbportal import publish
+from kbportal.accounts import services
+from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.db import get_database
 from kbportal.events import Event, get_event_log
 from kbportal.support import runtime
@@ -173,7 +175,7 @@ def driver() -> Iterator[Any]:
         yield browser
 
 
-def wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 10) -> Any:
+def wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 20) -> Any:
     return WebDriverWait(driver, timeout).until(condition)
 
 
@@ -251,6 +253,9 @@ def test_a_customer_searches_reads_and_is_deflected_under_a_strict_csp(
         found = [e for e in events_of(sites.app, kind) if surface(e) == "widget"]
         assert found, kind
     assert any(e.article == "en/billing/refunds" for e in events_of(sites.app, "deflection"))
+    # The panel session is a form session of the widget surface: confirmed deflection.
+    deflection = staff_client(sites.app).get("/staff/requests/deflection").text
+    assert "<td>widget</td>" in deflection
 
 
 def test_the_js_api_drives_the_panel(sites: Sites, driver: Any) -> None:
@@ -306,6 +311,16 @@ def test_an_unlisted_origin_can_neither_frame_the_panel_nor_call_the_api(
     assert len(events_of(sites.app, "click")) == before
 
 
+def staff_client(app: Flask) -> Any:
+    """A signed-in agent (through the real form) on the portal."""
+    with get_database(app).session() as session:
+        if services.get_user(session, "agent-widget@example.com") is None:
+            services.create_user(session, "agent-widget@example.com", TEST_PASSWORD)
+    client = app.test_client()
+    sign_in(client, "agent-widget@example.com", TEST_PASSWORD)
+    return client
+
+
 def requests_of(app: Flask) -> list[SupportRequest]:
     with get_database(app).session() as session:
         return list(session.scalars(select(SupportRequest).order_by(SupportRequest.id)))
@@ -339,6 +354,11 @@ def test_a_customer_writes_to_support_from_the_widget(sites: Sites, driver: Any)
     assert seen["request_submitted"]["id"] == row.reference
     assert row.surface == "widget" and row.name == "Dan"
     assert json.loads(row.fields)["order"] == "D-4"
+    # Staff see it on /staff/requests, from the widget.
+    staff = staff_client(sites.app)
+    assert row.reference in staff.get("/staff/requests").text
+    detail = staff.get(f"/staff/requests/{row.reference}").text
+    assert "widget" in detail and "Refund for a double charge" in detail
 
 
 def test_a_plain_html_form_on_the_second_origin_is_delivered_exactly_once(
