@@ -283,15 +283,17 @@ def run_gunicorn(
         port=port,
         workers=workers,
         threads=threads,
-        in_each_worker=_follow_publications,
+        in_each_worker=_in_each_worker,
     )
 
 
-def _follow_publications(config: dict[str, Any]) -> None:
-    """In each worker: publish what another node announced, in the background (catch up now)."""
+def _in_each_worker(config: dict[str, Any]) -> None:
+    """In each warm worker: bound its allocator, and follow what other nodes publish."""
+    from kbportal.publish.memory import limit_arenas
     from kbportal.sync.follower import Follower
 
-    Follower(config).start()
+    limit_arenas()  # memory must not grow with publishes (see kbportal.publish.memory)
+    Follower(config).start()  # publish what another node announced (and catch up now)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -53,11 +54,34 @@ class LimitedH11Protocol(H11Protocol):
         self.transport.close()
 
 
+class FairAcceptLoop(asyncio.SelectorEventLoop):
+    """An event loop that accepts one connection per wake-up of the listening socket.
+
+    Every worker polls the one socket gunicorn shares; asyncio accepts up to the backlog in one
+    go, so the first worker to wake took every connection of a burst (wrk's 16, or a proxy's
+    keep-alive pool) and the others sat idle for the life of those connections. One at a time,
+    the woken workers take turns.
+    """
+
+    def _accept_connection(
+        self,
+        protocol_factory: Any,
+        sock: Any,
+        sslcontext: Any = None,
+        server: Any = None,
+        backlog: int = 100,
+        *args: Any,
+    ) -> None:
+        super()._accept_connection(  # type: ignore[misc]
+            protocol_factory, sock, sslcontext, server, 1, *args
+        )
+
+
 class KBPortalWorker(UvicornH11Worker):
     """A worker that reads requests on an event loop, and exits promptly when its master dies."""
 
     CONFIG_KWARGS: dict[str, Any] = {
-        "loop": "asyncio",
+        "loop": "kbportal.serving.worker:FairAcceptLoop",  # uvicorn takes a loop factory
         "http": LimitedH11Protocol,
         "lifespan": "off",
         "h11_max_incomplete_event_size": MAX_HEADER_BLOCK,

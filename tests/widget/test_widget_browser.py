@@ -22,7 +22,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 from support import close_app, make_app, sign_in
-from widget_sample import SAMPLE
+from widget_sample import SAMPLE, SECRET
 
 from kbportal import publish
 from kbportal.accounts import services
@@ -31,6 +31,7 @@ from kbportal.db import get_database
 from kbportal.events import Event, get_event_log
 from kbportal.support import runtime
 from kbportal.support.models import SupportRequest
+from kbportal.widget.identity import sign_email
 
 # The support tests' real webhook consumer (tests/support_requests/standins.py).
 sys.path.append(str(Path(__file__).resolve().parents[1] / "support_requests"))
@@ -159,6 +160,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
             tmp_path_factory.mktemp("browser"),
             {**SAMPLE, "_requests.yml": TYPES_YML},
             WIDGET_ORIGINS=host,
+            WIDGET_IDENTITY_SECRET=SECRET,
             REQUESTS_MIN_SECONDS=0,
             REQUESTS_WEBHOOK_URL=receiver.url,
             REQUESTS_WEBHOOK_SECRET=WEBHOOK_SECRET,
@@ -329,8 +331,12 @@ def requests_of(app: Flask) -> list[SupportRequest]:
 def test_a_customer_writes_to_support_from_the_widget(sites: Sites, driver: Any) -> None:
     driver.get(sites.host + "/billing/invoices")
     wait(driver, lambda d: d.execute_script("return !!(window.KBPortal && KBPortal.version)"))
+    # The host's server signed the customer's e-mail: the request will be trusted.
+    signature = sign_email(SECRET, "dan@example.com")
     driver.execute_script(
-        "KBPortal.prefill({name: 'Dan', email: 'dan@example.com'}); KBPortal.request('problem')"
+        "KBPortal.identify({name: 'Dan', email: 'dan@example.com', hmac: arguments[0]});"
+        "KBPortal.prefill({subject: ''}); KBPortal.request('problem');",
+        signature,
     )
     driver.switch_to.frame(panel_frame(driver))
     wait(driver, lambda d: d.find_element(By.ID, "kbp-request").is_displayed())
@@ -353,7 +359,7 @@ def test_a_customer_writes_to_support_from_the_widget(sites: Sites, driver: Any)
     (row,) = [r for r in requests_of(sites.app) if r.email == "dan@example.com"]
     assert seen["request_submitted"]["id"] == row.reference
     assert row.surface == "widget" and row.name == "Dan"
-    assert json.loads(row.fields)["order"] == "D-4"
+    assert json.loads(row.fields) == {"order": "D-4", "verified_email": "yes"}
     # Staff see it on /staff/requests, from the widget.
     staff = staff_client(sites.app)
     assert row.reference in staff.get("/staff/requests").text

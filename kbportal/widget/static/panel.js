@@ -268,5 +268,9 @@
   // For the request form (loaded with the panel when the portal has one).
   window.kbpPanel = { api: api, beacon: beacon, tell: tell, show: show, state: state,
                       strings: T, locale: locale, session: session, openArticle: openArticle };
-  tell("ready");
+  // Ready once every deferred script (the request form's too) has run: commands the host
+  // queued may be for it.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { tell("ready"); });
+  } else { tell("ready"); }
 })();
