@@ -180,6 +180,8 @@ def words(text: str) -> list[str]:
 
 
 _WORD = re.compile(WORD_PATTERN)
+
+
 # functools' LRU cache, not a hand-made dict: bounded, thread-safe, and it evicts the least
 # used words instead of forgetting all 200,000 at once.
 @lru_cache(maxsize=200_000)
