@@ -71,10 +71,8 @@ def format_problems(problems: list[Problem], fmt: str, articles_dir: Path | None
 
 def git_metadata(config: dict[str, Any]) -> Any:
     """Dates and authors from git when the articles folder is a git working copy, else None."""
-    try:
-        from kbportal.sync.metadata import GitMetadata
-    except ImportError:  # the git layer is optional for plain folders
-        return None
+    from kbportal.sync.metadata import GitMetadata
+
     metadata = GitMetadata(Path(config["ARTICLES_DIR"]))
     return metadata if metadata.available else None
 
