@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,13 @@ def index_command(force: bool) -> None:
         report = build(config, metadata=git_metadata(config))
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
+    except (OSError, sqlite3.OperationalError) as exc:
+        # A full disk, a read-only or vanished data folder: say so plainly, no traceback. The
+        # unfinished build was discarded; the previous version is still the one served.
+        raise click.ClickException(
+            f"could not write the new build in {config['DATA_DIR']}: {exc}. Nothing was "
+            "changed: the version served before is still served. Free space and run it again."
+        ) from exc
     if report.problems:
         click.echo(format_problems(report.problems, "text"), err=True, nl=False)
     click.echo(report.summary())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 def import_models() -> None:
     """Import every module that defines tables (for Alembic's autogenerate and its tests)."""
+    import kbportal.accounts.audit  # noqa: F401
     import kbportal.accounts.models  # noqa: F401
     import kbportal.cluster.models  # noqa: F401
     import kbportal.events  # noqa: F401

@@ -164,6 +164,7 @@
   }
 
   function openArticle(slug, anchor, source) {
+    if (source !== "request_form") { state.fromForm = null; }
     var view = views.article, body = view.querySelector(".kbp-body");
     body.textContent = T.loading;
     $("kbp-article-h").textContent = "";
@@ -202,7 +203,10 @@
   });
 
   $("kbp-solved").addEventListener("click", function () {
-    beacon({ type: "deflection", article: state.article, query: state.query });
+    var solved = { type: "deflection", article: state.article, query: state.query };
+    // Opened from the request form: the deflection belongs to that form's session and type.
+    if (state.fromForm) { solved.form = state.fromForm.form; solved.request_type = state.fromForm.type; }
+    beacon(solved);
     $("kbp-solved").hidden = true;
     views.article.querySelector(".kbp-thanks").hidden = false;
     tell("deflected", { slug: state.article, query: state.query });
