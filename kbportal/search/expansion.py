@@ -25,7 +25,7 @@ K = 2
 FLOOR = 0.6
 BOOST = 0.3
 MAX_WORDS = 12  # query words expanded (a long message: its first ones)
-VOCABULARY_MAX = 20_000  # article words considered, the most widespread first (~10 MB)
+VOCABULARY_MAX = 8_000  # article words considered, the most widespread first (4 MB, float32)
 
 
 class Vocabulary:
@@ -37,12 +37,18 @@ class Vocabulary:
         rows = []
         if words is not None:
             by_df = sorted(vectors.df, key=lambda w: -vectors.df[w])
+            seen: set[int] = set()
             for word in by_df:
-                if words.stemmed or word in words.index:  # whole words only, not guessed pieces
-                    vec = words.vector(word)
-                    if vec is not None:
-                        names.append(word)
-                        rows.append(vec)
+                # Whole words only, not guessed pieces; one word per row (a Russian stem's
+                # forms share one: the most widespread form stands for them).
+                ids = words.ids(word) if words.stemmed or word in words.index else []
+                if len(ids) != 1 or ids[0] in seen:
+                    continue
+                seen.add(ids[0])
+                vec = words.vector(word)
+                if vec is not None:
+                    names.append(word)
+                    rows.append(vec)
                 if len(names) >= VOCABULARY_MAX:
                     break
         matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 1), np.float32)
