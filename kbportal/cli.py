@@ -71,10 +71,8 @@ def format_problems(problems: list[Problem], fmt: str, articles_dir: Path | None
 
 def git_metadata(config: dict[str, Any]) -> Any:
     """Dates and authors from git when the articles folder is a git working copy, else None."""
-    try:
-        from kbportal.sync.metadata import GitMetadata
-    except ImportError:  # the git layer is optional for plain folders
-        return None
+    from kbportal.sync.metadata import GitMetadata
+
     metadata = GitMetadata(Path(config["ARTICLES_DIR"]))
     return metadata if metadata.available else None
 
@@ -138,6 +136,9 @@ def check_command(fmt: str, strict: bool) -> None:
     warnings = len(problems) - errors
     if fmt == "text":
         click.echo(f"{len(kb.articles)} articles checked: {errors} errors, {warnings} warnings")
+        skipped = sorted(kb.targets.skipped)
+        if skipped:  # everything was checked in this one pass; these will not publish
+            click.echo(f"{len(skipped)} skipped (not published): {', '.join(skipped)}")
     if not kb.articles:
         # Nothing would publish (kbportal index refuses an empty knowledge base), so fail here too.
         click.echo(f"error: no articles found in {articles_dir}", err=True)
@@ -282,15 +283,17 @@ def run_gunicorn(
         port=port,
         workers=workers,
         threads=threads,
-        in_each_worker=_follow_publications,
+        in_each_worker=_in_each_worker,
     )
 
 
-def _follow_publications(config: dict[str, Any]) -> None:
-    """In each worker: publish what another node announced, in the background (catch up now)."""
+def _in_each_worker(config: dict[str, Any]) -> None:
+    """In each warm worker: bound its allocator, and follow what other nodes publish."""
+    from kbportal.publish.memory import limit_arenas
     from kbportal.sync.follower import Follower
 
-    Follower(config).start()
+    limit_arenas()  # memory must not grow with publishes (see kbportal.publish.memory)
+    Follower(config).start()  # publish what another node announced (and catch up now)
 
 
 def main() -> None:

@@ -120,7 +120,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         "This web node's name on /staff/problems; default: host name and data folder.",
     ),
     "SEARCH_CONCURRENCY": (
-        2,
+        1,
         _positive,
         "Searches one worker runs at once; more wait (up to 10 s, then 503) so pages never do.",
     ),

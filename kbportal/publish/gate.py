@@ -22,7 +22,7 @@ class SearchGate:
     never pass the gate, keep the remaining threads.
     """
 
-    def __init__(self, slots: int = 2, wait: float = 10.0) -> None:
+    def __init__(self, slots: int = 1, wait: float = 10.0) -> None:
         self.slots = slots
         self.wait = wait
         self._semaphore = threading.BoundedSemaphore(slots)

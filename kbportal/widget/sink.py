@@ -64,9 +64,12 @@ def _form_session(beacon: Beacon) -> None:
         holdout_percent=int(glue.setting("REQUESTS_HOLDOUT")),
     )
     urls = [article_path(*article.split("/", 1)) for article in beacon.articles]
-    if beacon.type == "exposure":
-        formsessions.note_typed(db, key, chars=len(beacon.query), shown=len(urls), type=rtype.name)
-    elif beacon.type == "click":
+    # What the customer typed (the panel's search, the form's subject and description) makes
+    # the session count as a form session, as typing in the portal's own form does.
+    shown = len(urls) if beacon.type == "exposure" else 0
+    if beacon.query or shown:
+        formsessions.note_typed(db, key, chars=len(beacon.query), shown=shown, type=rtype.name)
+    if beacon.type == "click":
         formsessions.note_click(db, key, urls[0])
     elif beacon.type == "deflection" and urls:
         formsessions.note_solved(db, key, urls[0])

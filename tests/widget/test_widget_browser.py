@@ -21,14 +21,17 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from support import close_app, make_app
-from widget_sample import SAMPLE
+from support import close_app, make_app, sign_in
+from widget_sample import SAMPLE, SECRET
 
 from kbportal import publish
+from kbportal.accounts import services
+from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.db import get_database
 from kbportal.events import Event, get_event_log
 from kbportal.support import runtime
 from kbportal.support.models import SupportRequest
+from kbportal.widget.identity import sign_email
 
 # The support tests' real webhook consumer (tests/support_requests/standins.py).
 sys.path.append(str(Path(__file__).resolve().parents[1] / "support_requests"))
@@ -157,6 +160,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
             tmp_path_factory.mktemp("browser"),
             {**SAMPLE, "_requests.yml": TYPES_YML},
             WIDGET_ORIGINS=host,
+            WIDGET_IDENTITY_SECRET=SECRET,
             REQUESTS_MIN_SECONDS=0,
             REQUESTS_WEBHOOK_URL=receiver.url,
             REQUESTS_WEBHOOK_SECRET=WEBHOOK_SECRET,
@@ -173,7 +177,7 @@ def driver() -> Iterator[Any]:
         yield browser
 
 
-def wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 10) -> Any:
+def wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 20) -> Any:
     return WebDriverWait(driver, timeout).until(condition)
 
 
@@ -251,6 +255,9 @@ def test_a_customer_searches_reads_and_is_deflected_under_a_strict_csp(
         found = [e for e in events_of(sites.app, kind) if surface(e) == "widget"]
         assert found, kind
     assert any(e.article == "en/billing/refunds" for e in events_of(sites.app, "deflection"))
+    # The panel session is a form session of the widget surface: confirmed deflection.
+    deflection = staff_client(sites.app).get("/staff/requests/deflection").text
+    assert "<td>widget</td>" in deflection
 
 
 def test_the_js_api_drives_the_panel(sites: Sites, driver: Any) -> None:
@@ -263,6 +270,15 @@ def test_the_js_api_drives_the_panel(sites: Sites, driver: Any) -> None:
     driver.switch_to.default_content()
     driver.execute_script("KBPortal.toggle()")
     assert not driver.execute_script("return KBPortal.isOpen()")
+    driver.execute_script("KBPortal.suggest(['refund', 'card'])")
+    driver.switch_to.frame(panel_frame(driver))
+    # The panel is closed: the list is filled for when it opens (.text sees only what shows).
+    suggested = (By.ID, "kbp-suggested")
+    wait(
+        driver,
+        lambda d: "Getting a refund" in d.find_element(*suggested).get_attribute("textContent"),
+    )
+    driver.switch_to.default_content()
     driver.execute_script("KBPortal.article('billing/refunds')")
     driver.switch_to.frame(panel_frame(driver))
     wait(driver, lambda d: d.find_element(By.ID, "kbp-article-h").text == "Getting a refund")
@@ -306,6 +322,16 @@ def test_an_unlisted_origin_can_neither_frame_the_panel_nor_call_the_api(
     assert len(events_of(sites.app, "click")) == before
 
 
+def staff_client(app: Flask) -> Any:
+    """A signed-in agent (through the real form) on the portal."""
+    with get_database(app).session() as session:
+        if services.get_user(session, "agent-widget@example.com") is None:
+            services.create_user(session, "agent-widget@example.com", TEST_PASSWORD)
+    client = app.test_client()
+    sign_in(client, "agent-widget@example.com", TEST_PASSWORD)
+    return client
+
+
 def requests_of(app: Flask) -> list[SupportRequest]:
     with get_database(app).session() as session:
         return list(session.scalars(select(SupportRequest).order_by(SupportRequest.id)))
@@ -314,8 +340,12 @@ def requests_of(app: Flask) -> list[SupportRequest]:
 def test_a_customer_writes_to_support_from_the_widget(sites: Sites, driver: Any) -> None:
     driver.get(sites.host + "/billing/invoices")
     wait(driver, lambda d: d.execute_script("return !!(window.KBPortal && KBPortal.version)"))
+    # The host's server signed the customer's e-mail: the request will be trusted.
+    signature = sign_email(SECRET, "dan@example.com")
     driver.execute_script(
-        "KBPortal.prefill({name: 'Dan', email: 'dan@example.com'}); KBPortal.request('problem')"
+        "KBPortal.identify({name: 'Dan', email: 'dan@example.com', hmac: arguments[0]});"
+        "KBPortal.prefill({subject: ''}); KBPortal.request('problem');",
+        signature,
     )
     driver.switch_to.frame(panel_frame(driver))
     wait(driver, lambda d: d.find_element(By.ID, "kbp-request").is_displayed())
@@ -338,7 +368,12 @@ def test_a_customer_writes_to_support_from_the_widget(sites: Sites, driver: Any)
     (row,) = [r for r in requests_of(sites.app) if r.email == "dan@example.com"]
     assert seen["request_submitted"]["id"] == row.reference
     assert row.surface == "widget" and row.name == "Dan"
-    assert json.loads(row.fields)["order"] == "D-4"
+    assert json.loads(row.fields) == {"order": "D-4", "verified_email": "yes"}
+    # Staff see it on /staff/requests, from the widget.
+    staff = staff_client(sites.app)
+    assert row.reference in staff.get("/staff/requests").text
+    detail = staff.get(f"/staff/requests/{row.reference}").text
+    assert "widget" in detail and "Refund for a double charge" in detail
 
 
 def test_a_plain_html_form_on_the_second_origin_is_delivered_exactly_once(

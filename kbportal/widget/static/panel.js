@@ -149,7 +149,7 @@
   }
 
   function suggest(labels, url) {
-    state.labels = labels || state.labels; state.url = url || state.url;
+    state.labels = labels || []; state.url = url || "";
     var params = { locale: locale, labels: state.labels.join(","), url: state.url };
     if (!params.labels && !params.url) { return; }
     api("suggest?" + new URLSearchParams(params))
@@ -268,5 +268,9 @@
   // For the request form (loaded with the panel when the portal has one).
   window.kbpPanel = { api: api, beacon: beacon, tell: tell, show: show, state: state,
                       strings: T, locale: locale, session: session, openArticle: openArticle };
-  tell("ready");
+  // Ready once every deferred script (the request form's too) has run: commands the host
+  // queued may be for it.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { tell("ready"); });
+  } else { tell("ready"); }
 })();
