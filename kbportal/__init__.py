@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kbportal import accounts, agents, db, events, publish, sync, web
+from kbportal import accounts, agents, analytics, db, publish, sync, web
 from kbportal.config import ensure_secret_key, load_config
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
     db.init_app(app)
-    events.init_app(app)
     accounts.init_app(app)
     publish.init_app(app)
     web.init_app(app)
     agents.init_app(app)  # after web: uses its locale converter
     sync.init_app(app)
+    analytics.init_app(app)  # after web: uses its locale converter
     return app

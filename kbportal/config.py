@@ -63,6 +63,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         lambda v: v.lower() in ("1", "true", "yes"),
         "Send the session cookie over HTTPS only (set in production).",
     ),
+    "ANALYTICS_RETENTION_DAYS": (
+        365,
+        _positive,
+        "Days raw search, click and vote rows are kept; daily aggregates are kept longer.",
+    ),
 }
 
 

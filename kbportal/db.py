@@ -68,12 +68,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def import_models() -> None:
-    """Import every module that defines tables, so the metadata is complete."""
-    import kbportal.accounts.models  # noqa: F401
-    import kbportal.events  # noqa: F401
-
-
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)

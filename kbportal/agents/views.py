@@ -20,7 +20,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from kbportal import events
+from kbportal import analytics
 from kbportal.accounts.auth import current_staff_user
 from kbportal.accounts.identity import StaffUser
 from kbportal.agents import links, replies, reports
@@ -145,12 +145,8 @@ def record_copy(user: StaffUser) -> ResponseReturnValue:
     except links.CopyError as error:
         return _json(404 if str(error) == "no such article" else 400, error=str(error))
     try:
-        events.record(
-            "copy_link",
-            article=copied.article.key,
-            section=copied.section or None,
-            user_id=user.id,
-            data={"how": copied.how},
+        analytics.record_copy(
+            "link", copied.article.key, copied.section or None, user.id, copied.how
         )
     except Exception:  # the page retries; the agent must learn the copy was not counted
         log.exception("could not record a copied link")
@@ -169,7 +165,7 @@ def record_template_copy(user: StaffUser) -> ResponseReturnValue:
     except replies.TemplateCopyError as error:
         return _json(404 if str(error) == "no such template" else 400, error=str(error))
     try:
-        events.record("copy_template", article=article.key, user_id=user.id)
+        analytics.record_copy("template", article.key, None, user.id)
     except Exception:  # the page retries; the agent must learn the copy was not counted
         log.exception("could not record a copied reply")
         return _json(503, error="not recorded, try again")

@@ -8,12 +8,12 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy import Connection
 
-from kbportal.db import Base, UTCDateTime, import_models, make_engine
+from kbportal.db import UTCDateTime, make_engine
+from kbportal.tables import metadata
 
 log = logging.getLogger(__name__)
 
-import_models()  # every table must be on the metadata for autogenerate
-target_metadata = Base.metadata
+target_metadata = metadata  # every table, for autogenerate
 config = context.config
 
 

@@ -6,8 +6,10 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kbportal.analytics import Shown, popular_articles
 from kbportal.content.models import Article
 from kbportal.publish.view import CategoryNode, PublishedKB
+from kbportal.search.types import SearchResults
 from kbportal.urls import category_path
 from kbportal.viewer import PUBLIC, Viewer
 
@@ -47,10 +49,6 @@ def flatten(nodes: list[CategoryNode], depth: int = 0) -> Iterator[tuple[int, Ca
 def popular(kb: PublishedKB, locale: str, viewer: Viewer, limit: int = 5) -> list[Article]:
     """The most viewed articles the viewer may see, or [] when view counts are unavailable."""
     try:
-        from kbportal.events import popular_articles
-    except ImportError:  # HOOK: helper F's kbportal.events has not landed; home shows recent only
-        return []
-    try:
         keys = popular_articles(locale, limit=limit * 3)  # room for keys the viewer may not see
     except Exception:  # analytics must never take the home page down
         log.warning("popular articles unavailable", exc_info=True)
@@ -66,16 +64,9 @@ def popular(kb: PublishedKB, locale: str, viewer: Viewer, limit: int = 5) -> lis
     return found
 
 
-def record_event(kind: str, **fields: object) -> None:
-    """Record an analytics event through kbportal.events, if that module is installed."""
-    try:
-        from kbportal.events import record
-    except ImportError:  # HOOK: helper F's kbportal.events has not landed yet
-        return
-    try:
-        record(kind, **fields)  # type: ignore[arg-type]
-    except Exception:  # a lost view count must never cost the reader the page
-        log.warning("could not record %s event", kind, exc_info=True)
+def shown(results: SearchResults) -> list[Shown]:
+    """The results a search page showed, for the search log."""
+    return [Shown(hit.key, hit.anchor) for hit in results.hits]
 
 
 def public_articles(kb: PublishedKB, locale: str) -> Iterator[Article]:

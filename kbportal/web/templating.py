@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from kbportal.config import SETTINGS
 from kbportal.content.models import Article
-from kbportal.urls import article_path, category_path
+from kbportal.urls import article_path, category_path, click_path
 from kbportal.web.i18n import default_locale, request_locale
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         article_url=article_url,
         article_path=article_path,
+        click_path=click_path,
         category_url=category_path,
         locale_name=locale_name,
     )
