@@ -57,17 +57,41 @@ def reason_label(reason: str) -> str:
     return labels.get(reason, reason)
 
 
+def segment_label(segment: str) -> str:
+    """A segment's name in the reader's language."""
+    labels = {
+        "customer": gettext("Customers"),
+        "staff": gettext("Staff"),
+        "bot": gettext("Bots"),
+    }
+    return labels.get(segment, segment)
+
+
+def percent(value: float | None) -> str:
+    """A rate as a percentage, or a dash when there is nothing to divide."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def number(value: float | None) -> str:
+    """A mean to two decimals, or a dash."""
+    return "—" if value is None else f"{value:.2f}"
+
+
 def init_app(app: Flask) -> Analytics:
     """Give `app` its recorder, the public endpoints, /staff/insights and the CLI (after web)."""
-    from kbportal.analytics import views
+    from kbportal.analytics import api, staff, views
 
     analytics = Analytics(app)
     app.extensions[EXTENSION_KEY] = analytics
     sessions.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(api.bp)
+    app.jinja_env.filters.update(pct=percent, num=number)
     app.jinja_env.globals.update(
         feedback_version=lambda article: content_version(article.html),
         reason_label=reason_label,
+        segment_label=segment_label,
         vote_reasons=VOTE_REASONS,
     )
     return analytics

@@ -106,7 +106,7 @@ def _save_cookie(response: Response) -> Response:
     data: dict[str, Any] = {"s": visitor.session_id}
     if visitor.last is not None:
         last = visitor.last
-        data["l"] = [last.id, last.query, last.locale, round(last.at, 1)]
+        data["l"] = [last.id, last.query, last.locale, int(last.at * 10) / 10]  # floor: never later
     response.set_cookie(
         COOKIE,
         _serializer().dumps(data),

@@ -11,11 +11,14 @@ from kbportal.analytics import feedback, sessions
 from kbportal.analytics.popularity import Popularity
 from kbportal.analytics.recorder import Recorder
 from kbportal.analytics.searchlog import SearchLog, SearchMade, Shown, click_row
+from kbportal.analytics.visitors import Throttle
 from kbportal.db import get_database, utcnow
 
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "kbportal_analytics"
+VOTES_PER_ADDRESS = 30  # in VOTE_WINDOW seconds: a reader votes a few times, a script more
+VOTE_WINDOW = 600.0
 
 
 class Analytics:
@@ -27,6 +30,8 @@ class Analytics:
         self.recorder = Recorder(database.session)
         self.search_log = SearchLog(self.recorder)
         self.popularity = Popularity(database.session)
+        # Votes per address (a daily-salted hash, never stored): a reader votes a few times.
+        self.vote_throttle = Throttle(VOTES_PER_ADDRESS, VOTE_WINDOW)
 
     def close(self) -> None:
         """Write what is buffered and stop the flusher."""

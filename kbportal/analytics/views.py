@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from kbportal.accounts.auth import csrf
 from kbportal.analytics import feedback, tracking
 from kbportal.analytics.models import VOTE_REASONS
-from kbportal.analytics.visitors import Throttle, daily_hash
+from kbportal.analytics.visitors import daily_hash
 from kbportal.urls import article_path
 from kbportal.web.kb import current_kb
 from kbportal.web.params import clean_text
@@ -23,10 +23,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("analytics", __name__)
 
 NO_STORE = "private, no-store"
-VOTES_PER_ADDRESS = 30  # in VOTE_WINDOW seconds: a reader votes a few times, a script more
-VOTE_WINDOW = 600.0
 MAX_FORM_BYTES = 8 * 1024
-_throttle = Throttle(VOTES_PER_ADDRESS, VOTE_WINDOW)
 
 
 def credit_click(locale: str, slug: str) -> Response | None:
@@ -93,7 +90,7 @@ def vote(locale: str, slug: str) -> Response:
     if request.form.get("website"):  # the honeypot: people never see this field
         return _thanks(locale, slug, 0, form.get("helpful") == "no", wants_json)
     address = daily_hash(str(current_app.secret_key or ""), request.remote_addr)
-    if not _throttle.allow(address):
+    if not tracking.get_analytics().vote_throttle.allow(address):
         return _answer(429, "too many votes; please try again later", locale)
     try:
         token = form.pop("vote")

@@ -83,14 +83,15 @@ def extends(previous: str, current: str) -> bool:
 
 def same_search(last: LastSearch | None, query: str, locale: str, now: float) -> bool:
     """Whether a new query updates the previous search's row instead of making one."""
-    if last is None or last.locale != locale or not 0 <= now - last.at <= COLLAPSE_WINDOW:
+    # -1: the clocks of two workers may differ a little.
+    if last is None or last.locale != locale or not -1 <= now - last.at <= COLLAPSE_WINDOW:
         return False
     return extends(last.query, query)
 
 
 def reformulates(last: LastSearch | None, now: float) -> bool:
     """Whether a new, different search comes soon enough to count as a reformulation."""
-    return last is not None and 0 <= now - last.at <= REFORMULATION_WINDOW
+    return last is not None and -1 <= now - last.at <= REFORMULATION_WINDOW
 
 
 class Pace:
