@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from kbportal.analytics.models import ViewCount
-from kbportal.analytics.recorder import Recorder
+from kbportal.analytics.recorder import Batch, Recorder
 from kbportal.db import make_engine, upgrade, utcnow
 
 
@@ -41,7 +41,7 @@ def _worker(
         key = f"en/article-{done % 50}"
         if mode == "sync":
             # What a row-per-view design would do on the request path.
-            events._write([], set(), [], Counter({(utcnow().date(), key): 1}))
+            events._write(Batch(views=Counter({(utcnow().date(), key): 1})))
         else:
             events.view(utcnow().date(), key)
         done += 1

@@ -14,6 +14,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from tldr_data import TLDR  # noqa: E402
+
+EVAL = Path("/work/shared/eval/stackfaq")  # where eval_quality.py reads its labelled set
 # In order: quality first (fast), then the scale and load figures each issue asks for.
 SUITE = {
     "quality": ["eval_quality.py"],
@@ -25,19 +29,36 @@ SUITE = {
 }
 
 
+# The data each suite needs beyond the repository; a suite without it is skipped, with the reason.
+NEEDS = {
+    "quality": EVAL,
+    "tldr": TLDR,
+    "load": TLDR,
+    "staff": TLDR,
+    "push": TLDR,
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", nargs="*", choices=sorted(SUITE), default=list(SUITE))
     args = parser.parse_args()
-    failed = []
+    failed, skipped = [], []
     for name in args.only:
         print(f"\n## {name}  (load average {os.getloadavg()[0]:.2f})", flush=True)
+        needed = NEEDS.get(name)
+        if needed is not None and not needed.is_dir():
+            print(f"-- {name}: skipped, needs {needed} (not part of a clone)", flush=True)
+            skipped.append(name)
+            continue
         started = time.monotonic()
         result = subprocess.run([sys.executable, str(HERE / SUITE[name][0]), *SUITE[name][1:]])
         seconds = time.monotonic() - started
         print(f"-- {name}: exit {result.returncode}, {seconds:.0f} s", flush=True)
         if result.returncode:
             failed.append(name)
+    if skipped:
+        print(f"\nskipped for missing data: {', '.join(skipped)}", flush=True)
     if failed:
         raise SystemExit(f"failed: {', '.join(failed)}")
 

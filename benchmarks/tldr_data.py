@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from pathlib import Path
@@ -10,7 +11,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from kbportal.content.models import Article
 
-TLDR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tldr"
+# Beside the checkout (../shared/corpora/tldr), not in a clone: TLDR_CORPUS may point elsewhere.
+TLDR = Path(
+    os.environ.get("TLDR_CORPUS")
+    or Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tldr"
+)
 _EXAMPLE = re.compile(r"^- (.+?):?$", re.MULTILINE)
 _MARKUP = re.compile(r"[\[\]{}`<>*_]")
 
@@ -18,7 +23,7 @@ _MARKUP = re.compile(r"[\[\]{}`<>*_]")
 def tldr_root() -> Path:
     """Where the corpus lives (../shared/corpora/tldr beside the repository)."""
     if not TLDR.is_dir():
-        raise SystemExit(f"tldr corpus not found at {TLDR}")
+        raise SystemExit(f"tldr corpus not found at {TLDR} (set TLDR_CORPUS to its pages folder)")
     return TLDR
 
 

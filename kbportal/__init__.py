@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kbportal import accounts, agents, analytics, db, publish, sync, web
+from kbportal import accounts, agents, analytics, db, publish, serving, sync, web, widget
 from kbportal.config import ensure_secret_key, load_config
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
+    serving.init_app(app)  # first: its checks run before anything reads the request
     db.init_app(app)
     accounts.init_app(app)
     publish.init_app(app)
@@ -41,4 +42,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     agents.init_app(app)  # after web: uses its locale converter
     sync.init_app(app)
     analytics.init_app(app)  # after web: uses its locale converter
+    widget.init_app(app)
     return app

@@ -16,6 +16,7 @@ from flask.cli import FlaskGroup
 from kbportal import create_app
 from kbportal.config import ConfigError
 from kbportal.content.models import Problem
+from kbportal.portcheck import PortInUse, ensure_free
 from kbportal.web.params import MAX_PAGE, clean_text
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,23 @@ def _config() -> dict[str, Any]:
     return config_of(current_app)
 
 
+class KbportalGroup(FlaskGroup):
+    """Flask's group without Flask's own commands and options: `kbportal --help` lists ours."""
+
+    FLASK_OPTIONS = frozenset({"env_file", "app", "debug"})
+
+    def __init__(self, **extra: Any) -> None:
+        super().__init__(add_default_commands=False, **extra)
+        # --app, --env-file and --debug would load another app or a .env: not ours to offer.
+        self.params = [p for p in self.params if p.name not in self.FLASK_OPTIONS]
+
+    def _load_plugin_commands(self) -> None:
+        """No `flask.commands` entry points from other installed packages."""
+        self._loaded_plugin_commands = True
+
+
 @click.group(
-    cls=FlaskGroup,
+    cls=KbportalGroup,
     create_app=create_app,
     load_dotenv=False,
     set_debug_flag=False,
@@ -63,11 +79,28 @@ def git_metadata(config: dict[str, Any]) -> Any:
 
 
 @cli.command("index")
-def index_command() -> None:
+@click.option(
+    "--force", is_flag=True, help="Replace a build made from a different articles folder."
+)
+def index_command(force: bool) -> None:
     """Build the whole knowledge base and serve the new version (problems are printed)."""
     from kbportal.publish import BuildError, build
+    from kbportal.publish.origin import served_build
 
     config = _config()
+    articles_dir = Path(config["ARTICLES_DIR"])
+    served = served_build(Path(config["DATA_DIR"]))
+    if served is not None and not served.is_from(articles_dir):
+        replacing = (
+            f"{config['DATA_DIR']} serves build {served.build_id}: {served.articles} articles "
+            f"from {served.articles_dir}"
+        )
+        if not force:
+            raise click.ClickException(
+                f"{replacing}. Building {articles_dir} would replace them. Run `kbportal index "
+                "--force` to do that, or set KBPORTAL_DATA_DIR to another folder to keep both."
+            )
+        click.echo(f"replacing: {replacing}; now building {articles_dir}", err=True)
     try:
         report = build(config, metadata=git_metadata(config))
     except BuildError as exc:
@@ -163,13 +196,25 @@ def search_command(
     help="Worker processes [default: 2, or WEB_CONCURRENCY].",
 )
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
-def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
+@click.option(
+    "--reload", is_flag=True, help="Watch the articles folder and republish what changes."
+)
+def serve_command(host: str, port: int, workers: int | None, threads: int, reload: bool) -> None:
     """Serve with gunicorn (building the knowledge base first if there is no build yet)."""
-    from kbportal.publish import BuildError, ensure_build
+    from kbportal.publish import BuildError
 
     config = _config()
     try:
-        report = ensure_build(config, metadata=git_metadata(config))
+        ensure_free(host, port)
+    except PortInUse as exc:
+        # gunicorn would retry five times and die with a bare "Connection in use".
+        raise click.ClickException(
+            f"{exc} (is another kbportal or server running?). Stop it, or choose another "
+            f"port: `kbportal serve --port {port + 1}` "
+            f"(or `make serve PORT={port + 1}`)."
+        ) from exc
+    try:
+        report = build_for_serving(config)
     except BuildError as exc:
         # Serve anyway: pages answer 503 "not published yet" until a build or sync succeeds.
         click.echo(f"warning: nothing to serve yet: {exc}", err=True)
@@ -177,44 +222,39 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
         if report is not None:
             click.echo(report.summary())
     count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+    if reload:
+        from kbportal.preview import start_watcher
+
+        start_watcher(config)
+        click.echo(f"--reload: republishing on every change under {config['ARTICLES_DIR']}")
     run_gunicorn(config, host=host, port=port, workers=count, threads=threads)
+
+
+def build_for_serving(config: dict[str, Any]) -> Any:
+    """Build if nothing is served, or if what is served came from another articles folder."""
+    from kbportal.publish import build, ensure_build
+    from kbportal.publish.origin import served_build
+
+    articles_dir = Path(config["ARTICLES_DIR"])
+    served = served_build(Path(config["DATA_DIR"]))
+    if served is not None and not served.is_from(articles_dir):
+        # Serving another folder than the configured one is never what `serve` was asked for.
+        click.echo(
+            f"the served build came from {served.articles_dir}; building {articles_dir}, "
+            "the configured articles folder",
+            err=True,
+        )
+        return build(config, metadata=git_metadata(config))
+    return ensure_build(config, metadata=git_metadata(config))
 
 
 def run_gunicorn(
     config: dict[str, Any], *, host: str, port: int, workers: int, threads: int
 ) -> None:
-    """Run gunicorn in this process; each worker makes its own app from the same settings."""
-    from gunicorn.app.base import BaseApplication
+    """Run the production server (see kbportal.serving.server)."""
+    from kbportal.serving.server import run
 
-    class Server(BaseApplication):
-        """gunicorn driven from code: no config file, our options only."""
-
-        def load_config(self) -> None:
-            options = {
-                "bind": f"{host}:{port}",
-                "workers": workers,
-                "threads": threads,
-                "worker_class": "gthread",
-                "timeout": 60,
-                "graceful_timeout": 20,
-                "errorlog": "-",
-                # Newer gunicorn opens a control socket in $HOME: several servers would clash.
-                "control_socket_disable": True,
-            }
-            for key, value in options.items():
-                if key in self.cfg.settings:
-                    self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            # Made in the worker, after the fork: no database or index handle is shared.
-            from kbportal.web.warmup import warm_up
-
-            app = create_app(config)
-            warm_up(app)  # open the KB and fill caches now, not on a customer's first request
-            return app
-
-    click.echo(f"serving on http://{host}:{port} with {workers} workers x {threads} threads")
-    Server().run()
+    run(config, host=host, port=port, workers=workers, threads=threads)
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from kbportal import brand
+
 
 class ConfigError(ValueError):
     """A setting that cannot be used, with a message naming the variable."""
@@ -43,6 +45,13 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "DEFAULT_LOCALE": ("en", str, "Locale of articles that do not name one, and of the UI."),
     "LOCALES": ("en,ru", lambda v: v, "Comma-separated locales the portal serves."),
     "SITE_NAME": ("Help Center", str, "Name shown in the header and page titles."),
+    "LOGO_URL": ("", brand.logo_url, "Logo in the header: an https URL or a /path; empty: none."),
+    "ACCENT_COLOR": ("", brand.accent_color, "Accent colour of buttons and links, e.g. #0b57b5."),
+    "FOOTER_LINKS": (
+        (),
+        brand.footer_links,
+        'Extra footer links: "Label=URL; Label=URL" (https URLs or /paths).',
+    ),
     "SEARCH_PAGE_SIZE": (10, _positive, "Results per page of search."),
     "GIT_BRANCH": ("main", str, "Branch that `kbportal sync` publishes."),
     "GIT_REMOTE": ("origin", str, "Remote that `kbportal sync` fetches from."),
@@ -53,15 +62,54 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         "Seconds between polls of the git remote; 0 turns polling off.",
     ),
     "PUBLIC_URL": ("", str, "Public address for links agents copy; default: the request's."),
+    "ALLOWED_HOSTS": (
+        "",
+        str,
+        "Hosts whose name may go into absolute URLs (sitemap, feeds, robots.txt) when "
+        "PUBLIC_URL is not set; default: loopback names and PUBLIC_URL's host.",
+    ),
     "PROXY_FIX": (
         0,
         _natural,
         "Reverse proxies in front that set X-Forwarded-*; 0 trusts none (the direct client).",
     ),
+    "MAX_REQUEST_BODY": (
+        64 * 1024,
+        _positive,
+        "Largest request body in bytes for forms and JSON (413 beyond, refused unread).",
+    ),
+    "MAX_WEBHOOK_BODY": (
+        1024 * 1024,
+        _positive,
+        "Largest body in bytes of POST /hooks/git (413 beyond, before the signature is checked).",
+    ),
+    "MAX_UPLOAD_BODY": (
+        25 * 1024 * 1024,
+        _positive,
+        "Largest body in bytes of routes that take file uploads (e.g. request forms).",
+    ),
+    "MAX_URL_LENGTH": (8192, _positive, "Longest request target (path and query) in bytes (414)."),
+    "MAX_HEADER_BYTES": (32768, _positive, "Most bytes of header fields in a request (431)."),
+    "REQUEST_BODY_TIMEOUT": (
+        30,
+        _positive,
+        "Seconds a client may take to send a request body to `kbportal serve` (408 after).",
+    ),
     "SESSION_COOKIE_SECURE": (
         False,
         lambda v: v.lower() in ("1", "true", "yes"),
         "Send the session cookie over HTTPS only (set in production).",
+    ),
+    "WIDGET_ORIGINS": (
+        "",
+        str,
+        "Comma-separated origins (https://shop.example.com) that may embed the widget and call "
+        "the public API from a browser; empty: only the portal's own pages.",
+    ),
+    "WIDGET_IDENTITY_SECRET": (
+        "",
+        str,
+        "Shared secret for KBPortal.identify(): HMAC-SHA256 of the e-mail; empty: unverified.",
     ),
     "ANALYTICS_RETENTION_DAYS": (
         365,

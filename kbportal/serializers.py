@@ -18,6 +18,9 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "section": hit.section,
         "snippet": hit.snippet,
         "score": round(float(hit.score), 4),
+        # Comparable across queries, unlike score: >= search.confidence.SUGGEST_THRESHOLD is
+        # good enough to suggest unasked.
+        "confidence": round(float(hit.confidence), 4),
         "category": hit.category,
         "locale": hit.locale,
         # "internal" only ever reaches staff (token holders): integrations can mark such links.

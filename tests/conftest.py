@@ -26,7 +26,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Skip tests marked slow unless KBPORTAL_SLOW_TESTS=1."""
     if os.environ.get("KBPORTAL_SLOW_TESTS") == "1":
         return
-    skip = pytest.mark.skip(reason="slow; set KBPORTAL_SLOW_TESTS=1 to run")
+    skip = pytest.mark.skip(
+        reason="slow; set KBPORTAL_SLOW_TESTS=1 to run (the tldr ones also need the corpus)"
+    )
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)

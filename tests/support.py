@@ -5,6 +5,7 @@ Test modules import it as `support` (pytest puts `tests/` on sys.path for the ro
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +27,15 @@ PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
     b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
     b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+# The tldr corpus sits beside the lead's checkout, not in a clone: TLDR_CORPUS may point elsewhere.
+TLDR = Path(
+    os.environ.get("TLDR_CORPUS")
+    or Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tldr"
+)
+NO_TLDR = (
+    f"needs the tldr corpus at {TLDR}, which a clone of kbportal does not have "
+    "(set TLDR_CORPUS to a copy of tldr-pages' pages folder)"
 )
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
@@ -83,7 +93,18 @@ def sign_in(client: FlaskClient, email: str, password: str, **environ: str) -> N
 
 # The fields of one search hit, as issue 2 fixes them for the API and `kbportal search --json`.
 HIT_KEYS = frozenset(
-    {"slug", "title", "url", "section", "snippet", "score", "category", "locale", "visibility"}
+    {
+        "slug",
+        "title",
+        "url",
+        "section",
+        "snippet",
+        "score",
+        "confidence",
+        "category",
+        "locale",
+        "visibility",
+    }
 )
 # The API's hits also carry the link that credits a click to the search (docs/analytics.md).
 API_HIT_KEYS = HIT_KEYS | {"click_url"}

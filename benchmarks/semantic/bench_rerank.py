@@ -46,7 +46,7 @@ def search_only(live: Path, count: int) -> None:
     searcher = Searcher(live)
     vectors = searcher._vectors
     rows = []
-    for name, vec in (("lexical", None), ("semantic", vectors), ("lexical", None)):
+    for name, vec in (("lexical", {}), ("semantic", vectors), ("lexical", {})):
         searcher._vectors = vec
         for locale in ("en", None):
             timed(searcher, qs[:20], locale)  # warm this variant's caches
@@ -70,7 +70,7 @@ def build(live: Path) -> None:
     build_index(live, articles)
     took = time.perf_counter() - t
     t = time.perf_counter()
-    semantic.ArticleVectors.build(semantic_texts(articles))
+    semantic.ArticleVectors.build(item for lang, item in semantic_texts(articles) if lang == "en")
     vec_took = time.perf_counter() - t
     size = (live / semantic.VECTORS_FILE).stat().st_size / 1e6
     print(

@@ -20,7 +20,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent / "quality"), str(HERE.parent.
 
 import eval_quality  # noqa: E402 - after the path tweak above
 
-from kbportal.search import semantic  # noqa: E402
+from kbportal.search import semantic, wordvectors  # noqa: E402
 
 
 def candidates(workdir: Path, depth: int) -> tuple[Callable[[str], list[tuple[str, float]]], dict]:
@@ -32,7 +32,7 @@ def candidates(workdir: Path, depth: int) -> tuple[Callable[[str], list[tuple[st
     articles = eval_quality.engine_articles(eval_quality.EVAL_DIR)
     build_index(workdir / "index", articles)
     searcher = Searcher(workdir / "index")
-    searcher._vectors = None  # the lexical engine alone: the fusion is redone here per weight
+    searcher._vectors = {}  # the lexical engine alone: the fusion is redone here per weight
     texts = {a.slug: whole_text(a, list(a.sections)) for a in articles}
 
     def top(text: str) -> list[tuple[str, float]]:
@@ -49,11 +49,11 @@ def main() -> None:
     p.add_argument("--weights", default="0,0.1,0.2,0.3,0.5,0.8,1.2")
     p.add_argument("--depth", type=int, default=semantic.DEPTH)
     args = p.parse_args()
-    semantic._table = semantic.WordVectors(args.table)
+    wordvectors._tables["en"] = semantic.WordVectors(args.table)
     queries = eval_quality.load_queries()
     with tempfile.TemporaryDirectory() as tmp:
         top, texts = candidates(Path(tmp), args.depth)
-        vectors = semantic.ArticleVectors.build(texts.items())
+        vectors = semantic.ArticleVectors.build((k, t, ()) for k, t in texts.items())
         lists = [top(q.text) for q in queries]
     qvecs = [vectors.query_vector(q.text) for q in queries]
     print(f"{'weight':8} {eval_quality.HALVES_HEADER}")

@@ -15,7 +15,8 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
-from kbportal.accounts.identity import StaffUser, staff_for_session_id
+from kbportal.accounts import sessions
+from kbportal.accounts.identity import StaffUser, staff_for_live_session
 from kbportal.accounts.tokens import needs_touch, record_use, staff_for_token
 from kbportal.db import Database, get_database, utcnow
 from kbportal.viewer import PUBLIC, Viewer
@@ -47,6 +48,7 @@ login_manager.login_view = "accounts.login"
 login_manager.session_protection = None
 csrf = BearerAwareCSRF()
 FINGERPRINT_KEY = "_kbp_fp"
+SESSION_ID_KEY = "_kbp_sid"
 
 
 def _fingerprint() -> str:
@@ -56,9 +58,21 @@ def _fingerprint() -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def bind_session() -> None:
-    """Bind the signed-in session to this client (call right after login_user)."""
+def bind_session(user_id: int) -> None:
+    """Bind the signed-in session to this client and to a server-side row (after login_user)."""
     session[FINGERPRINT_KEY] = _fingerprint()
+    with get_database().connect() as connection:
+        session[SESSION_ID_KEY] = sessions.start(connection, user_id, utcnow())
+        connection.commit()
+
+
+def end_session() -> None:
+    """Sign-out: delete the server-side session, so no saved copy of the cookie works again."""
+    session_id = session.get(SESSION_ID_KEY)
+    if isinstance(session_id, str):
+        with get_database().connect() as connection:
+            sessions.end(connection, session_id)
+            connection.commit()
 
 
 @login_manager.user_loader
@@ -71,8 +85,11 @@ def _load_user(ident: str) -> StaffUser | None:
         return None
     # One indexed query on a pooled connection, read fresh on every request (no cache), so a
     # disabled user or a changed password takes effect on the very next request.
+    session_id = session.get(SESSION_ID_KEY)
+    if not isinstance(session_id, str):
+        return None  # a cookie from before server-side sessions: sign in again
     with get_database().connect() as connection:
-        return staff_for_session_id(connection, ident)
+        return staff_for_live_session(connection, ident, sessions.id_hash(session_id))
 
 
 def bearer_token() -> str | None:
@@ -151,25 +168,42 @@ def viewer_for_request() -> Viewer:
     return Viewer(staff=True, groups=user.groups)
 
 
-def staff_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | BaseResponse]]:
-    """Decorate a staff view: signed-out visitors go to /login, other roles get 403."""
+def staff_required(
+    *roles: str, json: bool = False
+) -> Callable[[Callable[P, R]], Callable[P, R | BaseResponse]]:
+    """The one gate of every staff route, so all behave alike.
+
+    Signed out: pages redirect to sign-in (coming back afterwards), JSON endpoints (`json=True`)
+    and the API answer 401. Signed in without one of `roles`: 403 (a page, or JSON).
+    """
 
     def decorate(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
             user = current_staff_user()
+            as_json = json or request.path.startswith(API_PREFIX)
             if user is None:
-                if request.path.startswith(API_PREFIX):
-                    return _json_error(401, "sign in or send an API token")
+                if as_json:
+                    return _json_error(401, "sign in first")
                 target = request.full_path if request.query_string else request.path
                 return redirect(url_for("accounts.login", next=target))
             if roles and user.role not in roles:
+                if as_json:
+                    return _json_error(403, f"needs the role {' or '.join(roles)}")
                 abort(403)
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorate
+
+
+def staff_user() -> StaffUser:
+    """The signed-in staff user of a view behind `staff_required` (never None there)."""
+    user = current_staff_user()
+    if user is None:  # only reachable if a view forgot its gate: fail closed
+        abort(403)
+    return user
 
 
 def safe_next(target: str | None) -> str | None:

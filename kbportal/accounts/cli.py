@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 users_cli = AppGroup("users", help="Staff accounts.")
 tokens_cli = AppGroup("tokens", help="API tokens for helpdesk integrations.")
 
+# Header rows of the tab-separated listings (still easy to `cut`, now readable by a person).
+USER_COLUMNS = ("EMAIL", "ROLE", "GROUPS", "STATE", "LAST SIGN-IN")
+TOKEN_COLUMNS = ("ID", "USER", "NAME", "PREFIX", "CREATED", "LAST USED", "STATE")
+
 
 def _read_password(from_stdin: bool) -> str:
     """The new password: the first line of stdin, or asked twice without echo."""
@@ -111,6 +115,7 @@ def list_users() -> None:
     if not rows:
         click.echo("no users")
         return
+    click.echo("\t".join(USER_COLUMNS))
     for user in rows:
         state = "active" if user.active else "disabled"
         groups = ",".join(sorted(user.groups)) or "-"
@@ -152,6 +157,7 @@ def list_tokens() -> None:
     if not rows:
         click.echo("no tokens")
         return
+    click.echo("\t".join(TOKEN_COLUMNS))
     for token in rows:
         state = f"revoked {_when(token.revoked_at)}" if token.revoked_at else "active"
         click.echo(

@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from kbportal.accounts.models import ROLES, ApiToken, User, UserGroup
+from kbportal.accounts.models import ROLES, ApiToken, StaffSession, User, UserGroup
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +19,25 @@ STAFF_ROLES = frozenset(ROLES)
 _users = cast(Table, User.__table__)
 _groups = cast(Table, UserGroup.__table__)
 _tokens = cast(Table, ApiToken.__table__)
+_sessions = cast(Table, StaffSession.__table__)
 _STAFF = (_users.c.active, _users.c.role.in_(sorted(STAFF_ROLES)))
 # Built once: SQLAlchemy then reuses the compiled SQL, and no ORM objects are made per request.
 # The user row and its groups come back together (one row per group) from a left join.
-_SESSION_QUERY = (
+_USER_QUERY = (
     select(_users.c.id, _users.c.email, _users.c.role, _users.c.auth_version, _groups.c.name)
     .select_from(_users.outerjoin(_groups, _groups.c.user_id == _users.c.id))
+    .where(_users.c.id == bindparam("user_id"), _users.c.auth_version == bindparam("version"))
+    .where(*_STAFF)
+)
+# A browser session also needs its server-side row: signing out deletes it (still one query).
+_SESSION_QUERY = (
+    select(_users.c.id, _users.c.email, _users.c.role, _users.c.auth_version, _groups.c.name)
+    .select_from(
+        _sessions.join(_users, _users.c.id == _sessions.c.user_id).outerjoin(
+            _groups, _groups.c.user_id == _users.c.id
+        )
+    )
+    .where(_sessions.c.id_hash == bindparam("session_hash"))
     .where(_users.c.id == bindparam("user_id"), _users.c.auth_version == bindparam("version"))
     .where(*_STAFF)
 )
@@ -98,11 +111,20 @@ def parse_session_id(ident: str) -> tuple[int, int] | None:
 
 
 def staff_for_session_id(reader: Reader, ident: str) -> StaffUser | None:
-    """The active staff user a session id stands for, or None (one query)."""
+    """The active staff user an id "<user id>:<auth version>" stands for, or None (one query)."""
     parsed = parse_session_id(ident)
     if parsed is None:
         return None
     params = {"user_id": parsed[0], "version": parsed[1]}
+    return _staff(list(reader.execute(_USER_QUERY, params)), with_token=False)
+
+
+def staff_for_live_session(reader: Reader, ident: str, session_hash: str) -> StaffUser | None:
+    """As staff_for_session_id, and only while the server-side session exists (one query)."""
+    parsed = parse_session_id(ident)
+    if parsed is None:
+        return None
+    params = {"user_id": parsed[0], "version": parsed[1], "session_hash": session_hash}
     return _staff(list(reader.execute(_SESSION_QUERY, params)), with_token=False)
 
 

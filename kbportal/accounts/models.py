@@ -1,4 +1,4 @@
-"""Tables of staff accounts: users and their groups, API tokens, sign-in attempts."""
+"""Tables of staff accounts: users and their groups, API tokens, sessions, sign-in attempts."""
 
 from __future__ import annotations
 
@@ -108,3 +108,14 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     success: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffSession(Base):
+    """A signed-in browser session; signing out deletes it, so a saved cookie stops working."""
+
+    __tablename__ = "staff_sessions"
+
+    # SHA-256 of the random id in the (signed) cookie: a database dump opens no session.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

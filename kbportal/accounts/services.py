@@ -171,7 +171,13 @@ class SignIn:
     retry_after: int = 0  # seconds to wait when throttled; 0 when not throttled
 
 
-def throttle_wait(session: Session, email: str, ip: str, now: datetime | None = None) -> int:
+def throttle_wait(
+    session: Session,
+    email: str,
+    ip: str,
+    now: datetime | None = None,
+    exclude_id: int | None = None,
+) -> int:
     """Seconds until this e-mail and address may try again; 0 if they may now."""
     now = now or utcnow()
     since = now - THROTTLE_WINDOW
@@ -183,6 +189,7 @@ def throttle_wait(session: Session, email: str, ip: str, now: datetime | None = 
         failures = (
             select(LoginAttempt.at)
             .where(column == value, LoginAttempt.at > since, LoginAttempt.success.is_(False))
+            .where(LoginAttempt.id != (exclude_id if exclude_id is not None else -1))
             .order_by(LoginAttempt.at.desc())
             .limit(limit)
         ).subquery()
@@ -190,6 +197,28 @@ def throttle_wait(session: Session, email: str, ip: str, now: datetime | None = 
         if count >= limit and oldest is not None:
             waits.append(max(1, int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1))
     return max(waits)
+
+
+def reserve_attempt(session: Session, email: str, ip: str, now: datetime) -> LoginAttempt | int:
+    """Count an attempt as a failure before its password is checked; or the wait if throttled.
+
+    Check and count are one step, so parallel attempts cannot all pass the check before any is
+    counted (40 parallel wrong passwords got 10 checked against a limit of 5). The attempt is
+    inserted first: on SQLite that takes the database's write lock, so the count that follows
+    sees every other attempt; PostgreSQL takes transaction locks on the e-mail and the address.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        for key in sorted({f"email:{email}", f"ip:{ip}"}):  # one order everywhere: no deadlock
+            session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+    attempt = LoginAttempt(email=email, ip=ip, at=now, success=False)
+    session.add(attempt)
+    session.flush()
+    wait = throttle_wait(session, email, ip, now, exclude_id=attempt.id)
+    if wait:
+        session.rollback()  # not recorded: otherwise an attacker could keep an account locked
+        return wait
+    session.commit()
+    return attempt
 
 
 def authenticate(
@@ -205,18 +234,17 @@ def authenticate(
         typed = email.strip().lower()
         normalized = "".join(ch if ch.isprintable() else "?" for ch in typed)[:254]
     ip = ip[:64]
-    wait = throttle_wait(session, normalized, ip, now)
-    if wait:
-        # Not recorded: otherwise an attacker could keep an account locked for ever.
-        return SignIn(None, retry_after=wait)
+    attempt = reserve_attempt(session, normalized, ip, now)
+    if isinstance(attempt, int):
+        return SignIn(None, retry_after=attempt)
     user = session.scalar(select(User).where(User.email == normalized))
     # Always verify a hash, so unknown and disabled accounts take as long as real ones.
     ok = verify_password(
         user.password_hash if user else _dummy_hash(), password[:MAX_PASSWORD_LENGTH]
     )
     ok = ok and user is not None and user.active and user.role in STAFF_ROLES
-    session.add(LoginAttempt(email=normalized, ip=ip, at=now, success=ok))
     if ok and user is not None:
+        attempt.success = True
         user.last_login_at = now
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)

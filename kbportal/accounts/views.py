@@ -7,7 +7,6 @@ import logging
 from flask import (
     Blueprint,
     Response,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -19,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
-from kbportal.accounts.auth import bind_session, safe_next
+from kbportal.accounts.auth import bind_session, end_session, safe_next
 from kbportal.accounts.forms import LoginForm, LogoutForm
 from kbportal.accounts.services import authenticate
 from kbportal.db import get_session
@@ -29,19 +28,13 @@ log = logging.getLogger(__name__)
 bp = Blueprint("accounts", __name__)
 
 NO_STORE = "private, no-store"
-
-
-def _page_locale() -> str:
-    """The UI locale of a page outside the /<locale>/ tree."""
-    try:
-        from kbportal.web.i18n import request_locale
-    except ImportError:  # the web package is optional for the accounts pages
-        return str(current_app.config["KBPORTAL_DEFAULT_LOCALE"])
-    return request_locale()
+# Where staff land after signing in without a `next`: their workspace, not the public home.
+WORKSPACE = "/staff/"
 
 
 def _render(template: str, status: int = 200, **context: object) -> Response:
-    response = make_response(render_template(template, locale=_page_locale(), **context), status)
+    # The page locale comes from the template context (kbportal.web): no import upwards.
+    response = make_response(render_template(template, **context), status)
     response.headers["Cache-Control"] = NO_STORE
     return response
 
@@ -56,7 +49,7 @@ def login() -> ResponseReturnValue:
     status = 200
     retry_after = 0
     if request.method == "GET" and current_user.is_authenticated:
-        return redirect(target or "/")
+        return redirect(target or WORKSPACE)
     if form.validate_on_submit():
         result = authenticate(
             get_session(),
@@ -67,8 +60,8 @@ def login() -> ResponseReturnValue:
         if result.user is not None:
             cookie_session.clear()  # a fresh session: nothing from before sign-in carries over
             login_user(result.user)
-            bind_session()
-            return redirect(target or "/")
+            bind_session(result.user.id)
+            return redirect(target or WORKSPACE)
         retry_after = result.retry_after
         if retry_after:
             minutes = max(1, round(retry_after / 60))
@@ -89,6 +82,7 @@ def logout() -> ResponseReturnValue:
     """GET asks to confirm (no state changes on GET); POST signs out."""
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
+        end_session()
         logout_user()
         cookie_session.clear()
         return redirect("/")

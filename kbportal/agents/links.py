@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import nh3
@@ -18,6 +18,7 @@ from kbportal.viewer import Viewer
 log = logging.getLogger(__name__)
 
 COPY_KINDS = ("link", "markdown", "section")
+TIE_DIGITS = 6  # scores equal to this many decimals are a tie (float noise is not a difference)
 _MARKDOWN_SPECIAL = re.compile(r"([\\\[\]])")
 
 
@@ -36,7 +37,12 @@ def markdown_link(title: str, url: str) -> str:
     return f"[{label}]({url})"
 
 
-def hit_payload(hit: Hit, root: str) -> dict[str, Any]:
+def template_path(locale: str, slug: str) -> str:
+    """The fill-in page of a reply template (what a template hit opens)."""
+    return f"/staff/templates/{locale}/{slug}"
+
+
+def hit_payload(hit: Hit, root: str, template: bool = False) -> dict[str, Any]:
     """One staff search hit with everything the page needs to open and copy it."""
     url = absolute_url(root, hit.locale, hit.slug)
     section_url = absolute_url(root, hit.locale, hit.slug, hit.anchor)
@@ -53,22 +59,28 @@ def hit_payload(hit: Hit, root: str) -> dict[str, Any]:
         "category": hit.category,
         "visibility": hit.visibility,
         "internal": internal,
-        "open": article_path(hit.locale, hit.slug, hit.anchor),
+        # A reply template opens where its {{placeholders}} are filled in, not as raw text.
+        "open": template_path(hit.locale, hit.slug)
+        if template
+        else article_path(hit.locale, hit.slug, hit.anchor),
+        "template": template,
         "url": url,
         "section_url": section_url,
         "markdown": markdown_link(hit.title, url),
     }
 
 
-def results_payload(results: SearchResults, root: str) -> dict[str, Any]:
-    """A page of staff search results as JSON."""
+def results_payload(
+    results: SearchResults, root: str, templates: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """A page of staff search results as JSON (`templates`: keys of reply-template hits)."""
     return {
         "query": results.query,
         "total": results.total,
         "page": results.page,
         "per_page": results.per_page,
         "corrected": results.corrected,
-        "hits": [hit_payload(hit, root) for hit in results.hits],
+        "hits": [hit_payload(hit, root, hit.key in templates) for hit in results.hits],
     }
 
 
@@ -79,9 +91,22 @@ def staff_search(
     locale: str | None = None,
     page: int = 1,
     per_page: int = 10,
+    prefer: str | None = None,
 ) -> SearchResults:
-    """Search everything the viewer may see (public and internal articles alike)."""
-    return kb.search(SearchQuery(text, viewer, locale, None, page=page, per_page=per_page))
+    """Search everything the viewer may see (public and internal articles alike).
+
+    With no locale, every locale is searched and, on equal scores, hits in `prefer` (the
+    agent's UI language) come first.
+    """
+    results = kb.search(SearchQuery(text, viewer, locale, None, page=page, per_page=per_page))
+    if locale is None and prefer:
+        # Stable: the engine's order stands except that a tie goes to the agent's language.
+        # A new list: the results may be shared with a cache.
+        hits = sorted(
+            results.hits, key=lambda hit: (-round(hit.score, TIE_DIGITS), hit.locale != prefer)
+        )
+        results = replace(results, hits=hits)
+    return results
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -21,8 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from kbportal import analytics
-from kbportal.accounts.auth import current_staff_user
-from kbportal.accounts.identity import StaffUser
+from kbportal.accounts.auth import staff_required, staff_user
 from kbportal.agents import links, replies, reports
 from kbportal.db import get_session, utcnow
 from kbportal.web.i18n import request_locale
@@ -54,28 +50,6 @@ def _json(status: int, **body: Any) -> Response:
     return response
 
 
-def staff_only(json: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorate a view: signed-in staff only; others go to sign-in (pages) or get 401 (JSON)."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-            user = current_staff_user()
-            if user is None:
-                if json:
-                    return _json(401, error="sign in first")
-                return redirect(f"/login?next={_quoted_path()}")
-            return view(user, *args, **kwargs)
-
-        return wrapped
-
-    return decorate
-
-
-def _quoted_path() -> str:
-    return quote(request.full_path.rstrip("?"), safe="")
-
-
 def public_root() -> str:
     """The site's public address for copied links (KBPORTAL_PUBLIC_URL, else this request's)."""
     configured = current_app.config.get("KBPORTAL_PUBLIC_URL")
@@ -86,10 +60,8 @@ def _search_args() -> tuple[str, str | None, int]:
     text = clean_text(request.args.get("q"))
     wanted = request.args.get("locale")
     locales = current_app.config["KBPORTAL_LOCALES"]
-    if wanted is None:
-        locale: str | None = request_locale()
-    else:
-        locale = wanted if wanted in locales else None  # "" or unknown: every locale
+    # Every locale unless one is chosen: an agent pastes the customer's words, in any language.
+    locale = wanted if wanted in locales else None
     page = lenient_int(request.args.get("page"), 1, 1, MAX_PAGE)
     return text, locale, page
 
@@ -97,23 +69,30 @@ def _search_args() -> tuple[str, str | None, int]:
 def _search(text: str, locale: str | None, page: int) -> dict[str, Any] | None:
     if not text:
         return None
+    kb, viewer = current_kb(), current_viewer()
     results = links.staff_search(
-        current_kb(), text, current_viewer(), locale, page=page, per_page=PER_PAGE
+        kb, text, viewer, locale, page=page, per_page=PER_PAGE, prefer=request_locale()
     )
-    return links.results_payload(results, public_root())
+    templates = frozenset(
+        hit.key
+        for hit in results.hits
+        if (found := kb.article(hit.locale, hit.slug, viewer)) and replies.is_template(found)
+    )
+    return links.results_payload(results, public_root(), templates)
 
 
 @bp.get("/")
-@staff_only()
-def home(user: StaffUser) -> ResponseReturnValue:
+@staff_required()
+def home() -> ResponseReturnValue:
     """The workspace starts at search."""
     return redirect("/staff/search")
 
 
 @bp.get("/search")
-@staff_only()
-def search(user: StaffUser) -> ResponseReturnValue:
+@staff_required()
+def search() -> ResponseReturnValue:
     """The agent search page; works as a plain form, and live with agents.js."""
+    user = staff_user()
     text, locale, page = _search_args()
     return render_template(
         "agents/search.html",
@@ -126,8 +105,8 @@ def search(user: StaffUser) -> ResponseReturnValue:
 
 
 @bp.get("/search.json")
-@staff_only(json=True)
-def search_json(user: StaffUser) -> ResponseReturnValue:
+@staff_required(json=True)
+def search_json() -> ResponseReturnValue:
     """Staff search as JSON: what the page fetches as the agent types."""
     text, locale, page = _search_args()
     payload = _search(text, locale, page)
@@ -137,9 +116,10 @@ def search_json(user: StaffUser) -> ResponseReturnValue:
 
 
 @bp.post("/copies")
-@staff_only(json=True)
-def record_copy(user: StaffUser) -> ResponseReturnValue:
+@staff_required(json=True)
+def record_copy() -> ResponseReturnValue:
     """Record one copied link (CSRF-checked); answers only after the event is stored."""
+    user = staff_user()
     try:
         copied = links.check_copy(current_kb(), current_viewer(), request.get_json(silent=True))
     except links.CopyError as error:
@@ -155,9 +135,10 @@ def record_copy(user: StaffUser) -> ResponseReturnValue:
 
 
 @bp.post("/templates/copies")
-@staff_only(json=True)
-def record_template_copy(user: StaffUser) -> ResponseReturnValue:
+@staff_required(json=True)
+def record_template_copy() -> ResponseReturnValue:
     """Record one copied reply (CSRF-checked); answers only after the event is stored."""
+    user = staff_user()
     try:
         article = replies.check_template_copy(
             current_kb(), current_viewer(), request.get_json(silent=True)
@@ -173,18 +154,20 @@ def record_template_copy(user: StaffUser) -> ResponseReturnValue:
 
 
 @bp.get("/templates")
-@staff_only()
-def templates(user: StaffUser) -> ResponseReturnValue:
+@staff_required()
+def templates() -> ResponseReturnValue:
     """Reply templates the agent may use, in the UI locale."""
+    user = staff_user()
     locale = request_locale()
     found = replies.list_templates(current_kb(), locale, current_viewer())
     return render_template("agents/templates.html", user=user, templates=found)
 
 
 @bp.route("/templates/<locale:locale>/<path:slug>", methods=["GET", "POST"])
-@staff_only()
-def template(user: StaffUser, locale: str, slug: str) -> ResponseReturnValue:
+@staff_required()
+def template(locale: str, slug: str) -> ResponseReturnValue:
     """One template: a form from its placeholders, filled here (POST) or live in the page."""
+    user = staff_user()
     article = current_kb().article(locale, slug, current_viewer())
     if article is None or not replies.is_template(article):
         abort(404)
@@ -204,11 +187,10 @@ def template(user: StaffUser, locale: str, slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/reports/links")
-@staff_only()
-def links_report(user: StaffUser) -> ResponseReturnValue:
+@staff_required(*REPORT_ROLES)
+def links_report() -> ResponseReturnValue:
     """Editors: the articles and sections agents send most."""
-    if user.role not in REPORT_ROLES:
-        abort(403)
+    user = staff_user()
     days = lenient_int(request.args.get("days"), 30, 1, 366)
     by_article, by_section = reports.most_copied(get_session(), utcnow(), days=days)
     by_template = reports.most_copied_templates(get_session(), utcnow(), days=days)

@@ -11,10 +11,9 @@ from werkzeug.wrappers import Response
 
 from kbportal.accounts.auth import staff_required
 from kbportal.analytics import reports
+from kbportal.analytics.request import clean_text, json_error
 from kbportal.analytics.scope import BadScope, parse_scope
 from kbportal.db import get_session, utcnow
-from kbportal.web.errors import json_error
-from kbportal.web.params import clean_text
 
 log = logging.getLogger(__name__)
 

@@ -67,6 +67,27 @@ class Click(Base):
     position: Mapped[int | None] = mapped_column(Integer, default=None)
     session_id: Mapped[str | None] = mapped_column(String(32), default=None)
     segment: Mapped[str] = mapped_column(String(16), default="customer")
+    surface: Mapped[str] = mapped_column(String(16), default="page")
+
+
+class SurfaceEvent(Base):
+    """Suggestions shown (exposure) or a request not filed (deflection) on a surface."""
+
+    __tablename__ = "surface_events"
+    __table_args__ = (Index("ix_surface_events_kind_day", "kind", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "exposure" or "deflection"
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    day: Mapped[date] = mapped_column(Date)
+    surface: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(16))
+    article: Mapped[str | None] = mapped_column(String(KEY_CHARS), default=None)  # the first
+    articles: Mapped[str] = mapped_column(Text, default="")  # every key shown, one per line
+    query: Mapped[str] = mapped_column(String(QUERY_CHARS), default="")
+    session_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the surface's own
+    request_type: Mapped[str] = mapped_column(String(64), default="")
+    segment: Mapped[str] = mapped_column(String(16), default="customer")
 
 
 class Vote(Base):

@@ -10,6 +10,7 @@ import time
 import weakref
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -18,12 +19,39 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from kbportal.analytics.models import Click, SearchRow, ViewCount
+from kbportal.analytics.models import Click, SearchRow, SurfaceEvent, ViewCount
 
 log = logging.getLogger(__name__)
 
 # What a search upsert may change on a row that is already stored (never its clicks or id).
 _SEARCH_UPDATES = ("at", "query", "normalized", "total", "corrected", "shown", "filters", "segment")
+
+
+@dataclass
+class Batch:
+    """What one flush writes."""
+
+    searches: list[dict[str, Any]] = field(default_factory=list)
+    reformulated: set[int] = field(default_factory=set)
+    clicks: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    views: Counter[tuple[date, str]] = field(default_factory=Counter)
+
+    @property
+    def size(self) -> int:
+        """Rows (and view counters) in the batch."""
+        parts = (self.searches, self.reformulated, self.clicks, self.events, self.views)
+        return sum(len(part) for part in parts)
+
+    def each(self) -> list[Batch]:
+        """One batch per row, to find the one the database refuses."""
+        return [
+            *(Batch(searches=[s]) for s in self.searches),
+            *(Batch(reformulated={r}) for r in self.reformulated),
+            *(Batch(clicks=[c]) for c in self.clicks),
+            *(Batch(events=[e]) for e in self.events),
+            *(Batch(views=Counter({k: v})) for k, v in self.views.items()),
+        ]
 
 
 class Recorder:
@@ -51,6 +79,7 @@ class Recorder:
         self._searches: dict[int, dict[str, Any]] = {}  # by id: a later keystroke replaces
         self._reformulated: set[int] = set()
         self._clicks: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []
         self._views: Counter[tuple[date, str]] = Counter()
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
@@ -83,6 +112,12 @@ class Recorder:
             self._clicks.append(row)
         self._queued()
 
+    def event(self, row: dict[str, Any]) -> None:
+        """Buffer a surface event (suggestions shown, a deflection)."""
+        with self._lock:
+            self._events.append(row)
+        self._queued()
+
     def view(self, day: date, article: str) -> None:
         """Count one page view of an article."""
         article = article.replace("\x00", "\ufffd")[:512]  # PostgreSQL stores no NUL
@@ -92,7 +127,13 @@ class Recorder:
 
     def pending(self) -> int:
         """Rows waiting in the buffer."""
-        return len(self._searches) + len(self._reformulated) + len(self._clicks) + len(self._views)
+        return (
+            len(self._searches)
+            + len(self._reformulated)
+            + len(self._clicks)
+            + len(self._events)
+            + len(self._views)
+        )
 
     def _queued(self) -> None:
         size = self.pending()
@@ -107,9 +148,10 @@ class Recorder:
         with self._lock:
             excess = max(excess, self.batch_size)
             dropped = 0
-            while dropped < excess and self._clicks:
-                self._clicks.pop(0)
-                dropped += 1
+            for queue in (self._events, self._clicks):
+                while dropped < excess and queue:
+                    queue.pop(0)
+                    dropped += 1
             for key in list(self._searches)[: max(excess - dropped, 0)]:
                 del self._searches[key]
                 dropped += 1
@@ -124,59 +166,49 @@ class Recorder:
         """Write every buffered row now; returns how many were written."""
         with self._flush_lock:
             with self._lock:
-                batch = (self._searches, self._reformulated, self._clicks, self._views)
+                batch = Batch(
+                    list(self._searches.values()),
+                    self._reformulated,
+                    self._clicks,
+                    self._events,
+                    self._views,
+                )
                 self._searches, self._reformulated, self._clicks = {}, set(), []
-                self._views = Counter()
-            searches, reformulated, clicks, views = batch
-            count = len(searches) + len(reformulated) + len(clicks) + len(views)
+                self._events, self._views = [], Counter()
+            count = batch.size
             if not count:
                 return 0
             try:
-                self._write(list(searches.values()), reformulated, clicks, views)
+                self._write(batch)
             except OperationalError as exc:
                 # Unreachable or locked: keep the rows for the next flush. One line, no
                 # traceback: an outage would otherwise print one every second.
                 log.warning("could not write %d analytics rows; will retry: %s", count, exc.orig)
-                self._requeue(searches, reformulated, clicks, views)
+                self._requeue(batch)
                 return 0
             except SQLAlchemyError:
-                return self._write_each(list(searches.values()), reformulated, clicks, views)
+                return self._write_each(batch)
             self.written += count
             return count
 
-    def _requeue(
-        self,
-        searches: dict[int, dict[str, Any]],
-        reformulated: set[int],
-        clicks: list[dict[str, Any]],
-        views: Counter[tuple[date, str]],
-    ) -> None:
+    def _requeue(self, batch: Batch) -> None:
         with self._lock:
-            for key, row in searches.items():
-                self._searches.setdefault(key, row)
-            self._reformulated |= reformulated
-            self._clicks[:0] = clicks
-            self._views.update(views)
+            for row in batch.searches:
+                self._searches.setdefault(row["id"], row)
+            self._reformulated |= batch.reformulated
+            self._clicks[:0] = batch.clicks
+            self._events[:0] = batch.events
+            self._views.update(batch.views)
         size = self.pending()
         if size > self.max_buffer:
             self._shed(size - self.max_buffer)
 
-    def _write_each(
-        self,
-        searches: list[dict[str, Any]],
-        reformulated: set[int],
-        clicks: list[dict[str, Any]],
-        views: Counter[tuple[date, str]],
-    ) -> int:
+    def _write_each(self, batch: Batch) -> int:
         """Write rows one at a time, dropping (and counting) any the database refuses."""
         written = 0
-        parts: list[tuple[Any, ...]] = [([s], set(), [], Counter()) for s in searches]
-        parts += [([], {r}, [], Counter()) for r in reformulated]
-        parts += [([], set(), [c], Counter()) for c in clicks]
-        parts += [([], set(), [], Counter({k: v})) for k, v in views.items()]
-        for part in parts:
+        for part in batch.each():
             try:
-                self._write(*part)
+                self._write(part)
                 written += 1
             except SQLAlchemyError:
                 self.dropped += 1
@@ -184,35 +216,30 @@ class Recorder:
         self.written += written
         return written
 
-    def _write(
-        self,
-        searches: list[dict[str, Any]],
-        reformulated: set[int],
-        clicks: list[dict[str, Any]],
-        views: Counter[tuple[date, str]],
-    ) -> None:
+    def _write(self, batch: Batch) -> None:
         """Everything buffered, in one transaction: searches first, so clicks find them."""
         with self.sessions() as session, session.begin():
             dialect = _dialect(session)
-            for row in searches:
+            for row in batch.searches:
                 _upsert_search(session, dialect, row)
-            if reformulated:
+            if batch.reformulated:
                 session.execute(
                     update(SearchRow)
-                    .where(SearchRow.id.in_(sorted(reformulated)))
+                    .where(SearchRow.id.in_(sorted(batch.reformulated)))
                     .values(reformulated=True)
                 )
-            if clicks:
-                session.execute(insert(Click), clicks)
-                for search_id, n in Counter(
-                    c["search_id"] for c in clicks if c["search_id"]
-                ).items():
+            if batch.clicks:
+                session.execute(insert(Click), batch.clicks)
+                counts = Counter(c["search_id"] for c in batch.clicks if c["search_id"])
+                for search_id, n in counts.items():
                     session.execute(
                         update(SearchRow)
                         .where(SearchRow.id == search_id)
                         .values(clicks=SearchRow.clicks + n)
                     )
-            for (day, article), count in sorted(views.items()):
+            if batch.events:
+                session.execute(insert(SurfaceEvent), batch.events)
+            for (day, article), count in sorted(batch.views.items()):
                 _add_views(session, dialect, day, article, count)
 
     # -- the flusher thread ----------------------------------------------------------------
@@ -253,7 +280,7 @@ class Recorder:
         # The parent still holds and will write these rows; a forked child writing them too
         # would count them twice.
         self._searches, self._reformulated, self._clicks = {}, set(), []
-        self._views = Counter()
+        self._events, self._views = [], Counter()
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()

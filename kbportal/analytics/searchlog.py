@@ -160,6 +160,7 @@ def click_row(
         "position": position,
         "session_id": visitor.session_id,
         "segment": visitor.segment,
+        "surface": "page",
     }
 
 

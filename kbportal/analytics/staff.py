@@ -11,12 +11,10 @@ from flask.typing import ResponseReturnValue
 from kbportal.accounts.auth import current_staff_user, staff_required
 from kbportal.analytics import charts, reports, sessions
 from kbportal.analytics.models import SEGMENTS, VOTE_REASONS
+from kbportal.analytics.request import clean_text, current_kb, current_viewer
 from kbportal.analytics.scope import PERIODS, lenient_scope
 from kbportal.analytics.searchlog import KNOWN_SURFACES
 from kbportal.db import get_session, utcnow
-from kbportal.web.kb import current_kb
-from kbportal.web.params import clean_text
-from kbportal.web.viewer import current_viewer
 
 log = logging.getLogger(__name__)
 

@@ -73,17 +73,55 @@ def record_search(
     return search_id
 
 
-def record_click(search_id: int | None, key: str, section: str, position: int | None) -> None:
+def record_click(
+    search_id: int | None, key: str, section: str, position: int | None, surface: str = "page"
+) -> None:
     """Record that a result of a search was opened (buffered; never raises)."""
     visitor = sessions.current_session()
     if not visitor.recording:
         return
     try:
         row = click_row(visitor, search_id, key, section, position, sessions.now())
+        row["surface"] = surface[:16]
         get_analytics().recorder.click(row)
     except Exception:
         log.warning("could not record a click", exc_info=True)
     sessions.touch()
+
+
+def record_event(
+    kind: str,
+    surface: str,
+    locale: str,
+    articles: Sequence[str] = (),
+    query: str = "",
+    session_id: str | None = None,
+    request_type: str = "",
+) -> None:
+    """Record suggestions shown ("exposure") or a request not filed ("deflection"); buffered."""
+    if kind not in ("exposure", "deflection"):
+        raise ValueError(f"unknown event kind {kind!r}; known: exposure, deflection")
+    visitor = sessions.current_session()
+    if not visitor.recording:
+        return
+    now = utcnow()
+    row = {
+        "kind": kind,
+        "at": now,
+        "day": now.date(),
+        "surface": surface[:16],
+        "locale": locale[:16],
+        "article": articles[0][:512] if articles else None,
+        "articles": "\n".join(a[:512] for a in articles[:20]),
+        "query": query.replace("\x00", "")[:500],
+        "session_id": session_id[:64] if session_id and visitor.tracked else None,
+        "request_type": request_type[:64],
+        "segment": visitor.segment,
+    }
+    try:
+        get_analytics().recorder.event(row)
+    except Exception:
+        log.warning("could not record a %s event", kind, exc_info=True)
 
 
 def record_view(key: str) -> None:

@@ -12,11 +12,9 @@ from werkzeug.wrappers import Response
 from kbportal.accounts.auth import csrf
 from kbportal.analytics import feedback, tracking
 from kbportal.analytics.models import VOTE_REASONS
+from kbportal.analytics.request import clean_text, current_kb, current_viewer
 from kbportal.analytics.visitors import daily_hash
 from kbportal.urls import article_path
-from kbportal.web.kb import current_kb
-from kbportal.web.params import clean_text
-from kbportal.web.viewer import current_viewer
 
 log = logging.getLogger(__name__)
 

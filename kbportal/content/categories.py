@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from kbportal.content.frontmatter import DuplicateKeyError, strict_load
 from kbportal.content.models import Category, Problem
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,10 @@ def folder_title(path: str) -> str:
 def read_category_file(root: Path, relpath: str) -> tuple[dict[str, Any], list[Problem]]:
     """The validated keys of one category file; a broken file hides its folder (fail closed)."""
     try:
-        loaded = yaml.safe_load((root / relpath).read_text(encoding="utf-8-sig"))
+        loaded = strict_load((root / relpath).read_text(encoding="utf-8-sig"))
+    except DuplicateKeyError as error:
+        first, again = error.first_line + 1, error.again_line + 1
+        return _closed(relpath, again, f"'{error.key}' is given twice (lines {first} and {again})")
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from urllib.parse import unquote
 
-from kbportal.content.links import LinkTargets
+from kbportal.content.links import LinkTargets, reaches
 from kbportal.content.models import Article, Problem, Severity
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,11 @@ def check_article(article: Article, known: LinkTargets) -> list[Problem]:
                     "internal-link",
                     f"public article links to internal '{target.key}' (shown as plain text)",
                 )
+            elif not reaches(article.visibility, article.audience, target):
+                # Not naming the target: this article's readers see its problems on
+                # /staff/problems, and the target is one some of them may not open.
+                message = "links to an article fewer staff groups may open (shown as plain text)"
+                report(link.line, "internal-link", message)
             elif target.anchors and _anchor(link.target) not in ("", *target.anchors):
                 message = f"'{target.key}' has no heading '#{_anchor(link.target)}'"
                 report(link.line, "missing-anchor", message, "warning")

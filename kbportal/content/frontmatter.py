@@ -17,12 +17,81 @@ _CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 _KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 
 
+MAX_YAML_DEPTH = 20  # front matter and category files are flat; 500 brackets are an attack
+
+
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    """A mapping that names the same key twice: which value was meant cannot be known."""
+
+    def __init__(self, key: object, first: yaml.Mark, again: yaml.Mark) -> None:
+        super().__init__(
+            context=f"'{key}' first given here",
+            context_mark=first,
+            problem=f"duplicate key '{key}'",
+            problem_mark=again,
+        )
+        self.key = key
+        self.first_line = first.line  # 0-based, as in YAML marks
+        self.again_line = again.line
+
+
+class TooDeepError(yaml.MarkedYAMLError):
+    """YAML nested deeper than any front matter or category file needs."""
+
+
+class StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader that refuses duplicate keys and absurd nesting.
+
+    PyYAML silently keeps the last of two equal keys, so `visibility: internal` followed by
+    `visibility: public` would publish the page; and it recurses once per nesting level, so
+    500 brackets crash it with a RecursionError instead of a clear problem.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """Compose one node, counting how deep the document nests."""
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark
+                raise TooDeepError(
+                    problem=f"nested more than {MAX_YAML_DEPTH} levels deep", problem_mark=mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping whose keys are all different; raises DuplicateKeyError at the repeat."""
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+            if first is not key_node.start_mark:
+                raise DuplicateKeyError(key, first, key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def strict_load(text: str) -> Any:
+    """Parse YAML safely, refusing duplicate keys and nesting deeper than MAX_YAML_DEPTH."""
+    return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+
+
 class FrontMatterError(ValueError):
     """Front matter that cannot be used; the article must be skipped."""
 
-    def __init__(self, message: str, line: int) -> None:
+    def __init__(self, message: str, line: int, code: str = "bad-front-matter") -> None:
         super().__init__(message)
         self.line = line
+        self.code = code
 
 
 @dataclass
@@ -63,6 +132,13 @@ def _as_strings(value: Any) -> tuple[str, ...]:
     ):
         return tuple(str(item).strip() for item in value if str(item).strip())
     raise TypeError("must be a list of strings")
+
+
+def _as_phrases(value: Any) -> tuple[str, ...]:
+    # Whole sentences: a single string is one phrasing (its commas belong to it), a list is many.
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    return _as_strings(value)
 
 
 def _as_bool(value: Any) -> bool:
@@ -125,7 +201,7 @@ KEYS = {
     "id": _as_id,
     "authors": _as_strings,
     # Customers' own wordings of the question the article answers: indexed with it by search.
-    "questions": _as_strings,
+    "questions": _as_phrases,
 }
 
 
@@ -150,7 +226,11 @@ def parse(text: str) -> FrontMatter:
     if raw is None:
         return result
     try:
-        loaded = yaml.safe_load(raw)
+        loaded = strict_load(raw)
+    except DuplicateKeyError as error:  # YAML starts on file line 2
+        first, again = 2 + error.first_line, 2 + error.again_line
+        message = f"front matter gives '{error.key}' twice (lines {first} and {again})"
+        raise FrontMatterError(message, again, code="duplicate-key") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = 2 + mark.line if mark is not None else 1  # YAML starts on file line 2

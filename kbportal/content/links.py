@@ -37,6 +37,7 @@ class Target:
     visibility: str = "public"
     draft: bool = False
     anchors: frozenset[str] = frozenset()  # heading ids; empty = unknown, not checked
+    audience: tuple[str, ...] = ()  # staff groups of an internal target; () = all staff
 
     @property
     def locale(self) -> str:
@@ -75,6 +76,21 @@ class LinkTargets:
     def lookup(self, key: str) -> Target | None:
         """The article with this key or with it as an alias."""
         return self.by_key.get(key) or self.by_key.get(self.aliases.get(key, ""))
+
+
+def reaches(visibility: str, audience: tuple[str, ...], target: Target) -> bool:
+    """Whether everyone who may read an article (visibility, audience) may open the target.
+
+    A link that some of its readers could follow only to a 404 is shown as plain text: it
+    would tell them the target exists, and its slug.
+    """
+    if target.visibility == "public":
+        return True
+    if visibility == "public":
+        return False
+    if not target.audience:
+        return True
+    return bool(audience) and set(audience) <= set(target.audience)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from kbportal.content.categories import CATEGORY_FILE, build_categories, read_ca
 from kbportal.content.checks import check_article, check_knowledge_base
 from kbportal.content.links import LinkTargets, Target
 from kbportal.content.models import Article, Category, Problem, Section
+from kbportal.content.placement import internal_folder, refusal
 from kbportal.content.render import render_body
-from kbportal.content.source import Source, read_source, scan, split_locale
+from kbportal.content.source import Source, disk_place, read_source, scan, split_locale
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,14 @@ def target_for(article: Article) -> Target:
     """The link target an article offers to the rest of the KB (with its heading anchors)."""
     anchors = article.extra.get("anchors")  # a list once an article went through JSON
     known = anchors if isinstance(anchors, list | tuple | set | frozenset) else ()
-    return Target(article.key, article.path, article.visibility, article.draft, frozenset(known))
+    return Target(
+        article.key,
+        article.path,
+        article.visibility,
+        article.draft,
+        frozenset(known),
+        tuple(article.audience),
+    )
 
 
 def load_knowledge_base(
@@ -65,7 +73,7 @@ def load_knowledge_base(
     locales = tuple(locales) if default_locale in locales else (default_locale, *locales)
     tree = scan(root)
     kb = KnowledgeBase(targets=LinkTargets(locales=locales, media=set(tree.media)))
-    problems: list[Problem] = []
+    problems: list[Problem] = list(tree.refused)
     sources: list[Source] = []
     for relpath in tree.articles:
         source, found = read_source(root, relpath, locales=locales, default_locale=default_locale)
@@ -90,7 +98,8 @@ def load_knowledge_base(
             message = f"slug '{source.slug}' is already used by {holder.path}; file skipped"
             problems.append(Problem(source.path, line, "duplicate-slug", message))
             continue
-        _inherit_visibility(source, kb.targets, problems)
+        if not _place_visibility(source, kb.targets, default_locale, problems):
+            continue
         kb.targets.add(_target(source))
         kept.append(source)
     for source in kept:
@@ -139,7 +148,8 @@ def load_article(
         line = source.meta["_key_lines"].get("slug", 1)
         message = f"slug '{source.slug}' is already used by {holder.path}; file skipped"
         return None, [*problems, Problem(relpath, line, "duplicate-slug", message)]
-    _inherit_visibility(source, known, problems)
+    if not _place_visibility(source, known, default_locale, problems):
+        return None, sorted(problems, key=lambda p: (p.line, p.code))
     article, found = _render(source, known, updated_for)
     problems.extend(found)
     if article is not None:
@@ -179,28 +189,58 @@ def _category_files(
     return files, needed
 
 
-def _inherit_visibility(source: Source, known: LinkTargets, problems: list[Problem]) -> None:
-    """An article in an internal category (or below one) is internal whatever it says."""
-    path = source.category
-    while path:
-        category = known.categories.get((source.locale, path))
-        if category is not None:
-            if category.visibility == "internal":
-                if source.meta.get("visibility") == "public":
-                    line = source.meta["_key_lines"].get("visibility", 1)
-                    message = f"category '{category.path}' is internal, so this article is too"
-                    problems.append(
-                        Problem(source.path, line, "visibility-conflict", message, "warning")
-                    )
-                source.meta["visibility"] = "internal"
-            return
-        path = path.rpartition("/")[0]
+def _place_visibility(
+    source: Source, known: LinkTargets, default_locale: str, problems: list[Problem]
+) -> bool:
+    """Make the article internal wherever its file or its listing is; False: skip the file.
+
+    Where the file is on disk (and where a symlink leads) decides; front matter can only
+    narrow: `category:` and `locale:` move the listing, never the visibility.
+    """
+    meta, locales = source.meta, known.locales
+    lines: dict[str, int] = meta["_key_lines"]
+    if source.real_path and source.real_path != source.path:
+        locale, folder = disk_place(source.real_path, locales, default_locale)
+        target_internal = internal_folder(known.categories, (locale, source.locale), folder)
+        if target_internal or meta.get("visibility") == "internal" or meta.get("audience"):
+            reason = "symlink to an internal file"  # not named: all staff see this problem
+            problems.append(refusal(source.path, reason))
+            return False
+    locale, folder = disk_place(source.path, locales, default_locale)
+    on_disk = internal_folder(known.categories, (locale, source.locale), folder)
+    listed = internal_folder(known.categories, (source.locale,), source.category)
+    said_public = meta.get("visibility") == "public"
+    if on_disk is not None and listed is None:
+        key = next((k for k in ("category", "locale") if k in lines), "visibility")
+        message = (
+            f"the file is in internal folder '{on_disk.path}': front matter '{key}' cannot list "
+            "it in a public place; it stays internal"
+        )
+        problems.append(Problem(source.path, lines.get(key, 1), "visibility-escape", message))
+    elif (on_disk or listed) is not None and said_public:
+        category = on_disk or listed
+        assert category is not None
+        message = f"category '{category.path}' is internal, so this article is too"
+        line = lines.get("visibility", 1)
+        problems.append(Problem(source.path, line, "visibility-conflict", message, "warning"))
+    if on_disk is not None or listed is not None:
+        meta["visibility"] = "internal"
+    if meta.get("audience") and meta.get("visibility") != "internal":
+        # An audience names the staff groups who may read it: never a public page.
+        if said_public:
+            message = "an article with an audience is internal to those groups"
+            line = lines.get("visibility", 1)
+            problems.append(Problem(source.path, line, "visibility-conflict", message, "warning"))
+        meta["visibility"] = "internal"
+    return True
 
 
 def _target(source: Source) -> Target:
     """The link target a source will become."""
-    visibility = source.meta.get("visibility", "public")
-    return Target(source.key, source.path, visibility, source.meta.get("draft", False))
+    meta = source.meta
+    visibility = meta.get("visibility", "public")
+    audience = tuple(meta.get("audience", ()))
+    return Target(source.key, source.path, visibility, meta.get("draft", False), audience=audience)
 
 
 def _render(
@@ -234,6 +274,7 @@ def _render_article(
         body_line=source.body_line,
         title=meta.get("title"),
         public=visibility == "public",
+        audience=tuple(meta.get("audience", ())),
     )
     title = rendered.title or source.slug.rpartition("/")[2]
     sections = rendered.sections

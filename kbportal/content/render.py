@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from kbportal.content.links import LinkTargets, resolve, resolve_image
+from kbportal.content.links import LinkTargets, reaches, resolve, resolve_image
 from kbportal.content.markdown import make_markdown, sanitize
 from kbportal.content.models import Heading, Link, Problem, Section, Severity
 
@@ -84,6 +84,7 @@ class _Context:
     public: bool
     known: LinkTargets
     body_line: int
+    audience: tuple[str, ...] = ()
     links: list[Link] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)  # heading ids of this article
@@ -102,12 +103,13 @@ def render_body(
     body_line: int = 1,
     title: str | None = None,
     public: bool = True,
+    audience: tuple[str, ...] = (),
 ) -> Rendered:
     """Render an article body; a leading H1 becomes the title unless front matter gave one."""
     md = _md()
     env: dict[str, object] = {}
     tokens = md.parse(body, env)
-    ctx = _Context(path, locale, public, known, body_line)
+    ctx = _Context(path, locale, public, known, body_line, tuple(audience))
     if len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
         h1 = " ".join(plain_text(tokens[1]).split())
         if title is None or title == h1:
@@ -234,8 +236,10 @@ def _rewrite_link(token: Token, line: int, ctx: _Context) -> bool:
         target = found.target
         ctx.links.append(Link(href, line, "article", target.key))
         # A link a reader of this page could follow only to a 404 is not rendered as a link:
-        # for a public page, a link to an internal article would reveal that it exists.
-        if target.draft or (ctx.public and target.visibility != "public"):
+        # for a public page, a link to an internal article would reveal that it exists; for
+        # an all-staff page, so would one to an article only some groups may open.
+        visibility = "public" if ctx.public else "internal"
+        if target.draft or not reaches(visibility, ctx.audience, target):
             _to_text(token, "")
             return False
         token.attrSet("href", found.url or "")

@@ -38,6 +38,11 @@ PROBLEM_CODES: dict[str, str] = {
     "unknown-category": "front matter names a category with no folder or category file",
     "locale-mismatch": "front matter locale differs from the locale folder or file name",
     "visibility-conflict": "an article says public inside an internal category (it stays internal)",
+    "visibility-escape": "front matter `category` or `locale` would list a file from an internal "
+    "folder in a public place; it stays internal",
+    "unsafe-symlink": "a symlink that leaves the articles folder, leads to an internal file or "
+    "is a folder; it is not followed and the file is skipped",
+    "duplicate-key": "front matter gives the same key twice; the file is skipped",
     "render-failed": "the markdown could not be rendered; the file is skipped",
     "empty-article": "the file has no text (empty, or front matter only); it is skipped",
 }

@@ -14,6 +14,7 @@ from kbportal.content import frontmatter
 from kbportal.content.categories import CATEGORY_FILE
 from kbportal.content.links import MEDIA_SUFFIXES
 from kbportal.content.models import Problem
+from kbportal.content.placement import SymlinkRefused, real_relpath, refusal
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class Tree:
     media: set[str] = field(default_factory=set)
     category_files: list[str] = field(default_factory=list)
     folders: list[str] = field(default_factory=list)
+    refused: list[Problem] = field(default_factory=list)  # symlinks that are not followed
 
 
 # Files a git repository keeps at its top for people browsing the repository, not customers.
@@ -54,21 +56,28 @@ def repository_file(relpath: str) -> bool:
 
 
 def scan(root: Path) -> Tree:
-    """List the articles tree once (symlinks are not followed out of it)."""
+    """List the articles tree once; symlinks out of it (or to folders) are refused."""
     tree = Tree()
-    real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(name for name in dirnames if not hidden(name))
         rel = Path(dirpath).relative_to(root).as_posix()
         prefix = "" if rel == "." else rel + "/"
+        linked = [name for name in dirnames if os.path.islink(os.path.join(dirpath, name))]
+        for name in linked:  # os.walk does not enter them; say so rather than lose files quietly
+            if not hidden(name):
+                tree.refused.append(refusal(prefix + name, "symlinked folder is not followed"))
+        dirnames[:] = sorted(name for name in dirnames if not hidden(name) and name not in linked)
         if prefix:
             tree.folders.append(rel)
         for name in sorted(filenames):
-            if os.path.islink(os.path.join(dirpath, name)) and not _inside(
-                real_root, Path(dirpath, name)
-            ):
-                log.warning("skipping %s%s: symlink out of the articles folder", prefix, name)
+            if hidden(name) and not CATEGORY_FILE.match(name):
                 continue
+            if os.path.islink(os.path.join(dirpath, name)):
+                try:
+                    real_relpath(root, prefix + name)
+                except SymlinkRefused as error:
+                    log.warning("skipping %s%s: %s", prefix, name, error)
+                    tree.refused.append(refusal(prefix + name, str(error)))
+                    continue
             if CATEGORY_FILE.match(name):
                 tree.category_files.append(prefix + name)
             elif hidden(name) or repository_file(prefix + name):
@@ -98,11 +107,6 @@ def classify(relpath: str) -> Literal["article", "media", "category", "other"]:
     return "other"
 
 
-def _inside(real_root: Path, path: Path) -> bool:
-    """Whether a (symlinked) file really lives inside the articles folder."""
-    return path.resolve().is_relative_to(real_root)
-
-
 def split_locale(relpath: str, locales: tuple[str, ...]) -> tuple[str | None, str]:
     """(locale folder or None, path below it) for a path in the tree."""
     first, sep, rest = relpath.partition("/")
@@ -125,6 +129,7 @@ class Source:
     updated: datetime | None
     folder_locale: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    real_path: str = ""  # the file the path really is: differs for a symlink
 
     @property
     def key(self) -> str:
@@ -137,13 +142,35 @@ def valid_slug(slug: str) -> bool:
     return bool(slug) and not _BAD_SLUG.search(slug)
 
 
+def _place(relpath: str, locales: tuple[str, ...]) -> tuple[str | None, str | None, str, str]:
+    """(locale folder, file-name locale, folder below the locale folder, file stem) of a path."""
+    folder_locale, inner = split_locale(relpath, locales)
+    folder, _, filename = inner.rpartition("/")
+    stem = filename[: -len(".md")] if filename.endswith(".md") else filename
+    base, dot, suffix = stem.rpartition(".")
+    suffix_locale = suffix if dot and base and suffix in locales else None
+    return folder_locale, suffix_locale, folder, base if suffix_locale else stem
+
+
+def disk_place(relpath: str, locales: tuple[str, ...], default_locale: str) -> tuple[str, str]:
+    """(locale, folder below the locale folder) that a file's place on disk gives it."""
+    folder_locale, suffix_locale, folder, _stem = _place(relpath, locales)
+    return folder_locale or suffix_locale or default_locale, folder
+
+
 def read_source(
     root: Path, relpath: str, *, locales: tuple[str, ...], default_locale: str
 ) -> tuple[Source | None, list[Problem]]:
     """Read one article file; None (with the reason as a problem) when it cannot publish."""
     file = root / relpath
-    if classify(relpath) != "article" or not _inside(root.resolve(), file):
+    if classify(relpath) != "article":
         return None, [Problem(relpath, 1, "unreadable", "not an article file of this folder")]
+    try:
+        real_path = real_relpath(root, relpath)
+    except SymlinkRefused as error:
+        return None, [refusal(relpath, str(error))]
+    if classify(real_path) != "article":
+        return None, [refusal(relpath, f"symlink to '{real_path}', which is not an article file")]
     try:
         raw = file.read_bytes()
         mtime = datetime.fromtimestamp(file.stat().st_mtime, UTC)
@@ -157,19 +184,13 @@ def read_source(
     try:
         parsed = frontmatter.parse(text)
     except frontmatter.FrontMatterError as error:
-        return None, [Problem(relpath, error.line, "bad-front-matter", str(error))]
+        return None, [Problem(relpath, error.line, error.code, str(error))]
     problems = [
         Problem(relpath, line, "unknown-key", message, "warning")
         for line, message in parsed.warnings
     ]
     meta = parsed.data
-    folder_locale, inner = split_locale(relpath, locales)
-    folder, _, filename = inner.rpartition("/")
-    stem = filename[: -len(".md")]
-    base, dot, suffix = stem.rpartition(".")
-    suffix_locale = suffix if dot and base and suffix in locales else None
-    if suffix_locale:
-        stem = base
+    folder_locale, suffix_locale, folder, stem = _place(relpath, locales)
     locale = meta.get("locale") or folder_locale or suffix_locale or default_locale
     if locale not in locales:
         line = parsed.key_lines.get("locale", 1)
@@ -204,6 +225,7 @@ def read_source(
         updated=meta.get("updated", mtime),
         folder_locale=folder_locale,
         problems=problems,
+        real_path=real_path,
     )
     source.meta["_key_lines"] = parsed.key_lines
     return source, problems

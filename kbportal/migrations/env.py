@@ -8,12 +8,13 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy import Connection
 
-from kbportal.db import UTCDateTime, make_engine
-from kbportal.tables import metadata
+from kbportal.db import Base, UTCDateTime, make_engine
+from kbportal.models import import_models
 
 log = logging.getLogger(__name__)
 
-target_metadata = metadata  # every table, for autogenerate
+import_models()  # every table must be on the metadata for autogenerate
+target_metadata = Base.metadata
 config = context.config
 
 

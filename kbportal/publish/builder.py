@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.models import Article
-from kbportal.publish import layout, records, sources, store
+from kbportal.publish import layout, public_index, records, sources, store
 from kbportal.publish.manifest import (
     BuildError,
     BuildReport,
@@ -20,6 +20,7 @@ from kbportal.publish.manifest import (
     status_of,
     utc,
 )
+from kbportal.publish.origin import record_origin
 from kbportal.search import build_index
 
 log = logging.getLogger(__name__)
@@ -111,10 +112,12 @@ def full_build(
         store.set_meta(conn, "schema", store.SCHEMA_VERSION)
         store.set_meta(conn, "build_id", target.name)
         store.set_meta(conn, "created", now.isoformat())
+        record_origin(conn, articles_dir)
         store.set_meta(conn, "next_publish_at", next_at.isoformat() if next_at else None)
         conn.execute("COMMIT")
         conn.close()
         build_index(target / "index", published)
+        public_index.build(target, published)
         report = BuildReport(
             build_id=target.name, full=True, next_publish_at=next_at, problems=list(kb.problems)
         )

@@ -125,8 +125,10 @@ class Changes:
         """
         touched = set(self.gone)
         before = records.visibilities(self.conn, list(self.upserts))
-        touched.update(
-            k for k, a in self.upserts.items() if before.get(k, a.visibility) != a.visibility
+        touched.update(  # who may follow a link to it changed: visibility or audience
+            k
+            for k, a in self.upserts.items()
+            if before.get(k, (a.visibility, a.audience)) != (a.visibility, a.audience)
         )
         keys = records.linking_keys(self.conn, touched)
         paths = {path for path, key in self.key_of.items() if key in keys}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import time
 from collections.abc import Iterable, Mapping
@@ -11,7 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kbportal.publish import layout, records, sources, store
+from kbportal.content.placement import symlinks_to
+from kbportal.publish import layout, public_index, records, sources, store
 from kbportal.publish.builder import full_build
 from kbportal.publish.changes import Changes
 from kbportal.publish.manifest import BuildReport, EmptyBuildError, kind_of, normalize
@@ -37,6 +37,9 @@ def update(
     renamed = dict(renamed or {})
     changed_paths = _clean([*changed, *renamed.values()])
     removed_paths = _clean([*removed, *renamed.keys()]) - changed_paths
+    # A symlinked article is read through its target: it changes (or goes) when the target does.
+    root = Path(config["ARTICLES_DIR"])
+    changed_paths |= symlinks_to(root, changed_paths | removed_paths) - removed_paths
     data_dir = Path(config["DATA_DIR"])
     with layout.writer_lock(data_dir):
         current = layout.current_build(data_dir)
@@ -90,13 +93,8 @@ def copy_build(source: Path, target: Path) -> None:
     deletes unused ones), so linked files stay correct for the build they came from.
     """
     shutil.copyfile(source / "content.sqlite", target / "content.sqlite")
-    (target / "index").mkdir()
-    for entry in os.scandir(source / "index"):
-        if entry.is_file() and not entry.name.endswith(".lock") and "LOCK" not in entry.name:
-            try:
-                os.link(entry.path, target / "index" / entry.name)
-            except OSError:  # another filesystem or no link support: copy instead
-                shutil.copyfile(entry.path, target / "index" / entry.name)
+    public_index.link_index(source / "index", target / "index")
+    public_index.copy(source, target)
 
 
 def _update(
@@ -138,6 +136,7 @@ def _update(
         changes.write()
         report = _finish(conn, changes, target.name, now)
         conn.close()
+        public_index.update(target, changes.upserts.values(), changes.gone)  # first: see there
         update_index(target / "index", changes.upserts.values(), changes.gone)
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())

@@ -7,9 +7,9 @@ import threading
 from collections import OrderedDict, defaultdict
 from pathlib import Path, PurePosixPath
 
-from kbportal.content.links import MEDIA_SUFFIXES
+from kbportal.content.links import MEDIA_SUFFIXES, LinkTargets, Target
 from kbportal.content.models import Article, Category, Problem
-from kbportal.publish import records, store
+from kbportal.publish import public_index, records, store
 from kbportal.publish.view import CategoryNode, Suggestion
 from kbportal.search import Searcher
 from kbportal.search.types import SearchQuery, SearchResults
@@ -56,10 +56,18 @@ class BuildKB:
         self._counts: dict[tuple[str, Viewer], dict[str, int]] = {}
         self._decoded: OrderedDict[str, Article] = OrderedDict()
         self.searcher = Searcher(build_dir / "index")
+        # Customers search an index of public articles only, so that no score, order or
+        # spelling depends on an internal article (publish.public_index).
+        public = public_index.folder(build_dir)
+        if public is None:
+            raise FileNotFoundError(f"build {build_dir.name} has no public search index")
+        self.public_searcher = self.searcher if public == build_dir / "index" else Searcher(public)
 
     def close(self) -> None:
-        """Release the SQLite connection and the index."""
+        """Release the SQLite connection and the indexes."""
         self.searcher.close()
+        if self.public_searcher is not self.searcher:
+            self.public_searcher.close()
         with self._lock:
             self._conn.close()
 
@@ -218,19 +226,33 @@ class BuildKB:
 
     # Everything else ----------------------------------------------------------------------
 
-    def problems(self) -> list[Problem]:
-        """Content problems found when this version was built."""
+    def problems(self, viewer: Viewer | None = None) -> list[Problem]:
+        """Content problems found when this version was built (with a viewer: theirs to see).
+
+        A viewer sees the problems of files whose article they may open, and of files that
+        did not become an article (nothing says who they were for); never the paths and
+        messages of articles restricted to groups they are not in.
+        """
         with self._lock:
-            return records.problems(self._conn)
+            found = records.problems(self._conn)
+            if viewer is None:
+                return found
+            targets = store.get_blob(self._conn, "link_targets")
+        by_path = targets.by_path if isinstance(targets, LinkTargets) else {}
+        return [p for p in found if _may_open(viewer, by_path.get(p.path))]
 
     def meta(self, name: str) -> str | None:
         """A manifest value of this build (e.g. "next_publish_at")."""
         with self._lock:
             return store.get_meta(self._conn, name)
 
+    def _searcher_for(self, viewer: Viewer) -> Searcher:
+        """Staff search every article; customers only the public index."""
+        return self.searcher if viewer.staff else self.public_searcher
+
     def search(self, query: SearchQuery) -> SearchResults:
         """Full-text search, filtered by the query's viewer."""
-        results = self.searcher.search(query)
+        results = self._searcher_for(query.viewer).search(query)
         leaked = [h for h in results.hits if not self._visible(h.key, query.viewer)]
         if leaked:  # the index filters; this is a second lock on the door, and it should never fire
             log.error("search returned %d hits the viewer may not see", len(leaked))
@@ -241,7 +263,7 @@ class BuildKB:
         self, prefix: str, viewer: Viewer, locale: str | None = None, limit: int = 8
     ) -> list[Suggestion]:
         """Titles that complete what the reader is typing."""
-        found = self.searcher.autocomplete(prefix, viewer, locale=locale, limit=limit)
+        found = self._searcher_for(viewer).autocomplete(prefix, viewer, locale=locale, limit=limit)
         return [s for s in found if self._visible(f"{s.locale}/{s.slug}", viewer)]
 
     def media_file(self, relpath: str, viewer: Viewer = PUBLIC) -> Path | None:
@@ -261,6 +283,15 @@ class BuildKB:
         if not real.is_relative_to(root) or not real.is_file():
             return None  # a symlink leading out of the tree
         return real
+
+
+def _may_open(viewer: Viewer, target: Target | None) -> bool:
+    """Whether a viewer may open the article a file became (any staff: a file that did not)."""
+    if target is None:
+        return viewer.staff
+    if target.visibility == "public":
+        return True
+    return viewer.staff and (not target.audience or bool(viewer.groups & set(target.audience)))
 
 
 def _safe_relpath(relpath: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -121,13 +122,17 @@ def paths_with_problem(conn: sqlite3.Connection, code: str) -> set[str]:
     return {r[0] for r in conn.execute("SELECT path FROM problems WHERE code = ?", (code,))}
 
 
-def visibilities(conn: sqlite3.Connection, keys: list[str]) -> dict[str, str]:
-    """The stored visibility of each of the given articles that is stored."""
-    found: dict[str, str] = {}
+def visibilities(
+    conn: sqlite3.Connection, keys: list[str]
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The stored (visibility, audience) of each of the given articles that is stored."""
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
     for key in keys:
-        row = conn.execute("SELECT visibility FROM articles WHERE key = ?", (key,)).fetchone()
+        row = conn.execute(
+            "SELECT visibility, audience FROM articles WHERE key = ?", (key,)
+        ).fetchone()
         if row:
-            found[key] = row[0]
+            found[key] = (row[0], tuple(json.loads(row[1])))
     return found
 
 

@@ -71,7 +71,9 @@ def targets_of(kb: loader.KnowledgeBase) -> LinkTargets:
 
 def target_of(article: Article) -> Target:
     """An article as a link target."""
-    return Target(article.key, article.path, article.visibility, article.draft)
+    return Target(
+        article.key, article.path, article.visibility, article.draft, audience=article.audience
+    )
 
 
 def alias_redirects(aliases: Mapping[str, str], published: Iterable[Article]) -> dict[str, str]:

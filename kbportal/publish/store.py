@@ -77,10 +77,16 @@ def schema_version(build: Path) -> str | None:
 
 def is_current_format(build: Path) -> bool:
     """Whether a build was written in this version's store and search-index formats."""
-    from kbportal.search import is_current  # late: kbportal.search imports publish.view
+    from kbportal.publish import public_index  # late: kbportal.search imports publish.view
+    from kbportal.search import is_current
 
     # An old-format index cannot take an incremental update: such a build needs a full one.
-    return schema_version(build) == SCHEMA_VERSION and is_current(build / "index")
+    # So does one from before public searches had an index of their own (public_index).
+    return (
+        schema_version(build) == SCHEMA_VERSION
+        and is_current(build / "index")
+        and public_index.is_current_in(build)
+    )
 
 
 def set_meta(conn: sqlite3.Connection, name: str, value: str | None) -> None:

@@ -63,8 +63,8 @@ class PublishedKB(Protocol):
     def translations(self, article: Article, viewer: Viewer) -> dict[str, Article]:
         """The same article in other locales (same slug), keyed by locale."""
 
-    def problems(self) -> list[Problem]:
-        """Content problems found when this version was built."""
+    def problems(self, viewer: Viewer | None = None) -> list[Problem]:
+        """Content problems found when this version was built (with a viewer: theirs to see)."""
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Full-text search, filtered by the query's viewer."""

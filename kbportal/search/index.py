@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "MAIN"
 # Bump when the schema or the analysis changes: an index of another format needs a full build
 # (Whoosh pickles the analyzers into the index, so old ones may not even open).
-INDEX_FORMAT = "kbportal-search-5"
+INDEX_FORMAT = "kbportal-search-7"
 FORMAT_FILE = "KBPORTAL_FORMAT"
 ALL_STAFF = "*"  # audience term of an internal article every staff member may see
 
@@ -89,8 +89,12 @@ def category_ancestors(path: str) -> list[str]:
 
 
 def whole_text(article: Article, sections: list[Section]) -> str:
-    """Everything an article says, title first, for ranking it as a whole."""
-    parts = [article.title, " ".join(article.tags)]
+    """Everything an article says, title first, for ranking it as a whole.
+
+    Its front-matter `questions:` (customers' own phrasings) count as its words too, so a
+    phrasing that once failed finds the article.
+    """
+    parts = [article.title, " ".join(article.tags), *article.questions]
     for sec in sections:
         if sec.title != article.title:
             parts.append(sec.title)
@@ -125,7 +129,8 @@ def documents(article: Article) -> Iterator[dict[str, Any]]:
         if not sec.text.strip():
             # A heading with nothing under it (or an empty intro) still needs a snippet.
             doc["lead"] = article.summary
-        doc["spell"] = " ".join((article.title if i == 0 else "", section_title, sec.text))
+        first_words = " ".join((article.title, *article.questions)) if i == 0 else ""
+        doc["spell"] = " ".join((first_words, section_title, sec.text))
         if i == 0:
             doc.update(
                 first="1",
@@ -139,14 +144,16 @@ def documents(article: Article) -> Iterator[dict[str, Any]]:
         yield doc
 
 
-def semantic_texts(articles: Iterable[Article]) -> Iterator[tuple[str, str]]:
-    """(key, whole text) of the indexed articles whose locale has word vectors."""
+def semantic_texts(articles: Iterable[Article]) -> Iterator[tuple[str, semantic.Item]]:
+    """(language, (key, whole text, title and questions)) of the indexed articles whose locale
+    has a word table."""
     for article in articles:
         if not article.draft and article.locale in semantic.LOCALES:
             sections = list(article.sections)
             if not sections:
                 sections = [Section(anchor="", title=article.title, text=article.summary)]
-            yield article.key, whole_text(article, sections)
+            heads = (article.title, *article.questions)
+            yield article.locale, (article.key, whole_text(article, sections), heads)
 
 
 def _add(writer: SegmentWriter, articles: Iterable[Article]) -> int:

@@ -36,6 +36,7 @@ class IndexReader:
         self._shared = caches_for(ix, self.searcher)
         self.keys: list[str] = self._shared.keys
         self.article_of: list[int] = self._shared.article_of
+        self.narticles: int = self._shared.narticles
 
     def scope(
         self, viewer: Viewer, locale: str | None, category: str | None, first_only: bool = False

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh import index as windex
 from whoosh.searching import Searcher as WhooshSearcher
 
-from kbportal.search import query_builder, semantic, spelling
+from kbportal.search import evidence, query_builder, semantic, spelling
 from kbportal.search.index import INDEX_NAME, check_format
 from kbportal.search.reader import IndexReader
 from kbportal.search.snippets import make_snippet
@@ -52,7 +52,7 @@ class Searcher:
         self._busy = 0  # searches running now: close() waits for them to finish
         self._closed = False
         self._ix = self._open()
-        self._vectors = semantic.ArticleVectors.load(self.directory)
+        self._vectors = semantic.load_all(self.directory)  # by language
         self._vocabulary = Vocabulary()  # one per index generation, shared by all threads
 
     def _open(self) -> windex.Index:
@@ -64,7 +64,7 @@ class Searcher:
     def refresh(self) -> None:
         """Pick up a newer index at the directory (a swapped-in build or an update)."""
         ix = self._open()
-        vectors = semantic.ArticleVectors.load(self.directory)
+        vectors = semantic.load_all(self.directory)
         with self._lock:
             self._ix = ix
             self._vectors = vectors
@@ -158,20 +158,27 @@ class Searcher:
         wanted = page * per_page
         if total == 0 or wanted - per_page >= total:
             return SearchResults(query=query.text, total=total, page=page, per_page=per_page)
-        # English queries: the lexical top few re-ordered by meaning too (semantic.rerank).
-        vectors = self._vectors if semantic.applies(query.locale, text) else None
+        # The lexical top few re-ordered by meaning too, in the query's language (semantic.rerank).
+        language = semantic.language_for(query.locale, text)
+        vectors = self._vectors.get(language) if language else None
         depth = wanted if vectors is None else max(wanted, semantic.DEPTH)
         best = reader.top_articles(built, found, depth)
         if vectors is not None:
             best = semantic.rerank(vectors, text, best, reader.keys)
+        start = wanted - per_page
+        page_keys = [reader.keys[d] for d, _ in best[start:wanted]]
+        cosines = evidence.page_cosines(vectors, text, page_keys)
+        sure = evidence.confidences(reader, built, best, start, wanted, cosines)
         hits = [
-            self._hit(reader.searcher, d, score, built.terms)
-            for d, score in best[wanted - per_page : wanted]
+            self._hit(reader.searcher, d, score, built.terms, conf)
+            for (d, score), conf in zip(best[start:wanted], sure, strict=True)
         ]
         return SearchResults(query=query.text, total=total, hits=hits, page=page, per_page=per_page)
 
     @staticmethod
-    def _hit(searcher: WhooshSearcher, docnum: int, score: float, terms: tuple[str, ...]) -> Hit:
+    def _hit(
+        searcher: WhooshSearcher, docnum: int, score: float, terms: tuple[str, ...], conf: float
+    ) -> Hit:
         f: dict[str, Any] = searcher.stored_fields(docnum)
         return Hit(
             locale=f["locale"],
@@ -184,6 +191,7 @@ class Searcher:
             score=float(score),
             category=f.get("category", ""),
             visibility=f.get("visibility", "public"),
+            confidence=conf,
         )
 
     def autocomplete(

@@ -1,161 +1,99 @@
-"""Static word vectors (distilled from all-MiniLM-L6-v2) to re-rank English search hits."""
+"""Re-ranking search hits by meaning: article vectors beside the index, fused with lexical scores.
+
+Word tables (kbportal/search/wordvectors.py): English distilled from all-MiniLM-L6-v2, Russian
+from navec. Each article gets a vector of its whole text and one per "head" (its title and its
+front-matter `questions:`), in the table of its locale's language. A query is compared with both:
+FAQ titles and customers' phrasings are questions, as queries are.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import os
-import re
-import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from kbportal.search import analysis
+from kbportal.search.wordvectors import (
+    DATA_DIR,
+    TABLES,
+    WordVectors,
+    content_words,
+    embed,
+    language_of,
+    table,
+)
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+__all__ = ["DATA_DIR", "WordVectors", "table", "content_words"]
+
 VECTORS_FILE = "semantic.npy"  # beside the Whoosh index: one row per article, float16
-META_FILE = "semantic.json"  # the rows' article keys and the word document frequencies
-LOCALES = frozenset({"en"})  # the table is English; other locales are never re-ranked
+META_FILE = "semantic.json"  # the rows' article keys, word document frequencies, heads' owners
+LOCALES = frozenset(TABLES)  # locales with a word table; other locales are never re-ranked
 
-# Fusion: lexical score / the best lexical score among candidates + WEIGHT x cosine.
-WEIGHT = 1.5  # the middle of the plateau 1.2-3 measured on both query halves
+# Fusion: lexical / best lexical among candidates + WEIGHT x cosine(query, article text)
+# + HEAD_WEIGHT x best cosine(query, title or a customer question). Measured on all three sets.
+WEIGHT = 1.5
+HEAD_WEIGHT = 0.5
 DEPTH = 50  # lexical candidates re-ranked (only hits the viewer may already see)
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")  # a Russian query is never re-ranked
-MAX_PIECES = 4  # a word split into more WordPiece pieces than this is left out (noise)
-PIECED_CACHE = 10_000  # vectors of words built from pieces, kept (the first ones seen)
+
+Item = tuple[str, str, Sequence[str]]  # (article key, whole text, heads: title and questions)
 
 
-class WordVectors:
-    """The shipped table: int8 rows with a scale each, looked up by word or WordPiece pieces."""
-
-    def __init__(self, directory: Path = DATA_DIR) -> None:
-        words = (directory / "words.txt").read_text(encoding="utf-8").split()
-        self.index = {w: i for i, w in enumerate(words)}
-        self.rows = np.load(directory / "words.i8.npy")
-        self.scale = np.load(directory / "words.scale.npy").astype(np.float32)
-        self.dims = int(self.rows.shape[1])
-        self._cache: dict[str, np.ndarray | None] = {}
-
-    def ids(self, word: str) -> list[int]:
-        """Rows for a word: itself, or its greedy longest-match WordPiece pieces."""
-        i = self.index.get(word)
-        if i is not None:
-            return [i]
-        if not word.isascii() or not word.isalpha():
-            return []
-        out: list[int] = []
-        start = 0
-        while start < len(word):
-            for end in range(len(word), start, -1):
-                piece = word[start:end] if start == 0 else "##" + word[start:end]
-                j = self.index.get(piece)
-                if j is not None:
-                    out.append(j)
-                    start = end
-                    break
-            else:
-                return []
-            if len(out) > MAX_PIECES:
-                return []
-        return out
-
-    def vector(self, word: str) -> np.ndarray | None:
-        """A word's vector (float32, not normalised), or None when the table cannot spell it."""
-        i = self.index.get(word)
-        if i is not None:
-            return self.rows[i].astype(np.float32) * self.scale[i]
-        if word in self._cache:
-            return self._cache[word]
-        ids = self.ids(word)
-        vec = None
-        if ids:
-            vec = (self.rows[ids].astype(np.float32) * self.scale[ids, None]).mean(axis=0)
-        if len(self._cache) < PIECED_CACHE:  # bounded: ~0.6 kB a word
-            self._cache[word] = vec
-        return vec
-
-
-_table: WordVectors | None = None
-_table_lock = threading.Lock()
-
-
-_table_failed = False
-
-
-def table() -> WordVectors | None:
-    """The process's one word table, loaded on first use (~16 MB); None if it cannot be read."""
-    global _table, _table_failed
-    with _table_lock:
-        if _table is None and not _table_failed:
-            try:
-                _table = WordVectors(DATA_DIR)
-            except (OSError, ValueError) as exc:
-                # A broken install must not break search: it stays lexical, and says why once.
-                log.error("semantic word table unreadable, search stays lexical: %s", exc)
-                _table_failed = True
-        return _table
-
-
-def content_words(text: str) -> list[str]:
-    """Lowercased words worth a vector: no stop words, no numbers, contractions stripped."""
-    out = []
-    for w in analysis.words(text):
-        w = w.split("'")[0].split("’")[0]
-        if len(w) > 1 and w.isalpha() and w not in analysis.STOP_WORDS:
-            out.append(w)
-    return out
-
-
-def idf(df: int, n: int) -> float:
-    """Inverse document frequency, never below a small floor (words in every article)."""
-    return max(math.log((n + 1) / (df + 0.5)), 0.1)
-
-
-def embed(counts: Counter[str], df: dict[str, int], n: int, words: WordVectors) -> np.ndarray:
-    """A normalised text vector: idf-weighted, sublinear-tf mean of its word vectors."""
-    acc = np.zeros(words.dims, dtype=np.float32)
-    for word, tf in counts.items():
-        vec = words.vector(word)
-        if vec is not None:
-            acc += (idf(df.get(word, 0), n) * (1 + math.log(tf))) * vec
-    norm = float(np.linalg.norm(acc))
-    return acc / norm if norm > 0 else acc
+def _files(language: str) -> tuple[str, str, str]:
+    """The vector, meta and heads file names of a language (English keeps the first names)."""
+    stem = "semantic" if language == "en" else f"semantic.{language}"
+    return f"{stem}.npy", f"{stem}.json", f"{stem}.heads.npy"
 
 
 class ArticleVectors:
-    """Article vectors of one index (rows by article key) and the word statistics used."""
+    """One language's article vectors of one index, by article key, and the word statistics."""
 
-    def __init__(self, keys: Sequence[str], matrix: np.ndarray, df: dict[str, int], n: int):
+    def __init__(
+        self,
+        keys: Sequence[str],
+        matrix: np.ndarray,
+        df: dict[str, int],
+        n: int,
+        language: str = "en",
+        heads: np.ndarray | None = None,
+        head_of: Sequence[int] = (),
+    ):
         self.keys = list(keys)
         self.row = {k: i for i, k in enumerate(self.keys)}
         self.matrix = matrix
         self.df = df
         self.n = n
+        self.language = language
+        dims = matrix.shape[1] if matrix.ndim == 2 else 0
+        self.heads = heads if heads is not None else np.zeros((0, dims), dtype=np.float16)
+        self.head_of = np.asarray(head_of, dtype=np.int32)  # head row -> article row
 
     @classmethod
-    def build(cls, texts: Iterable[tuple[str, str]]) -> ArticleVectors:
-        """Vectors for (key, text) pairs, with document frequencies taken from the same texts."""
-        items = [(key, Counter(content_words(text))) for key, text in texts]
+    def build(cls, items: Iterable[Item], language: str = "en") -> ArticleVectors:
+        """Vectors for (key, text, heads), with document frequencies from the same texts."""
+        items = list(items)
+        counted = [Counter(content_words(text)) for _, text, _ in items]
         df: Counter[str] = Counter()
-        for _, counts in items:
+        for counts in counted:
             df.update(counts.keys())
-        words = table()
+        words = table(language)
         if words is None:
-            raise OSError("no semantic word table")
+            raise OSError(f"no {language} word table")
         n = len(items)
-        rows = [embed(counts, df, n, words) for _, counts in items]
+        rows = [embed(counts, df, n, words) for counts in counted]
         matrix = np.vstack(rows) if rows else np.zeros((0, words.dims), dtype=np.float32)
-        return cls([k for k, _ in items], matrix.astype(np.float16), dict(df), n)
+        heads, head_of = _head_rows(items, range(n), df, n, words)
+        keys = [key for key, _, _ in items]
+        return cls(keys, matrix.astype(np.float16), dict(df), n, language, heads, head_of)
 
     def query_vector(self, text: str) -> np.ndarray | None:
         """The query's vector (None when no word of it has one)."""
-        words = table()
+        words = table(self.language)
         if words is None:
             return None
         vec = embed(Counter(content_words(text)), self.df, self.n, words)
@@ -169,61 +107,121 @@ class ArticleVectors:
         it = iter(sims)
         return [float(next(it)) if r >= 0 else 0.0 for r in rows]
 
+    def head_cosines(self, query: np.ndarray, keys: Sequence[str]) -> list[float]:
+        """Best cosine of the query with each article's title or questions (0 without heads)."""
+        best = np.zeros(len(self.keys), dtype=np.float32)
+        if len(self.heads):
+            sims = self.heads.astype(np.float32) @ query
+            np.maximum.at(best, self.head_of, sims)
+        return [float(best[self.row[k]]) if k in self.row else 0.0 for k in keys]
+
     def save(self, directory: Path) -> None:
         """Write the vectors beside an index (atomically replaced files)."""
         directory = Path(directory)
-        tmp_npy = directory / (VECTORS_FILE + ".tmp.npy")
-        np.save(tmp_npy, self.matrix)
-        meta = {"keys": self.keys, "n": self.n, "df": self.df}
-        tmp_meta = directory / (META_FILE + ".tmp")
+        vectors, meta_name, heads = _files(self.language)
+        for name, array in ((vectors, self.matrix), (heads, self.heads)):
+            tmp = directory / (name + ".tmp.npy")
+            np.save(tmp, array)
+            os.replace(tmp, directory / name)
+        meta = {"keys": self.keys, "n": self.n, "df": self.df, "head_of": self.head_of.tolist()}
+        tmp_meta = directory / (meta_name + ".tmp")
         tmp_meta.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp_npy, directory / VECTORS_FILE)
-        os.replace(tmp_meta, directory / META_FILE)
+        os.replace(tmp_meta, directory / meta_name)
 
     @classmethod
-    def load(cls, directory: Path) -> ArticleVectors | None:
+    def load(cls, directory: Path, language: str = "en") -> ArticleVectors | None:
         """The vectors beside an index, or None when there are none (search stays lexical)."""
+        vectors, meta_name, heads_name = _files(language)
         try:
-            meta = json.loads((Path(directory) / META_FILE).read_text(encoding="utf-8"))
-            matrix = np.load(Path(directory) / VECTORS_FILE)
+            meta = json.loads((Path(directory) / meta_name).read_text(encoding="utf-8"))
+            matrix = np.load(Path(directory) / vectors)
             keys, n = list(meta["keys"]), int(meta["n"])
             df = {str(k): int(v) for k, v in meta["df"].items()}
+            head_of = [int(i) for i in meta.get("head_of", [])]
+            heads = np.load(Path(directory) / heads_name) if head_of else None
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.info("no semantic vectors in %s (%s)", directory, exc)
+            log.info("no %s semantic vectors in %s (%s)", language, directory, exc)
             return None
         if matrix.ndim != 2 or matrix.shape[0] != len(keys):  # e.g. caught mid-update
             log.warning("semantic vectors in %s do not match their keys; ignored", directory)
             return None
-        return cls(keys, matrix, df, n)
+        if heads is not None and (len(heads) != len(head_of) or max(head_of) >= len(keys)):
+            heads, head_of = None, []
+        return cls(keys, matrix, df, n, language, heads, head_of)
 
 
-def write(directory: Path, texts: Iterable[tuple[str, str]]) -> None:
-    """Article vectors for (key, text) pairs, written beside a freshly built index."""
-    if table() is None:
-        return  # logged once by table(): the index still builds, search stays lexical
-    ArticleVectors.build(texts).save(directory)
+def _head_rows(
+    items: Sequence[Item], rows: Iterable[int], df: dict[str, int], n: int, words: WordVectors
+) -> tuple[np.ndarray, list[int]]:
+    """Vectors of each item's heads, and the article row each belongs to."""
+    vecs, owners = [], []
+    for (_, _, heads), row in zip(items, rows, strict=True):
+        for head in heads:
+            vec = embed(Counter(content_words(head)), df, n, words)
+            if vec.any():
+                vecs.append(vec)
+                owners.append(row)
+    matrix = np.vstack(vecs) if vecs else np.zeros((0, words.dims), dtype=np.float32)
+    return matrix.astype(np.float16), owners
 
 
-def update(directory: Path, texts: Iterable[tuple[str, str]], removed: Iterable[str]) -> None:
+def load_all(directory: Path) -> dict[str, ArticleVectors]:
+    """Every language's vectors beside an index."""
+    found = {lang: ArticleVectors.load(directory, lang) for lang in TABLES}
+    return {lang: v for lang, v in found.items() if v is not None}
+
+
+def _by_language(items: Iterable[tuple[str, Item]]) -> dict[str, list[Item]]:
+    grouped: dict[str, list[Item]] = {}
+    for language, item in items:
+        grouped.setdefault(language, []).append(item)
+    return grouped
+
+
+def write(directory: Path, items: Iterable[tuple[str, Item]]) -> None:
+    """Article vectors for (language, item) pairs, written beside a freshly built index."""
+    for language, group in _by_language(items).items():
+        if table(language) is not None:  # else logged once by table(): search stays lexical
+            ArticleVectors.build(group, language).save(directory)
+
+
+def update(directory: Path, items: Iterable[tuple[str, Item]], removed: Iterable[str]) -> None:
     """Replace the rows of changed articles and drop removed ones (word statistics kept)."""
-    old = ArticleVectors.load(directory)
-    if old is None:
-        return  # an index built without vectors stays lexical until its next full build
-    words = table()
-    if words is None:
-        return
     gone = set(removed)
-    new = {key: Counter(content_words(text)) for key, text in texts}
-    keep = [i for i, k in enumerate(old.keys) if k not in gone and k not in new]
-    rows = [embed(counts, old.df, old.n, words) for counts in new.values()]
-    matrix = np.vstack([old.matrix[keep].astype(np.float32), *rows]) if keep or rows else old.matrix
-    keys = [old.keys[i] for i in keep] + list(new)
-    ArticleVectors(keys, matrix[: len(keys)].astype(np.float16), old.df, old.n).save(directory)
+    grouped = _by_language(items)
+    for language in TABLES:
+        old = ArticleVectors.load(directory, language)
+        words = table(language)
+        if old is None or words is None:
+            continue  # an index built without vectors stays lexical until its next full build
+        new = {key: (text, heads) for key, text, heads in grouped.get(language, [])}
+        keep = [i for i, k in enumerate(old.keys) if k not in gone and k not in new]
+        rows = [embed(Counter(content_words(t)), old.df, old.n, words) for t, _ in new.values()]
+        stacked = [old.matrix[keep].astype(np.float32), *rows]
+        matrix = np.vstack(stacked) if keep or rows else old.matrix[:0]
+        keys = [old.keys[i] for i in keep] + list(new)
+        renumber = {old_row: new_row for new_row, old_row in enumerate(keep)}
+        kept = [i for i, owner in enumerate(old.head_of) if int(owner) in renumber]
+        new_items = [(k, t, h) for k, (t, h) in new.items()]
+        heads, owners = _head_rows(new_items, range(len(keep), len(keys)), old.df, old.n, words)
+        all_heads = np.vstack([old.heads[kept].astype(np.float32), heads.astype(np.float32)])
+        head_of = [renumber[int(old.head_of[i])] for i in kept] + owners
+        ArticleVectors(
+            keys,
+            matrix.astype(np.float16),
+            old.df,
+            old.n,
+            language,
+            all_heads.astype(np.float16),
+            head_of,
+        ).save(directory)
 
 
-def applies(locale: str | None, text: str) -> bool:
-    """Whether a query is one to re-rank: an English locale (or any) and no Cyrillic in it."""
-    return (locale is None or locale in LOCALES) and not _CYRILLIC.search(text)
+def language_for(locale: str | None, text: str) -> str | None:
+    """The word table a query is compared in: its locale's, or by its script when any locale."""
+    if locale is not None:
+        return locale if locale in TABLES else None
+    return language_of(text)
 
 
 def rerank(
@@ -243,14 +241,20 @@ def rerank(
     if query is None:
         return best
     fused = fuse([s for _, s in head], vectors.cosines(query, names))
+    if HEAD_WEIGHT:
+        heads = vectors.head_cosines(query, names)
+        fused = [f + HEAD_WEIGHT * c for f, c in zip(fused, heads, strict=True)]
     order = sorted(range(len(head)), key=lambda i: (-fused[i], head[i][0]))
     # Scores on one scale: the rest keep their lexical score divided by the best one.
     top = max(s for _, s in head)
     return [(head[i][0], fused[i]) for i in order] + [(d, s / top) for d, s in best[DEPTH:]]
 
 
-def fuse(lexical: Sequence[float], cosines: Sequence[float], weight: float = WEIGHT) -> list[float]:
+def fuse(
+    lexical: Sequence[float], cosines: Sequence[float], weight: float | None = None
+) -> list[float]:
     """Fused scores: lexical normalised by the best candidate, plus weight x cosine."""
+    weight = WEIGHT if weight is None else weight
     top = max(lexical, default=0.0)
     if top <= 0:
         return list(lexical)

@@ -32,6 +32,8 @@ class Hit:
     score: float
     category: str
     visibility: str = "public"
+    # How likely this hit answers the query, comparable across queries (search.confidence)
+    confidence: float = 0.0
 
     @property
     def key(self) -> str:

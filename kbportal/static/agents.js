@@ -81,6 +81,15 @@
       });
     }
 
+    // "N articles found" in the page's language: the server rendered one sample per plural
+    // category (Russian has three), and the browser's plural rules pick the one for N.
+    var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang) : null;
+    function found(count) {
+      var category = plurals ? plurals.select(count) : (count === 1 ? "one" : "other");
+      var sample = msg("found-" + category) || msg("found-other");
+      return sample.replace(/\d+/, String(count));
+    }
+
     function button(kind, label) {
       var b = document.createElement("button");
       b.type = "button";
@@ -111,6 +120,13 @@
         s.className = "section";
         s.textContent = " \u203a " + hit.section;
         h2.appendChild(s);
+      }
+      if (hit.template) {
+        var tag = document.createElement("span");
+        tag.className = "badge-template";
+        tag.textContent = msg("template");
+        h2.appendChild(document.createTextNode(" "));
+        h2.appendChild(tag);
       }
       if (hit.internal) {
         var badge = document.createElement("span");
@@ -148,7 +164,7 @@
     function show(data) {
       list.textContent = "";
       (data.hits || []).forEach(function (hit) { list.appendChild(render(hit)); });
-      status.textContent = data.total ? data.total + " " + msg("found") : (data.query ? msg("none") : "");
+      status.textContent = data.total ? found(data.total) : (data.query ? msg("none") : "");
       if (data.corrected) { status.textContent += " \u2014 " + msg("did-you-mean") + " " + data.corrected; }
       selected = -1;
       // The pager and "did you mean" described the server's page, not these results.

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from kbportal.serving import allow_body
 from kbportal.sync.service import SyncError, SyncReport, last_report, sync
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,10 @@ def init_app(app: Flask) -> None:
     from kbportal.sync.web import hooks, staff
 
     app.register_blueprint(hooks)
+    # Push payloads are larger than a form: the webhook gets its own (still small) body limit.
+    limit = app.config.get("KBPORTAL_MAX_WEBHOOK_BODY")
+    if limit:
+        allow_body(app, hooks.name, int(limit))
     app.register_blueprint(staff)
     app.cli.add_command(sync_command)  # `kbportal sync` (the kbportal group loads app.cli)
 

@@ -22,8 +22,8 @@ RETRY_AFTER = "30"  # seconds; a first build or the next sync may fix it
 
 
 def wants_json() -> bool:
-    """Whether this request is for the JSON API."""
-    return request.path.startswith("/api/")
+    """Whether this request is for the JSON API (or a webhook: machines read both)."""
+    return request.path.startswith(("/api/", "/hooks/"))
 
 
 def json_error(status: int, message: str) -> Response:
@@ -60,6 +60,8 @@ def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
         return json_error(status, messages.get(status, error.description or error.name))
     if status == 404:
         return not_found_page()
+    if status == 403:  # a staff member whose role lacks the page: say so, and the way back
+        return Response(render_template("403.html", locale=request_locale()), status=403)
     return Response(
         render_template("error.html", locale=request_locale(), status=status, name=error.name),
         status=status,

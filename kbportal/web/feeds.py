@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from flask import Blueprint, Response, abort, current_app, render_template, send_file
 
+from kbportal.content.models import Article
 from kbportal.viewer import PUBLIC
 from kbportal.web import services
 from kbportal.web.kb import current_kb
+from kbportal.web.site import trusted_root, xml_text
 from kbportal.web.templating import as_utc
 from kbportal.web.viewer import current_viewer
 
@@ -23,31 +25,70 @@ MEDIA_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 def site_root() -> str:
-    """The absolute site URL, without a trailing slash."""
-    return request.url_root.rstrip("/")
+    """The trusted absolute site URL (no trailing slash); 404 when the Host is not trusted."""
+    root = trusted_root()
+    if root is None:
+        abort(404)
+    return root
 
 
-# Sitemaps by (build, site root): a build never changes, and tldr's takes ~0.4 s to render.
-_sitemaps: dict[tuple[str, str], str] = {}
+def xml_response(body: str, mimetype: str) -> Response:
+    """An XML document with every character XML cannot carry removed (a second lock)."""
+    return Response(xml_text(body), mimetype=mimetype)
 
 
-@bp.get("/sitemap.xml")
-def sitemap() -> Response:
-    """Every public article in every locale, for search engines."""
+SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit for one file; more make a sitemap index
+
+# Sitemap documents by (build, site root): a build never changes, and tldr's takes ~0.4 s to
+# render. Only trusted roots reach it (site.trusted_root), so a Host header cannot add entries.
+_sitemaps: dict[tuple[str, str], dict[int, str]] = {}
+
+
+def sitemap_documents(root: str, articles: list[Article], limit: int) -> dict[int, str]:
+    """The sitemap files: {0: the one urlset} or {0: an index, 1..n: urlsets of `limit` URLs}."""
+    if len(articles) <= limit:
+        return {0: render_template("sitemap.xml", root=root, articles=articles)}
+    parts = [articles[start : start + limit] for start in range(0, len(articles), limit)]
+    documents = {
+        number: render_template("sitemap.xml", root=root, articles=part)
+        for number, part in enumerate(parts, start=1)
+    }
+    newest = [max((a.updated for a in part if a.updated), default=None) for part in parts]
+    documents[0] = render_template("sitemap_index.xml", root=root, parts=newest)
+    return documents
+
+
+def _sitemaps_for(root: str) -> dict[int, str]:
+    """This build's sitemap documents for a trusted root (rendered once)."""
     kb = current_kb()
-    key = (kb.build_id, site_root())
-    body = _sitemaps.get(key)
-    if body is None:
+    key = (kb.build_id, root)
+    documents = _sitemaps.get(key)
+    if documents is None:
         entries = [
             article
             for locale in current_app.config["KBPORTAL_LOCALES"]
             for article in services.public_articles(kb, locale)
         ]
-        body = render_template("sitemap.xml", root=key[1], articles=entries)
-        if len(_sitemaps) >= 4:  # a few hosts or builds at most; drop the oldest
+        documents = sitemap_documents(root, entries, SITEMAP_MAX_URLS)
+        if len(_sitemaps) >= 4:  # a few trusted roots or builds at most; drop the oldest
             del _sitemaps[next(iter(_sitemaps))]
-        _sitemaps[key] = body
-    return Response(body, mimetype="application/xml")
+        _sitemaps[key] = documents
+    return documents
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    """Every public article in every locale, for search engines (an index past 50,000)."""
+    return xml_response(_sitemaps_for(site_root())[0], "application/xml")
+
+
+@bp.get("/sitemap-<int:number>.xml")
+def sitemap_part(number: int) -> Response:
+    """One part of a sitemap index."""
+    documents = _sitemaps_for(site_root())
+    if number < 1 or number not in documents:
+        abort(404)
+    return xml_response(documents[number], "application/xml")
 
 
 @bp.get("/robots.txt")
@@ -55,7 +96,9 @@ def robots() -> Response:
     """Crawlers: read articles and the sitemap; skip search results, the API and staff pages."""
     lines = ["User-agent: *", "Disallow: /api/", "Disallow: /staff/", "Disallow: /login"]
     lines += [f"Disallow: /{locale}/search" for locale in current_app.config["KBPORTAL_LOCALES"]]
-    lines.append(f"Sitemap: {site_root()}/sitemap.xml")
+    root = trusted_root()
+    if root is not None:  # an untrusted Host gets the rules without the absolute sitemap URL
+        lines.append(f"Sitemap: {root}/sitemap.xml")
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 
@@ -70,7 +113,7 @@ def feed(locale: str) -> Response:
     body = render_template(
         "feed.xml", root=site_root(), locale=locale, articles=entries, updated=updated
     )
-    return Response(body, mimetype="application/atom+xml")
+    return xml_response(body, "application/atom+xml")
 
 
 @bp.get("/media/<path:relpath>")

@@ -61,7 +61,10 @@ def apply_policy(response: Response) -> Response:
     if not personal:
         # Staff are told apart by cookie or token: a shared cache must not hand them this copy.
         response.vary.update(("Cookie", "Authorization"))
+    own_policy = response.headers.get("Content-Security-Policy", "")
     for name, value in SAFETY_HEADERS.items():
+        if name == "X-Frame-Options" and own_policy and "frame-ancestors 'none'" not in own_policy:
+            continue  # a page that may be framed (the widget panel) says by whom in its own CSP
         response.headers.setdefault(name, value)
     return response
 

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from kbportal.config import SETTINGS
 from kbportal.content.models import Article
 from kbportal.urls import article_path, category_path, click_path
+from kbportal.web.branding import current_brand
 from kbportal.web.i18n import default_locale, request_locale
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def site_context() -> dict[str, object]:
     """Values every template sees; a view's own `locale` argument wins over this one."""
     return {
         "site_name": site_name(),
+        "brand": current_brand(),
         "locales": current_app.config["KBPORTAL_LOCALES"],
         "locale": request_locale() if has_request_context() else default_locale(),
     }

@@ -25,7 +25,7 @@ def test_sign_in_opens_internal_articles(client: FlaskClient, make_user) -> None
     assert client.get(INTERNAL_PAGE).status_code == 404
     response = sign_in(client, "Agent@Example.com")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/staff/"  # staff land on their workspace
     page = client.get(INTERNAL_PAGE)
     assert page.status_code == 200
     assert INTERNAL_TITLE in page.get_data(as_text=True)
@@ -91,7 +91,7 @@ def test_next_never_leaves_the_site(client: FlaskClient, make_user, evil: str) -
     make_user()
     response = sign_in(client, "agent@example.com", next_url=evil)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/staff/"
 
 
 def test_next_within_the_site_is_followed(client: FlaskClient, make_user) -> None:

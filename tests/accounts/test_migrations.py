@@ -10,8 +10,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from kbportal.db import alembic_config, current_revision, head_revision, make_engine, upgrade
-from kbportal.tables import metadata
+from kbportal.db import (
+    Base,
+    alembic_config,
+    current_revision,
+    head_revision,
+    make_engine,
+    upgrade,
+)
+from kbportal.models import import_models
 
 TABLES = {
     "users",
@@ -35,8 +42,9 @@ def test_migrations_build_the_models_schema(db_url: str) -> None:
         assert upgrade(engine) is True
         assert current_revision(engine) == head_revision()
         assert set(inspect(engine).get_table_names()) >= TABLES
+        import_models()
         with engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection), metadata)
+            diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         assert diff == [], "models and migrations disagree: write a migration"
         assert upgrade(engine) is False  # at head: nothing to do
     finally:

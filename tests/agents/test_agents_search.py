@@ -27,7 +27,7 @@ def test_strangers_are_sent_to_sign_in_and_nothing_is_cached(client: FlaskClient
         assert response.get_json() == {"error": "sign in first"}
     else:
         assert response.status_code == 302
-        assert response.headers["Location"].startswith("/login?next=%2Fstaff%2F")
+        assert response.headers["Location"].startswith("/login?next=/staff/")
     assert response.headers["Cache-Control"] == "private, no-store"
     assert RUNBOOK_TITLE not in response.get_data(as_text=True)
 

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+from support import NO_TLDR, TLDR
 
 from kbportal.content.loader import load_knowledge_base
 
-TLDR = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "tldr"
 SAMPLE = [
     "en/linux/ip.md",
     "en/cisco-ios/ip.md",
@@ -22,7 +22,7 @@ SAMPLE = [
     "en/osx/g[.md",
 ]
 
-pytestmark = pytest.mark.skipif(not TLDR.is_dir(), reason="tldr corpus not available")
+pytestmark = pytest.mark.skipif(not TLDR.is_dir(), reason=NO_TLDR)
 
 
 def sample_pages(per_folder: int = 5) -> list[str]:

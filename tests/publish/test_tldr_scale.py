@@ -6,17 +6,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import NO_TLDR, TLDR
 
 from kbportal import publish
 from kbportal.config import load_config
 from kbportal.search.types import SearchQuery
 from kbportal.viewer import PUBLIC
 
-TLDR = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "tldr"
-
 
 @pytest.mark.slow
-@pytest.mark.skipif(not TLDR.is_dir(), reason="tldr corpus not available")
+@pytest.mark.skipif(not TLDR.is_dir(), reason=NO_TLDR)
 def test_tldr_full_build_and_one_file_update(tmp_path: Path) -> None:
     articles = tmp_path / "tldr"
     shutil.copytree(TLDR, articles)

@@ -186,8 +186,24 @@ def test_titles_made_of_stop_words_are_found(make_searcher: MakeSearcher) -> Non
             article("other", "Other", "Which is which, and how it works, in the body only."),
         ]
     )
-    assert keys(s.search(SearchQuery("which"))) == ["en/which"]
+    assert keys(s.search(SearchQuery("which")))[0] == "en/which"
     assert keys(s.search(SearchQuery("How it works?")))[0] == "en/how"
+    assert keys(s.search(SearchQuery("with the"))) == []  # only stop words, none a title
+
+
+def test_question_words_and_negations_carry_meaning(make_searcher: MakeSearcher) -> None:
+    s = make_searcher(
+        [
+            article("who-not", "Who should not get the vaccine?", "People with allergies."),
+            article("how-get", "How do I get the vaccine?", "Book at a pharmacy."),
+            article("kto", "Кто не может получить прививку?", "Люди с аллергией."),
+            article("kak", "Как получить прививку?", "Запишитесь в аптеке."),
+        ]
+    )
+    assert keys(s.search(SearchQuery("who should not get vaccinated")))[0] == "en/who-not"
+    assert keys(s.search(SearchQuery("how to get a vaccine")))[0] == "en/how-get"
+    assert keys(s.search(SearchQuery("кому нельзя и кто не может прививку")))[0] == "en/kto"
+    assert keys(s.search(SearchQuery("как получить прививку")))[0] == "en/kak"
 
 
 def test_title_phrase_ranks_first(make_searcher: MakeSearcher) -> None:

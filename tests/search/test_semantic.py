@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kbportal.search import Searcher, build_index, semantic, update_index
+from kbportal.search import Searcher, build_index, semantic, update_index, wordvectors
 from kbportal.search.types import SearchQuery
 from kbportal.viewer import PUBLIC, Viewer
 
@@ -50,7 +50,7 @@ def test_meaning_breaks_a_lexical_tie_both_ways(make_searcher: MakeSearcher) -> 
     ]
 
 
-def test_vectors_are_written_for_english_published_articles_only(tmp_path: Path) -> None:
+def test_vectors_are_written_per_language_for_published_articles_only(tmp_path: Path) -> None:
     ru = article("strikethrough", "Зачёркнутый текст", "Линия через текст.", locale="ru")
     draft = article("draft", "Draft", "Unfinished text.", draft=True)
     build_index(tmp_path / "ix", [STRIKE, COLOUR, ru, draft])
@@ -59,6 +59,9 @@ def test_vectors_are_written_for_english_published_articles_only(tmp_path: Path)
     assert sorted(vectors.keys) == ["en/colour", "en/strikethrough"]
     assert vectors.matrix.shape == (2, 128)
     assert vectors.matrix.dtype == np.float16
+    assert sorted(vectors.head_of.tolist()) == [0, 1]  # each title is a head
+    russian = semantic.ArticleVectors.load(tmp_path / "ix", "ru")
+    assert russian is not None and russian.keys == ["ru/strikethrough"]
 
 
 def test_update_replaces_and_drops_rows(tmp_path: Path) -> None:
@@ -92,17 +95,23 @@ def test_reranking_never_surfaces_what_the_viewer_may_not_see(
     assert staff.hits[0].slug == "secret"
 
 
-def test_russian_queries_keep_the_lexical_order(make_searcher: MakeSearcher) -> None:
+def test_russian_queries_are_compared_in_the_russian_table(make_searcher: MakeSearcher) -> None:
     arts = [
         article("a", "Оплата картой", "Оплата картой и возврат денег.", locale="ru"),
         article("b", "Возврат", "Возврат денег за оплату.", locale="ru"),
     ]
-    s = make_searcher([*arts, STRIKE, COLOUR])
-    assert not semantic.applies("ru", "text")
-    assert not semantic.applies(None, "возврат денег")
-    with_vectors = s.search(SearchQuery("возврат денег", locale="ru"))
-    s._vectors = None
-    assert s.search(SearchQuery("возврат денег", locale="ru")) == with_vectors
+    make_searcher([*arts, STRIKE, COLOUR])
+    assert semantic.language_for("ru", "text") == "ru"
+    assert semantic.language_for(None, "возврат денег") == "ru"
+    assert semantic.language_for(None, "refund") == "en"
+    assert semantic.language_for("de", "Geld") is None
+    words = semantic.table("ru")
+    assert words is not None
+    v = words.vector
+    # Forms of one stem share a row; related words are closer than unrelated ones.
+    assert cos(v("видео"), v("видео")) > 0.99 and v("видеоролика") is not None
+    assert cos(v("деньги"), v("денег")) > cos(v("деньги"), v("погода")) + 0.3
+    assert cos(v("оплата"), v("платёж".replace("ё", "е"))) > cos(v("оплата"), v("погода"))
 
 
 def test_an_index_without_vectors_searches_lexically(tmp_path: Path) -> None:
@@ -111,7 +120,7 @@ def test_an_index_without_vectors_searches_lexically(tmp_path: Path) -> None:
     (ix / semantic.VECTORS_FILE).unlink()
     s = Searcher(ix)
     try:
-        assert s._vectors is None
+        assert "en" not in s._vectors
         assert s.search(SearchQuery("crossed out text")).total == 2
     finally:
         s.close()
@@ -139,9 +148,14 @@ def test_rerank_orders_the_head_and_keeps_the_tail() -> None:
 def test_queries_without_meaningful_words_stay_lexical(
     make_searcher: MakeSearcher, text: str
 ) -> None:
+    keys = [f"en/{i}" for i in range(4)]
+    vectors = semantic.ArticleVectors(keys, np.ones((4, 128), dtype=np.float16), {}, len(keys))
+    best = [(i, 10.0 - i) for i in range(len(keys))]
+    assert vectors.query_vector(text) is None
+    assert semantic.rerank(vectors, text, best, keys) == best  # not even the scores change
     s = make_searcher([STRIKE, COLOUR])
     result = s.search(SearchQuery(text))
-    assert result.total >= 0
+    assert result.total == 0 and result.hits == []  # nothing here names either article
 
 
 def test_vectors_out_of_step_with_their_keys_are_ignored(tmp_path: Path) -> None:
@@ -154,12 +168,15 @@ def test_vectors_out_of_step_with_their_keys_are_ignored(tmp_path: Path) -> None
 
 
 def test_a_missing_word_table_leaves_search_lexical(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    request: pytest.FixtureRequest,
 ) -> None:
     # A broken install (data files left out of the package): builds and searches still work.
-    monkeypatch.setattr(semantic, "DATA_DIR", tmp_path / "nowhere")
-    monkeypatch.setattr(semantic, "_table", None)
-    monkeypatch.setattr(semantic, "_table_failed", False)
+    monkeypatch.setattr(wordvectors, "DATA_DIR", tmp_path / "nowhere")
+    wordvectors.reset()
+    request.addfinalizer(wordvectors.reset)
     build_index(tmp_path / "ix", [STRIKE, COLOUR])
     assert not (tmp_path / "ix" / semantic.VECTORS_FILE).exists()
     assert "search stays lexical" in caplog.text
@@ -168,3 +185,26 @@ def test_a_missing_word_table_leaves_search_lexical(
         assert s.search(SearchQuery("crossed out text")).total == 2
     finally:
         s.close()
+
+
+def test_customers_questions_find_the_article(make_searcher: MakeSearcher) -> None:
+    card = article(
+        "card",
+        "Payment methods",
+        "We take Visa and Mastercard.",
+        questions=("Why was my card declined?", "Can I pay with a credit card?"),
+    )
+    other = article("declined", "Declined requests", "A request may be declined by an agent.")
+    s = make_searcher([card, other, REFUNDS])
+    assert s.search(SearchQuery("why was my card declined")).hits[0].slug == "card"
+
+
+def test_update_keeps_each_head_with_its_article(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(ix, [STRIKE, COLOUR, REFUNDS])
+    changed = article("colour", "Colours", "Make text red.", questions=("How to paint words?",))
+    update_index(ix, [changed], ["en/strikethrough"])
+    vectors = semantic.ArticleVectors.load(ix)
+    assert vectors is not None
+    owners = sorted(vectors.keys[i] for i in vectors.head_of.tolist())
+    assert owners == ["en/colour", "en/colour", "en/refunds"]

@@ -15,7 +15,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 import kbportal
-from kbportal import sync
+from kbportal import db, sync
 from kbportal.publish import close_all, kb_for
 from kbportal.search.types import SearchQuery
 from kbportal.sync.cli import sync_command, watch
@@ -119,6 +119,7 @@ def test_post_receive_hook_posts_a_signed_webhook(setup, tmp_path):
     app = Flask("kbportal")
     app.config.update({f"KBPORTAL_{k}": v for k, v in setup.config().items()})
     app.config.update(KBPORTAL_WEBHOOK_SECRET="hook-secret", SECRET_KEY="x")
+    db.init_app(app)
     sync.init_app(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -135,6 +136,12 @@ def test_post_receive_hook_posts_a_signed_webhook(setup, tmp_path):
         output = push_output(setup, "edit via webhook")
         assert "webhook accepted" in output
         runner = app.extensions[EXTENSION]
+        assert runner.wait(runner.last_requested, timeout=60)["status"] == "published"
+        # Each push signs a body of its own (commit, time): the next one is no replay.
+        first = runner.last_requested
+        setup.editor.write({"en/a/three.md": "# Three\n\nEta words.\n"})
+        assert "webhook accepted" in push_output(setup, "second edit via webhook")
+        assert runner.last_requested != first
         assert runner.wait(runner.last_requested, timeout=60)["status"] == "published"
     finally:
         server.shutdown()

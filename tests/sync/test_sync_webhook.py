@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from kbportal import sync
+from kbportal import db, sync
 from kbportal.config import load_config
 from kbportal.sync.web import EXTENSION
 
@@ -32,6 +32,7 @@ def make_app(tmp_path, secret=SECRET, csrf_first=None):
     app.config.update(TESTING=True, SECRET_KEY="test")
     if csrf_first is True:
         CSRFProtect(app)
+    db.init_app(app)  # deliveries already acted on are remembered there
     sync.init_app(app)
     if csrf_first is False:
         CSRFProtect(app)

@@ -1,7 +1,7 @@
-"""analytics: search log, clicks, votes, agent copies, daily aggregates; events moved out
+"""analytics: search log, clicks, votes, copies, surface events, aggregates; events moved out
 
 Revision ID: analytics
-Revises: 0001
+Revises: webhook_deliveries
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "analytics"
-down_revision = "0001"
+down_revision = "webhook_deliveries"
 branch_labels = None
 depends_on = None
 
@@ -60,8 +60,27 @@ def _create_tables() -> None:
         sa.Column("position", sa.Integer(), nullable=True),
         sa.Column("session_id", sa.String(length=32), nullable=True),
         sa.Column("segment", sa.String(length=16), nullable=False),
+        sa.Column("surface", sa.String(length=16), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_clicks")),
     )
+    op.create_table(
+        "surface_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("surface", sa.String(length=16), nullable=False),
+        sa.Column("locale", sa.String(length=16), nullable=False),
+        sa.Column("article", sa.String(length=512), nullable=True),
+        sa.Column("articles", sa.Text(), nullable=False),
+        sa.Column("query", sa.String(length=500), nullable=False),
+        sa.Column("session_id", sa.String(length=64), nullable=True),
+        sa.Column("request_type", sa.String(length=64), nullable=False),
+        sa.Column("segment", sa.String(length=16), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_surface_events")),
+    )
+    with op.batch_alter_table("surface_events", schema=None) as batch_op:
+        batch_op.create_index("ix_surface_events_kind_day", ["kind", "day"], unique=False)
     with op.batch_alter_table("search_clicks", schema=None) as batch_op:
         batch_op.create_index("ix_search_clicks_article", ["article"], unique=False)
         batch_op.create_index("ix_search_clicks_day", ["day"], unique=False)
@@ -147,6 +166,7 @@ def _move_events(bind: sa.Connection) -> None:
     search_log = sa.Table("search_log", meta, autoload_with=bind)
     clicks = sa.Table("search_clicks", meta, autoload_with=bind)
     copies = sa.Table("agent_copies", meta, autoload_with=bind)
+    surface_events = sa.Table("surface_events", meta, autoload_with=bind)
     after = 0
     while True:
         # Keyset batches: memory stays flat on a large table, and no cursor is left open.
@@ -156,7 +176,7 @@ def _move_events(bind: sa.Connection) -> None:
         if not chunk:
             break
         after = chunk[-1].id
-        searches, clicked, copied = [], [], []
+        searches, clicked, copied, events_moved = [], [], [], []
         for row in chunk:
             data = _data(row.data)
             if row.kind == "search" and row.query:
@@ -194,6 +214,27 @@ def _move_events(bind: sa.Connection) -> None:
                         "position": None,
                         "session_id": None,
                         "segment": "staff" if row.user_id else "customer",
+                        "surface": str(data.get("surface") or "page")[:16],
+                    }
+                )
+            elif row.kind in ("exposure", "deflection"):
+                articles = data.get("articles")
+                keys = [str(k) for k in articles] if isinstance(articles, list) else []
+                if row.article and not keys:
+                    keys = [row.article]
+                events_moved.append(
+                    {
+                        "kind": row.kind,
+                        "at": row.at,
+                        "day": row.at.date(),
+                        "surface": str(data.get("surface") or "api")[:16],
+                        "locale": str(data.get("locale") or row.locale or "")[:16],
+                        "article": keys[0][:512] if keys else None,
+                        "articles": "\n".join(keys),
+                        "query": row.query or "",
+                        "session_id": str(data.get("session") or "")[:64] or None,
+                        "request_type": str(data.get("request_type") or "")[:64],
+                        "segment": "customer",
                     }
                 )
             elif row.kind in ("copy_link", "copy_template") and row.article:
@@ -208,7 +249,13 @@ def _move_events(bind: sa.Connection) -> None:
                         "user_id": row.user_id,
                     }
                 )
-        for table, rows in ((search_log, searches), (clicks, clicked), (copies, copied)):
+        moved = (
+            (search_log, searches),
+            (clicks, clicked),
+            (copies, copied),
+            (surface_events, events_moved),
+        )
+        for table, rows in moved:
             if rows:
                 bind.execute(sa.insert(table), rows)
 
@@ -257,7 +304,8 @@ def downgrade() -> None:
             "split_part(article, '/', 1), article, section, user_id FROM agent_copies"
         )
     )
-    for table in ("gap_decisions", "search_daily", "agent_copies", "article_votes"):
+    tables = ("gap_decisions", "search_daily", "agent_copies", "article_votes", "surface_events")
+    for table in tables:
         op.drop_table(table)
     op.drop_table("search_clicks")
     op.drop_table("search_log")

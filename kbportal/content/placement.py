@@ -1,0 +1,100 @@
+"""Who may see an article, decided by where its file really is on disk.
+
+Visibility comes from the folder chain of the file (and, for a symlink, of the file it points
+at); front matter may only narrow it. `category:` and `locale:` choose where an article is
+listed, never who may read it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from kbportal.content.models import Category, Problem
+
+log = logging.getLogger(__name__)
+
+Categories = Mapping[tuple[str, str], Category]
+
+
+class SymlinkRefused(ValueError):
+    """A symlink in the articles tree that must not be followed."""
+
+
+def real_relpath(root: Path, relpath: str) -> str:
+    """The tree path of the file `relpath` really is (itself unless a symlink is on the way).
+
+    Raises SymlinkRefused when it resolves outside the articles folder (or in a hidden folder).
+    """
+    real_root = root.resolve()
+    try:
+        real = (root / relpath).resolve(strict=True)
+    except (OSError, RuntimeError) as error:  # a dangling link or a symlink loop
+        raise SymlinkRefused(f"symlink that leads nowhere ({error})") from None
+    if not real.is_relative_to(real_root):
+        raise SymlinkRefused("symlink to a file outside the articles folder")
+    inner = real.relative_to(real_root).as_posix()
+    if any(part.startswith((".", "_")) for part in inner.split("/")):
+        raise SymlinkRefused(f"symlink to '{inner}', which is not an article file")
+    return inner
+
+
+def is_symlinked(root: Path, relpath: str) -> bool:
+    """Whether the file or any folder on its way inside the tree is a symlink."""
+    path = root
+    for part in relpath.split("/"):
+        path = path / part
+        if os.path.islink(path):
+            return True
+    return False
+
+
+def symlinks_to(root: Path, targets: Iterable[str]) -> set[str]:
+    """Files in the tree that are symlinks to any of the targets (to re-read with them).
+
+    A symlink reads its target's text, so a change to the target changes the link's article
+    too, even though the link itself did not change.
+    """
+    wanted = set(targets)
+    found: set[str] = set()
+    if not wanted:
+        return found
+    real_root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [name for name in dirnames if not name.startswith((".", "_"))]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                continue
+            real = Path(os.path.realpath(path))  # not strict: the target may just have gone
+            if real.is_relative_to(real_root) and real.relative_to(real_root).as_posix() in wanted:
+                found.add(Path(path).relative_to(root).as_posix())
+    return found
+
+
+def folder_chain(folder: str) -> list[str]:
+    """A folder path and its ancestors, outermost first: "a/b" -> ["a", "a/b"]."""
+    parts = [part for part in folder.split("/") if part]
+    return ["/".join(parts[: depth + 1]) for depth in range(len(parts))]
+
+
+def internal_folder(categories: Categories, locales: Iterable[str], folder: str) -> Category | None:
+    """The outermost internal category on a folder's chain for any of the locales, or None.
+
+    Categories inherit internal visibility downwards, so the first internal one found is where
+    the restriction starts.
+    """
+    wanted = tuple(dict.fromkeys(locales))
+    for path in folder_chain(folder):
+        for locale in wanted:
+            category = categories.get((locale, path))
+            if category is not None and category.visibility == "internal":
+                return category
+    return None
+
+
+def refusal(relpath: str, reason: str) -> Problem:
+    """The problem reported for a symlink that is skipped."""
+    return Problem(relpath, 1, "unsafe-symlink", f"{reason}; file skipped")

@@ -1,0 +1,51 @@
+"""`kbportal serve`: gunicorn managing worker processes, each an event loop in front of threads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+WORKER_CLASS = "kbportal.serving.worker.KBPortalWorker"
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    """gunicorn's settings for kbportal (the worker class does the request reading)."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": WORKER_CLASS,
+        "timeout": 60,  # a worker whose event loop is silent this long is replaced
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "errorlog": "-",
+        # Newer gunicorn opens a control socket in $HOME: several servers would clash.
+        "control_socket_disable": True,
+    }
+
+
+def run(config: dict[str, Any], *, host: str, port: int, workers: int, threads: int) -> None:
+    """Run gunicorn in this process; each worker makes its own app from the same settings."""
+    from gunicorn.app.base import BaseApplication
+
+    from kbportal import create_app
+
+    class Server(BaseApplication):
+        """gunicorn driven from code: no config file, our options only."""
+
+        def load_config(self) -> None:
+            for key, value in gunicorn_options(host, port, workers).items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            # Made in the worker, after the fork: no database or index handle is shared.
+            from kbportal.serving.buffered import BufferedWSGI
+            from kbportal.web.warmup import warm_up
+
+            app = create_app(config)
+            warm_up(app)  # open the KB and fill caches now, not on a customer's first request
+            return BufferedWSGI(app, threads=threads)
+
+    click.echo(f"serving on http://{host}:{port} with {workers} workers x {threads} threads")
+    Server().run()

@@ -1,0 +1,103 @@
+"""The first hour at the command line: a clean --help, readable listings, a clear busy port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+
+from kbportal import create_app, publish
+from kbportal.cli import build_for_serving, cli
+from kbportal.config import load_config
+from kbportal.publish.origin import served_build
+
+
+def _invoke(tmp_path: Path, *args: str):
+    app = create_app({"DATA_DIR": str(tmp_path / "data"), "TESTING": True})
+    info = ScriptInfo(create_app=lambda: app)
+    return CliRunner().invoke(cli, list(args), obj=info)
+
+
+def test_help_lists_our_commands_only(tmp_path: Path) -> None:
+    output = _invoke(tmp_path, "--help").output
+    for ours in ("serve", "index", "check", "search", "sync", "users", "tokens", "db"):
+        assert f"  {ours} " in output
+    for flasks in ("routes", "shell", "run", "--app", "--env-file", "--debug"):
+        assert flasks not in output, flasks
+
+
+def test_flask_commands_are_gone_not_hidden(tmp_path: Path) -> None:
+    result = _invoke(tmp_path, "routes")
+    assert result.exit_code == 2
+    assert "No such command 'routes'" in result.output
+
+
+def test_serve_on_a_busy_port_says_so_and_how_to_choose_another(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "kbportal"), "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"KBPORTAL_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"},
+        )
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port} is already in use" in result.stderr
+    assert f"--port {port + 1}" in result.stderr and "make serve PORT=" in result.stderr
+    assert "serving on" not in result.stdout
+
+
+SITE = {
+    "en/a/one.md": "# One\n\nFirst article.\n",
+    "en/a/two.md": "# Two\n\nSecond article.\n",
+    "en/a/three.md": "# Three\n\nThird article.\n",
+}
+OTHER = {"en/b/four.md": "# Four\n\nSomething else.\n"}
+
+
+def _index(tmp_path: Path, articles: Path, *args: str):
+    config = {"ARTICLES_DIR": str(articles), "DATA_DIR": str(tmp_path / "data"), "TESTING": True}
+    app = create_app(config)
+    info = ScriptInfo(create_app=lambda: app)
+    try:
+        return CliRunner().invoke(cli, ["index", *args], obj=info)
+    finally:
+        publish.close_all()
+
+
+def test_index_of_another_folder_refuses_and_says_what_it_would_replace(
+    tmp_path: Path, make_articles
+) -> None:
+    site, other = make_articles(SITE, "site"), make_articles(OTHER, "other")
+    assert _index(tmp_path, site).exit_code == 0
+    refused = _index(tmp_path, other)
+    assert refused.exit_code == 1
+    assert f"3 articles from {site}" in refused.output and "--force" in refused.output
+    served = served_build(tmp_path / "data")
+    assert served is not None and served.articles_dir == site and served.articles == 3
+    assert _index(tmp_path, site).exit_code == 0  # the same folder again: no question asked
+    forced = _index(tmp_path, other, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert f"replacing: {tmp_path / 'data'} serves build" in forced.output
+    served = served_build(tmp_path / "data")
+    assert served is not None and served.articles_dir == other and served.articles == 1
+
+
+def test_serve_rebuilds_when_the_served_build_came_from_another_folder(
+    tmp_path: Path, make_articles
+) -> None:
+    site, other = make_articles(SITE, "site"), make_articles(OTHER, "other")
+    assert _index(tmp_path, other).exit_code == 0
+    config = load_config({"ARTICLES_DIR": str(site), "DATA_DIR": str(tmp_path / "data")}, {})
+    report = build_for_serving(config)
+    assert report is not None and report.articles == 3
+    assert build_for_serving(config) is None  # now it serves its own folder: nothing to do
+    served = served_build(tmp_path / "data")
+    assert served is not None and served.articles_dir == site
