@@ -52,7 +52,7 @@ def type_out(
 
 def test_normalised_form_uses_the_search_stack_and_ignores_order() -> None:
     assert normalize("Refunds policy") == normalize("policy refund")
-    assert normalize("Как вернуть деньги") == normalize("деньги вернуть")
+    assert normalize("Вернуть деньги") == normalize("деньги вернуть")
     assert normalize("how to") != ""  # only stop words: the words themselves
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from e2e_portal import Portal
-from support import write_tree
+from support import HIT_KEYS, write_tree
 
 FILES = {
     "en/billing/_category.yml": "title: Billing\n",
@@ -86,12 +86,13 @@ def test_search_contract(portal: Portal) -> None:
     assert set(data) == {"query", "total", "results", "search_id"}
     assert data["query"] == "refund timing" and isinstance(data["total"], int)
     assert data["total"] >= len(data["results"]) >= 1
-    keys = {"slug", "title", "url", "section", "snippet", "score", "category", "locale"}
+    keys = HIT_KEYS - {"visibility"}
     for hit in data["results"]:
-        assert keys <= set(hit) <= keys | {"visibility", "click_url"}
-        for key in keys - {"score"}:
+        assert keys <= set(hit) <= HIT_KEYS | {"click_url"}
+        for key in keys - {"score", "confidence"}:
             assert isinstance(hit[key], str), key
         assert isinstance(hit["score"], float | int)
+        assert 0.0 <= hit["confidence"] <= 1.0
         anchor = hit["url"].partition("#")[2]
         assert hit["url"].startswith(f"/{hit['locale']}/articles/{hit['slug']}")
         assert bool(anchor) == bool(hit["section"])
