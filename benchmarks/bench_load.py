@@ -1,7 +1,10 @@
 """Load on `kbportal serve` with the tldr corpus: requests/s from wrk, and memory per worker.
 
 Baseline in the same run: a one-line Flask app under the same gunicorn settings, so the ratio
-shows what kbportal's pages cost over the bare framework on this machine.
+shows what kbportal's pages cost over the bare framework on this machine. The load starts only
+once every worker has logged that it is warm, and the established connections each worker
+holds are sampled halfway through every run (wrk keeps its connections open, so a worker that
+was still warming up when they were made would sit idle the whole run).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,8 +33,53 @@ HELLO_APP = (
 )
 
 
-def wrk(url: str, paths: list[str], seconds: int, connections: int, workdir: Path) -> dict:
-    """Run wrk rotating over paths; requests/s, latency p50/p99 and error count."""
+def worker_pids(master_pid: int) -> list[int]:
+    """The gunicorn workers (children of the master)."""
+    out = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True)
+    return sorted(int(pid) for pid in out.stdout.split())
+
+
+def wait_warm(log: Path, marker: str, count: int, seconds: float = 180) -> None:
+    """Wait until the server log holds `count` lines with `marker` (one per ready worker)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if log.read_text(errors="replace").count(marker) >= count:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"only some workers got warm: see {log}")
+
+
+def connections_per_worker(master_pid: int, port: int) -> list[int]:
+    """Established client connections on `port` that each worker holds right now."""
+    established: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                established.add(fields[9])  # the socket's inode
+    counts = []
+    for pid in worker_pids(master_pid):
+        held = 0
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue  # closed while we looked
+            if target.startswith("socket:[") and target[8:-1] in established:
+                held += 1
+        counts.append(held)
+    return counts
+
+
+def wrk(
+    url: str,
+    paths: list[str],
+    seconds: int,
+    connections: int,
+    workdir: Path,
+    master_pid: int | None = None,
+) -> dict:
+    """Run wrk rotating over paths; requests/s, latency p50/p99, errors, connections per worker."""
     script = workdir / "paths.lua"
     body = ",\n".join(json.dumps(p) for p in paths)
     script.write_text(
@@ -39,6 +89,13 @@ def wrk(url: str, paths: list[str], seconds: int, connections: int, workdir: Pat
         '  io.write(string.format(\'JSON {"p50": %f, "p99": %f, "non2xx": %d}\\n\','
         " latency:percentile(50)/1000, latency:percentile(99)/1000, summary.errors.status))\nend\n"
     )
+    spread: list[int] = []
+    if master_pid is not None:
+        port = int(url.rsplit(":", 1)[1])
+        sample = threading.Timer(
+            seconds / 2, lambda: spread.extend(connections_per_worker(master_pid, port))
+        )
+        sample.start()
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
         capture_output=True,
@@ -48,16 +105,18 @@ def wrk(url: str, paths: list[str], seconds: int, connections: int, workdir: Pat
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     extra = json.loads(out.split("JSON ", 1)[1].splitlines()[0])
     socket_errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, **extra, "socket_errors": socket_errors.group(1) if socket_errors else ""}
+    return {
+        "rps": rps,
+        **extra,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+        "per_worker": spread,
+    }
 
 
 def worker_rss_mb(master_pid: int) -> list[float]:
     """Resident memory of each gunicorn worker (children of the master)."""
-    children = subprocess.run(
-        ["pgrep", "-P", str(master_pid)], capture_output=True, text=True
-    ).stdout.split()
     sizes = []
-    for pid in children:
+    for pid in worker_pids(master_pid):
         status = Path(f"/proc/{pid}/status").read_text()
         kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
         sizes.append(kb / 1024)
@@ -103,14 +162,19 @@ def main() -> None:
                 f"127.0.0.1:{port}",
                 "--chdir",
                 str(hello_dir),
+                "--log-level",
+                "info",
                 "hello:app",
             ],
             env,
             base + "/",
+            log=(work / "hello.log").open("wb"),
         )
         try:
+            wait_warm(work / "hello.log", "Booting worker", args.workers)
+            time.sleep(1)  # the bare app loads in milliseconds once booted
             results["baseline: bare Flask 'ok' page"] = wrk(
-                base, ["/"], args.seconds, args.connections, work
+                base, ["/"], args.seconds, args.connections, work, proc.pid
             )
         finally:
             stop(proc)
@@ -121,10 +185,12 @@ def main() -> None:
             [str(BIN / "kbportal"), "serve", "--port", str(port), "--workers", str(args.workers)],
             env,
             base + article_paths[0],
+            log=(work / "serve.log").open("wb"),
         )
         try:
-            results["article page"] = wrk(base, article_paths, args.seconds, args.connections, work)
-            results["search page"] = wrk(base, search_paths, args.seconds, args.connections, work)
+            wait_warm(work / "serve.log", "warm and accepting requests", args.workers)
+            for name, paths in (("article page", article_paths), ("search page", search_paths)):
+                results[name] = wrk(base, paths, args.seconds, args.connections, work, proc.pid)
             rss = worker_rss_mb(proc.pid)
         finally:
             stop(proc)
@@ -135,6 +201,7 @@ def main() -> None:
                 f"{name:32s} {row['rps']:8.1f} req/s  ({row['rps'] / base_rps:.2f}x baseline)"
                 f"  p50 {row['p50']:.1f} ms  p99 {row['p99']:.1f} ms  non-2xx {row['non2xx']}"
                 f"  {row['socket_errors']}"
+                f"  connections per worker {row['per_worker']}"
             )
         print("worker RSS after load (MB): " + ", ".join(f"{mb:.0f}" for mb in rss))
     finally:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from kbportal import accounts, agents, analytics, db, publish, serving, sync, web, widget
-from kbportal.config import ensure_secret_key, load_config
+if TYPE_CHECKING:
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask application: defaults, then KBPORTAL_* environment, then `config`."""
+    # The packages are wired here, not imported with `kbportal`: the content pipeline and
+    # search (kbportal.content, kbportal.search) then load without Flask or SQLAlchemy.
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from kbportal import accounts, agents, analytics, db, publish, serving, sync, web, widget
+    from kbportal.config import ensure_secret_key, load_config
+
     settings = load_config(config)
     app = Flask(__name__)
     app.config.update({f"KBPORTAL_{key}": value for key, value in settings.items()})

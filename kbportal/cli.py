@@ -221,6 +221,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int, reloa
     else:
         if report is not None:
             click.echo(report.summary())
+    _join_cluster(config)
     count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
     if reload:
         from kbportal.preview import start_watcher
@@ -228,6 +229,19 @@ def serve_command(host: str, port: int, workers: int | None, threads: int, reloa
         start_watcher(config)
         click.echo(f"--reload: republishing on every change under {config['ARTICLES_DIR']}")
     run_gunicorn(config, host=host, port=port, workers=count, threads=threads)
+
+
+def _join_cluster(config: dict[str, Any]) -> None:
+    """Register this node in the shared database; refuse to start with a different secret key."""
+    from kbportal.cluster.records import ClusterRefused
+    from kbportal.cluster.service import join
+
+    try:
+        join(config)
+    except ClusterRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - pages must still serve while the database is down
+        click.echo(f"warning: could not register this node in the database: {exc}", err=True)
 
 
 def build_for_serving(config: dict[str, Any]) -> Any:
@@ -254,7 +268,21 @@ def run_gunicorn(
     """Run the production server (see kbportal.serving.server)."""
     from kbportal.serving.server import run
 
-    run(config, host=host, port=port, workers=workers, threads=threads)
+    run(
+        config,
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads,
+        in_each_worker=_follow_publications,
+    )
+
+
+def _follow_publications(config: dict[str, Any]) -> None:
+    """In each worker: publish what another node announced, in the background (catch up now)."""
+    from kbportal.sync.follower import Follower
+
+    Follower(config).start()
 
 
 def main() -> None:

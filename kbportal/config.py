@@ -62,6 +62,12 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         "Seconds between polls of the git remote; 0 turns polling off.",
     ),
     "PUBLIC_URL": ("", str, "Public address for links agents copy; default: the request's."),
+    "MAX_ARTICLE_BYTES": (
+        256 * 1024,
+        _positive,
+        "Largest article file in bytes; a larger one is a problem and is skipped.",
+    ),
+    "MAX_HEADINGS": (500, _positive, "Most headings in one article; more skip the file."),
     "ALLOWED_HOSTS": (
         "",
         str,
@@ -94,6 +100,16 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         30,
         _positive,
         "Seconds a client may take to send a request body to `kbportal serve` (408 after).",
+    ),
+    "DB_TIMEOUT": (
+        5,
+        _positive,
+        "Seconds a database statement may wait for a lock before the request gets 503.",
+    ),
+    "NODE_NAME": (
+        "",
+        str,
+        "This web node's name on /staff/problems; default: host name and data folder.",
     ),
     "SESSION_COOKIE_SECURE": (
         False,

@@ -24,6 +24,8 @@ from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, ev
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from kbportal import db_recovery
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -33,6 +35,7 @@ PG_MIGRATION_LOCK = 0x6B6270  # "kbp"
 # alembic's `context` and `op` are module globals: two migrations at once in one process (two
 # apps, or the events thread beside a request) would swap each other's proxies mid-run.
 _ALEMBIC_LOCK = threading.Lock()
+DEFAULT_TIMEOUT = 5.0  # seconds a statement may wait for a lock (KBPORTAL_DB_TIMEOUT)
 
 # Named constraints so migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -73,25 +76,46 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
+def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys on every connection.
+
+    `timeout` bounds how long a statement waits for a lock (and PostgreSQL for a connection):
+    a request must not hold its thread for half a minute behind a locked database.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        if parsed.get_backend_name() == "postgresql":
+            kwargs.setdefault("connect_args", {}).setdefault(
+                "connect_timeout", max(1, int(timeout))
+            )
+        engine = create_engine(url, **kwargs)
+        if parsed.get_backend_name() == "postgresql":
+
+            @event.listens_for(engine, "connect")
+            def _pg_lock_timeout(dbapi_connection: Any, _record: Any) -> None:
+                cursor = dbapi_connection.cursor()
+                cursor.execute(f"SET lock_timeout = {int(timeout * 1000)}")
+                cursor.close()
+                dbapi_connection.commit()  # a SET in a rolled-back transaction would be undone
+
+        db_recovery.install(engine)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+    engine = create_engine(url, connect_args={"timeout": timeout}, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-        cursor.execute("PRAGMA busy_timeout=30000")  # wait for another worker's write, not fail
+        # Wait for another worker's write, not fail; but not for long (see `timeout`).
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode except on power loss
         cursor.close()
 
+    db_recovery.install(engine)
     return engine
 
 
@@ -256,7 +280,8 @@ def init_app(app: Flask) -> Database:
     # when several workers start at once. On first use rather than at startup: commands such as
     # `kbportal check` in an editors' CI never touch the database and must not create one, and
     # public pages keep serving while the database is unreachable.
-    database = Database(app.config["KBPORTAL_DATABASE_URL"])
+    timeout = float(app.config.get("KBPORTAL_DB_TIMEOUT") or DEFAULT_TIMEOUT)
+    database = Database(app.config["KBPORTAL_DATABASE_URL"], timeout=timeout)
     app.extensions[EXTENSION_KEY] = database
     app.teardown_appcontext(_close_session)
     app.cli.add_command(db_cli)

@@ -146,7 +146,6 @@ class Recorder:
     def _shed(self, excess: int) -> None:
         """The database is not keeping up (or is down): lose the oldest rows, not the process."""
         with self._lock:
-            excess = max(excess, self.batch_size)
             dropped = 0
             for queue in (self._events, self._clicks):
                 while dropped < excess and queue:
@@ -155,7 +154,7 @@ class Recorder:
             for key in list(self._searches)[: max(excess - dropped, 0)]:
                 del self._searches[key]
                 dropped += 1
-            self.dropped += dropped
+            self.dropped += dropped  # every row lost is counted
         if time.monotonic() - self._warned_at > 10:  # say so, but do not flood the log
             self._warned_at = time.monotonic()
             log.warning("analytics buffer full; %d rows dropped so far", self.dropped)

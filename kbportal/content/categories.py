@@ -25,9 +25,13 @@ def folder_title(path: str) -> str:
     return name[:1].upper() + name[1:] if name else path
 
 
-def read_category_file(root: Path, relpath: str) -> tuple[dict[str, Any], list[Problem]]:
+def read_category_file(
+    root: Path, relpath: str, max_bytes: int = 16 * 1024
+) -> tuple[dict[str, Any], list[Problem]]:
     """The validated keys of one category file; a broken file hides its folder (fail closed)."""
     try:
+        if (root / relpath).stat().st_size > max_bytes:
+            return _closed(relpath, 1, f"category file is larger than {max_bytes} bytes")
         loaded = strict_load((root / relpath).read_text(encoding="utf-8-sig"))
     except DuplicateKeyError as error:
         first, again = error.first_line + 1, error.again_line + 1
@@ -66,6 +70,7 @@ def _closed(relpath: str, line: int, message: str) -> tuple[dict[str, Any], list
 def build_categories(
     needed: set[tuple[str, str]],
     files: dict[tuple[str | None, str], dict[str, Any]],
+    locales: tuple[str, ...] = (),
 ) -> dict[tuple[str, str], Category]:
     """Categories for every (locale, path) needed and their ancestors, with file settings merged.
 
@@ -78,6 +83,12 @@ def build_categories(
             wanted.add((locale, path))
             path = path.rpartition("/")[0]
     categories: dict[tuple[str, str], Category] = {}
+    every = {locale for locale, _ in needed} | {loc for loc, _ in files if loc} | set(locales)
+    for locale in sorted(every):
+        # An internal articles root or locale folder: the root entry makes all below internal.
+        settings = {**files.get((None, ""), {}), **files.get((locale, ""), {})}
+        if settings.get("visibility") == "internal":
+            categories[(locale, "")] = Category(locale, "", "", visibility="internal")
     for locale, path in sorted(wanted, key=lambda item: (item[0], item[1].count("/"), item[1])):
         settings = {**files.get((None, path), {}), **files.get((locale, path), {})}
         category = Category(

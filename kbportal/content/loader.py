@@ -11,6 +11,7 @@ from typing import Any
 
 from kbportal.content.categories import CATEGORY_FILE, build_categories, read_category_file
 from kbportal.content.checks import check_article, check_knowledge_base
+from kbportal.content.limits import DEFAULT_LIMITS, Limits, TooLarge
 from kbportal.content.links import LinkTargets, Target
 from kbportal.content.models import Article, Category, Problem, Section
 from kbportal.content.placement import internal_folder, refusal
@@ -67,6 +68,7 @@ def load_knowledge_base(
     locales: tuple[str, ...] = ("en", "ru"),
     default_locale: str = "en",
     updated_for: UpdatedFor | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> KnowledgeBase:
     """Read, validate and render the whole articles folder; broken files become problems."""
     root = Path(articles_dir)
@@ -76,19 +78,21 @@ def load_knowledge_base(
     problems: list[Problem] = list(tree.refused)
     sources: list[Source] = []
     for relpath in tree.articles:
-        source, found = read_source(root, relpath, locales=locales, default_locale=default_locale)
+        source, found = read_source(
+            root, relpath, locales=locales, default_locale=default_locale, limits=limits
+        )
         problems.extend(found)
         if source is not None:
             sources.append(source)
 
-    files, needed = _category_files(root, tree.category_files, locales, problems)
+    files, needed = _category_files(root, tree.category_files, locales, problems, limits)
     for folder in tree.folders:
         locale, inner = _folder_locale(folder, locales)
         if inner:  # a folder of images only is not a category: only article folders are
             kb.targets.folders.add((locale, inner))
     needed.update((source.locale, source.category) for source in sources if source.category)
     kb.targets.folders.update(key for key in files if key[1])
-    kb.categories = kb.targets.categories = build_categories(needed, files)
+    kb.categories = kb.targets.categories = build_categories(needed, files, locales)
 
     kept: list[Source] = []
     for source in sources:
@@ -110,7 +114,7 @@ def load_knowledge_base(
     kb.targets.aliases = dict(kb.aliases)
 
     for source in kept:
-        article, found = _render(source, kb.targets, updated_for)
+        article, found = _render(source, kb.targets, updated_for, limits)
         problems.extend(found)
         if article is not None:
             kb.articles[article.key] = article
@@ -132,6 +136,7 @@ def load_article(
     locales: tuple[str, ...] = ("en", "ru"),
     default_locale: str = "en",
     updated_for: UpdatedFor | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Article | None, list[Problem]]:
     """Read and render one changed file against the rest of the KB (`known` is not modified).
 
@@ -140,7 +145,9 @@ def load_article(
     """
     root = Path(articles_dir)
     locales = tuple(locales)
-    source, problems = read_source(root, relpath, locales=locales, default_locale=default_locale)
+    source, problems = read_source(
+        root, relpath, locales=locales, default_locale=default_locale, limits=limits
+    )
     if source is None:
         return None, problems
     holder = known.by_key.get(source.key)
@@ -150,7 +157,7 @@ def load_article(
         return None, [*problems, Problem(relpath, line, "duplicate-slug", message)]
     if not _place_visibility(source, known, default_locale, problems):
         return None, sorted(problems, key=lambda p: (p.line, p.code))
-    article, found = _render(source, known, updated_for)
+    article, found = _render(source, known, updated_for, limits)
     problems.extend(found)
     if article is not None:
         problems.extend(check_article(article, known))
@@ -165,7 +172,11 @@ def _folder_locale(folder: str, locales: tuple[str, ...]) -> tuple[str | None, s
 
 
 def _category_files(
-    root: Path, relpaths: list[str], locales: tuple[str, ...], problems: list[Problem]
+    root: Path,
+    relpaths: list[str],
+    locales: tuple[str, ...],
+    problems: list[Problem],
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[dict[tuple[str | None, str], dict[str, Any]], set[tuple[str, str]]]:
     """Category file settings by (locale or None, folder path), and the categories named."""
     files: dict[tuple[str | None, str], dict[str, Any]] = {}
@@ -179,13 +190,12 @@ def _category_files(
             message = f"category file for locale '{name_locale}' does not apply here (ignored)"
             problems.append(Problem(relpath, 1, "locale-mismatch", message, "warning"))
             continue
-        if not path:
-            continue  # the articles root (or a locale folder) is not a category
-        data, found = read_category_file(root, relpath)
+        data, found = read_category_file(root, relpath, limits.category_bytes)
         problems.extend(found)
         locale = name_locale or folder_locale
         files[(locale, path)] = {**files.get((locale, path), {}), **data}
-        needed.update((one, path) for one in ([locale] if locale else locales))
+        if path:  # the articles root (or a locale folder) is no category, but may be internal
+            needed.update((one, path) for one in ([locale] if locale else locales))
     return files, needed
 
 
@@ -244,7 +254,10 @@ def _target(source: Source) -> Target:
 
 
 def _render(
-    source: Source, known: LinkTargets, updated_for: UpdatedFor | None
+    source: Source,
+    known: LinkTargets,
+    updated_for: UpdatedFor | None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Article | None, list[Problem]]:
     """Render a placed source into its Article; a renderer failure skips only this file."""
     if not source.body.strip():
@@ -253,7 +266,10 @@ def _render(
         line = max(1, source.body_line - 1)  # the closing `---` of front matter alone
         return None, [Problem(source.path, line, "empty-article", message)]
     try:
-        return _render_article(source, known, updated_for)
+        return _render_article(source, known, updated_for, limits)
+    except TooLarge as error:
+        line = source.body_line + error.line
+        return None, [Problem(source.path, line, error.code, str(error))]
     except Exception as error:  # one odd file (or a plugin bug) must not stop the whole KB
         log.exception("rendering %s failed", source.path)
         message = f"could not render: {type(error).__name__}: {error}"
@@ -261,7 +277,10 @@ def _render(
 
 
 def _render_article(
-    source: Source, known: LinkTargets, updated_for: UpdatedFor | None
+    source: Source,
+    known: LinkTargets,
+    updated_for: UpdatedFor | None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Article, list[Problem]]:
     """Render a placed source into its Article."""
     meta = source.meta
@@ -275,6 +294,7 @@ def _render_article(
         title=meta.get("title"),
         public=visibility == "public",
         audience=tuple(meta.get("audience", ())),
+        limits=limits,
     )
     title = rendered.title or source.slug.rpartition("/")[2]
     sections = rendered.sections

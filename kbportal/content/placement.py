@@ -75,9 +75,12 @@ def symlinks_to(root: Path, targets: Iterable[str]) -> set[str]:
 
 
 def folder_chain(folder: str) -> list[str]:
-    """A folder path and its ancestors, outermost first: "a/b" -> ["a", "a/b"]."""
+    """A folder path and its ancestors, outermost first, from the root: "a/b" -> ["", "a", "a/b"].
+
+    The root ("") stands for the articles folder or a locale folder, internal as a whole.
+    """
     parts = [part for part in folder.split("/") if part]
-    return ["/".join(parts[: depth + 1]) for depth in range(len(parts))]
+    return ["", *("/".join(parts[: depth + 1]) for depth in range(len(parts)))]
 
 
 def internal_folder(categories: Categories, locales: Iterable[str], folder: str) -> Category | None:
@@ -93,6 +96,19 @@ def internal_folder(categories: Categories, locales: Iterable[str], folder: str)
             if category is not None and category.visibility == "internal":
                 return category
     return None
+
+
+def internal_file(
+    categories: Categories, locales: tuple[str, ...], relpath: str
+) -> Category | None:
+    """The internal category a file of the tree (an image, a PDF) sits in, if any.
+
+    Without a locale folder the file's folder is checked in every locale: an image belongs to
+    no one locale, and a folder internal in any of them keeps it from the public.
+    """
+    first, _, rest = relpath.partition("/")
+    locales_here, inner = ((first,), rest) if rest and first in locales else (locales, relpath)
+    return internal_folder(categories, locales_here, inner.rpartition("/")[0])
 
 
 def refusal(relpath: str, reason: str) -> Problem:

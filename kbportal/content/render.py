@@ -12,9 +12,11 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from kbportal.content.limits import DEFAULT_LIMITS, Limits, check_tokens
 from kbportal.content.links import LinkTargets, reaches, resolve, resolve_image
 from kbportal.content.markdown import make_markdown, sanitize
 from kbportal.content.models import Heading, Link, Problem, Section, Severity
+from kbportal.content.placement import internal_file
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +106,13 @@ def render_body(
     title: str | None = None,
     public: bool = True,
     audience: tuple[str, ...] = (),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Rendered:
     """Render an article body; a leading H1 becomes the title unless front matter gave one."""
     md = _md()
     env: dict[str, object] = {}
     tokens = md.parse(body, env)
+    check_tokens(tokens, limits)  # raises TooLarge before the costly rest
     ctx = _Context(path, locale, public, known, body_line, tuple(audience))
     if len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
         h1 = " ".join(plain_text(tokens[1]).split())
@@ -228,6 +232,8 @@ def _rewrite_link(token: Token, line: int, ctx: _Context) -> bool:
         token.attrSet("href", found.url or "")
         token.attrSet("rel", "noopener nofollow")
         return True
+    elif found.kind == "media" and not _shown(found.path, ctx, line):
+        pass  # a file from an internal folder on a public page: its words stay, no link
     elif found.kind == "media":
         ctx.links.append(Link(href, line, "media", found.path))
         token.attrSet("href", found.url or "")
@@ -261,11 +267,25 @@ def _rewrite_link(token: Token, line: int, ctx: _Context) -> bool:
     return False
 
 
+def _shown(relpath: str | None, ctx: _Context, line: int) -> bool:
+    """Whether a page may show a tree file: a public page never one from an internal folder."""
+    if not ctx.public or relpath is None:
+        return True
+    category = internal_file(ctx.known.categories, ctx.known.locales, relpath)
+    if category is None:
+        return True
+    message = f"public article shows '{relpath}' from internal folder '{category.path}' (not shown)"
+    ctx.problem(line, "internal-media", message)
+    return False
+
+
 def _rewrite_image(token: Token, line: int, ctx: _Context) -> None:
     """Serve a tree image from /media/; an image that may not be shown becomes its alt text."""
     src = str(token.attrGet("src") or "")
     found = resolve_image(src, source_path=ctx.path, known=ctx.known)
-    if found.kind in ("media", "missing"):
+    if found.kind == "media" and not _shown(found.path, ctx, line):
+        _to_text(token, plain_text(token))
+    elif found.kind in ("media", "missing"):
         ctx.links.append(Link(src, line, "image", found.path))
         token.attrSet("src", found.url or "")
     elif found.kind == "external":

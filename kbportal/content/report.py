@@ -43,6 +43,10 @@ PROBLEM_CODES: dict[str, str] = {
     "unsafe-symlink": "a symlink that leaves the articles folder, leads to an internal file or "
     "is a folder; it is not followed and the file is skipped",
     "duplicate-key": "front matter gives the same key twice; the file is skipped",
+    "too-large": "the article file is larger than KBPORTAL_MAX_ARTICLE_BYTES; it is skipped",
+    "too-many-headings": "the article has more headings than KBPORTAL_MAX_HEADINGS; skipped",
+    "too-deeply-nested": "lists, quotes, emphasis or links nested too deeply; skipped",
+    "internal-media": "a public article shows an image or file from an internal folder (not shown)",
     "render-failed": "the markdown could not be rendered; the file is skipped",
     "empty-article": "the file has no text (empty, or front matter only); it is skipped",
 }

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from kbportal.content import frontmatter
 from kbportal.content.categories import CATEGORY_FILE
+from kbportal.content.limits import DEFAULT_LIMITS, Limits
 from kbportal.content.links import MEDIA_SUFFIXES
 from kbportal.content.models import Problem
 from kbportal.content.placement import SymlinkRefused, real_relpath, refusal
@@ -142,6 +143,13 @@ def valid_slug(slug: str) -> bool:
     return bool(slug) and not _BAD_SLUG.search(slug)
 
 
+def _size(count: int) -> str:
+    """A byte count for people: 50.0 MB, 256 KB."""
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f} MB"
+    return f"{count / 1024:.0f} KB" if count >= 1024 else f"{count} bytes"
+
+
 def _place(relpath: str, locales: tuple[str, ...]) -> tuple[str | None, str | None, str, str]:
     """(locale folder, file-name locale, folder below the locale folder, file stem) of a path."""
     folder_locale, inner = split_locale(relpath, locales)
@@ -159,7 +167,12 @@ def disk_place(relpath: str, locales: tuple[str, ...], default_locale: str) -> t
 
 
 def read_source(
-    root: Path, relpath: str, *, locales: tuple[str, ...], default_locale: str
+    root: Path,
+    relpath: str,
+    *,
+    locales: tuple[str, ...],
+    default_locale: str,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Source | None, list[Problem]]:
     """Read one article file; None (with the reason as a problem) when it cannot publish."""
     file = root / relpath
@@ -172,8 +185,15 @@ def read_source(
     if classify(real_path) != "article":
         return None, [refusal(relpath, f"symlink to '{real_path}', which is not an article file")]
     try:
+        stat = file.stat()
+        if stat.st_size > limits.article_bytes:  # never read (or render) it: seconds per MB
+            message = (
+                f"the file is {_size(stat.st_size)}; an article may be at most "
+                f"{_size(limits.article_bytes)} (KBPORTAL_MAX_ARTICLE_BYTES); file skipped"
+            )
+            return None, [Problem(relpath, 1, "too-large", message)]
         raw = file.read_bytes()
-        mtime = datetime.fromtimestamp(file.stat().st_mtime, UTC)
+        mtime = datetime.fromtimestamp(stat.st_mtime, UTC)
     except OSError as error:
         return None, [Problem(relpath, 1, "unreadable", f"cannot read file: {error.strerror}")]
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kbportal.publish.accessor import close_all, config_of, get_kb, init_app, kb_for
+from kbportal.publish.accessor import close_all, config_of, get_kb, init_app, kb_for, warm
 from kbportal.publish.builder import build, ensure_build
 from kbportal.publish.incremental import publish_due, update
 from kbportal.publish.manifest import BuildError, BuildReport, EmptyBuildError
@@ -22,4 +22,5 @@ __all__ = [
     "kb_for",
     "publish_due",
     "update",
+    "warm",
 ]

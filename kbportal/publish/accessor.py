@@ -17,6 +17,8 @@ from kbportal.publish.builder import build as build_kb
 from kbportal.publish.builder import ensure_build
 from kbportal.publish.manifest import BuildError
 from kbportal.publish.published import BuildKB
+from kbportal.search.types import SearchQuery
+from kbportal.viewer import PUBLIC
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +27,16 @@ RETIRE_AFTER = 10.0  # seconds an old version stays open for requests still usin
 RETRY_FAILED_AFTER = 10.0
 
 _lock = threading.Lock()
+# Held by the one thread that opens a new version (1-2 s on a big knowledge base); the others
+# keep answering from the old version meanwhile instead of queueing behind it.
+_opening = threading.Lock()
 _open: dict[Path, BuildKB] = {}  # data folder -> the version this process serves
 _retired: list[tuple[float, BuildKB]] = []
 # data folder -> when, for which `current` and why opening a build last failed
 _failed: dict[Path, tuple[float, str | None, str]] = {}
 _pid = os.getpid()
+_warmed: dict[Path, str] = {}  # data folder -> the build `warm` last searched in
+WARM_QUERY = "install"
 
 
 def config_of(app: Flask) -> dict[str, Any]:
@@ -58,6 +65,17 @@ def kb_for(config: Mapping[str, Any]) -> BuildKB:
             with _lock:
                 _close_retired()
         return kb
+    if kb is not None and not _opening.acquire(blocking=False):
+        return kb  # another thread is opening the new version: answer from this one meanwhile
+    try:
+        return _switch(config, data_dir)
+    finally:
+        if kb is not None:
+            _opening.release()
+
+
+def _switch(config: Mapping[str, Any], data_dir: Path) -> BuildKB:
+    """Open the version `current` names and serve it from now on (the old one retires)."""
     with _lock:
         kb = _open.get(data_dir)
         build_id = layout.current_build_id(data_dir)
@@ -122,12 +140,24 @@ def _close_retired(force: bool = False) -> None:
 
 def _forget_after_fork() -> None:
     """A forked worker must not share the parent's SQLite connections or index readers."""
-    global _pid
+    global _pid, _lock, _opening
     if os.getpid() != _pid:
         _pid = os.getpid()
+        _lock, _opening = threading.Lock(), threading.Lock()  # a parent thread may have held one
         _open.clear()
         _retired.clear()
         _failed.clear()
+
+
+def warm(config: Mapping[str, Any]) -> BuildKB:
+    """Open (switching to) the served version now, from a background thread, and search once
+    per locale, so that no reader's request pays for opening a new version."""
+    kb = kb_for(config)
+    if kb.build_id != _warmed.get(Path(config["DATA_DIR"])):
+        for locale in config.get("LOCALES") or ():
+            kb.search(SearchQuery(WARM_QUERY, PUBLIC, locale))
+        _warmed[Path(config["DATA_DIR"])] = kb.build_id
+    return kb
 
 
 def close_all() -> None:

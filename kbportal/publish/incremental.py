@@ -62,13 +62,7 @@ def publish_due(
         return None
     conn = store.open_readonly(current / "content.sqlite")
     try:
-        due = [
-            e.path
-            for e in records.files(conn).values()
-            if e.status == "scheduled"
-            and e.publish_at
-            and datetime.fromisoformat(e.publish_at) <= now
-        ]
+        due = [path for path, at in records.scheduled(conn) if datetime.fromisoformat(at) <= now]
     finally:
         conn.close()
     return update(config, due, [], now=now, metadata=metadata) if due else None
@@ -150,11 +144,7 @@ def _finish(conn: Any, changes: Changes, build_id: str, now: datetime) -> BuildR
         raise EmptyBuildError(
             "refusing to publish an empty knowledge base; the old version keeps serving"
         )
-    pending = [
-        datetime.fromisoformat(e.publish_at)
-        for e in records.files(conn).values()
-        if e.status == "scheduled" and e.publish_at
-    ]
+    pending = [datetime.fromisoformat(at) for _path, at in records.scheduled(conn)]
     next_at = min(pending) if pending else None
     store.set_meta(conn, "build_id", build_id)
     store.set_meta(conn, "created", now.isoformat())

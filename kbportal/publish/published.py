@@ -8,8 +8,10 @@ from collections import OrderedDict, defaultdict
 from pathlib import Path, PurePosixPath
 
 from kbportal.content.links import MEDIA_SUFFIXES, LinkTargets, Target
-from kbportal.content.models import Article, Category, Problem
+from kbportal.content.models import Article, Problem
+from kbportal.content.placement import internal_file
 from kbportal.publish import public_index, records, store
+from kbportal.publish.tree import CategoryTree
 from kbportal.publish.view import CategoryNode, Suggestion
 from kbportal.search import Searcher
 from kbportal.search.types import SearchQuery, SearchResults
@@ -18,7 +20,6 @@ from kbportal.viewer import PUBLIC, Viewer
 log = logging.getLogger(__name__)
 
 _MAX_REDIRECT_HOPS = 5
-_COUNT_CACHE_SIZE = 64
 # Decoded full articles kept per build: a build never changes, and decoding the JSON of a tldr
 # page costs ~0.1-0.3 ms. 512 tldr pages are ~10 MB decoded; well inside a worker's budget.
 _ARTICLE_CACHE_SIZE = 512
@@ -53,7 +54,16 @@ class BuildKB:
             key=lambda a: a.updated.timestamp() if a.updated else 0.0,
             reverse=True,
         )
-        self._counts: dict[tuple[str, Viewer], dict[str, int]] = {}
+        self._locales = tuple(
+            sorted(
+                {locale for locale, _ in self._categories}
+                | {a.locale for a in self._light.values()}
+            )
+        )
+        # Children, counts and nodes once per build (per class of reader), never per request.
+        self._tree = CategoryTree(self._categories, self._light.values())
+        self._visible_locales: dict[Viewer, frozenset[str]] = {}  # few viewers: groups differ
+        self._locales_lock = threading.Lock()
         self._decoded: OrderedDict[str, Article] = OrderedDict()
         self.searcher = Searcher(build_dir / "index")
         # Customers search an index of public articles only, so that no score, order or
@@ -150,6 +160,16 @@ class BuildKB:
                 keys.append(other.key)
         return self._listed(keys[: max(0, limit)])
 
+    def locales_with_articles(self, viewer: Viewer) -> frozenset[str]:
+        """The locales in which the viewer can open at least one article."""
+        with self._locales_lock:
+            found = self._visible_locales.get(viewer)
+        if found is None:
+            found = frozenset(a.locale for a in self._light.values() if viewer.can_see(a))
+            with self._locales_lock:
+                self._visible_locales[viewer] = found
+        return found
+
     def translations(self, article: Article, viewer: Viewer) -> dict[str, Article]:
         """The same article in other locales (same slug), keyed by locale (listing fields)."""
         keys = [
@@ -162,67 +182,15 @@ class BuildKB:
 
     def _category_visible(self, locale: str, path: str, viewer: Viewer) -> bool:
         """A category hidden from the viewer (internal, or any internal ancestor) is unknown."""
-        parts = path.split("/") if path else []
-        for depth in range(1, len(parts) + 1):
-            category = self._categories.get((locale, "/".join(parts[:depth])))
-            if category is not None and category.visibility != "public" and not viewer.staff:
-                return False
-        return True
-
-    def _counts_for(self, locale: str, viewer: Viewer) -> dict[str, int]:
-        """Visible articles per category path, each counted in all its ancestors too."""
-        cache_key = (locale, viewer)
-        cached = self._counts.get(cache_key)
-        if cached is not None:
-            return cached
-        counts: dict[str, int] = defaultdict(int)
-        for article in self._light.values():
-            if article.locale != locale or not viewer.can_see(article):
-                continue
-            parts = article.category.split("/") if article.category else []
-            counts[""] += 1
-            for depth in range(1, len(parts) + 1):
-                counts["/".join(parts[:depth])] += 1
-        if len(self._counts) >= _COUNT_CACHE_SIZE:
-            self._counts.clear()
-        self._counts[cache_key] = dict(counts)
-        return self._counts[cache_key]
-
-    def _node(self, locale: str, path: str, viewer: Viewer, counts: dict[str, int]) -> CategoryNode:
-        """A category with its visible, non-empty subtree."""
-        category = self._categories.get((locale, path)) or Category(
-            locale, path, PurePosixPath(path).name.replace("-", " ").capitalize() if path else ""
-        )
-        children = [
-            self._node(locale, child.path, viewer, counts)
-            for child in self._children(locale, path)
-            if counts.get(child.path, 0) > 0 and self._category_visible(locale, child.path, viewer)
-        ]
-        return CategoryNode(category=category, count=counts.get(path, 0), children=children)
-
-    def _children(self, locale: str, path: str) -> list[Category]:
-        """The direct subcategories of a category, in their editorial order."""
-        found = [
-            c
-            for (loc, _), c in self._categories.items()
-            if loc == locale and c.path and c.parent == path
-        ]
-        return sorted(found, key=lambda c: (c.order is None, c.order or 0, c.title.casefold()))
+        return not self._tree.hidden(locale, path, viewer)
 
     def category(self, locale: str, path: str, viewer: Viewer) -> CategoryNode | None:
         """One category with its visible subtree, or None if empty or unknown to the viewer."""
-        path = path.strip("/")
-        if (locale, path) not in self._categories and path:
-            return None
-        counts = self._counts_for(locale, viewer)
-        if counts.get(path, 0) == 0 or not self._category_visible(locale, path, viewer):
-            return None
-        return self._node(locale, path, viewer, counts)
+        return self._tree.view(viewer).node(locale, path.strip("/"))
 
     def categories(self, locale: str, viewer: Viewer) -> list[CategoryNode]:
         """The top-level categories the viewer sees, each with its subtree and counts."""
-        root = self._node(locale, "", viewer, self._counts_for(locale, viewer))
-        return root.children
+        return self._tree.view(viewer).roots(locale)
 
     # Everything else ----------------------------------------------------------------------
 
@@ -282,6 +250,11 @@ class BuildKB:
             return None
         if not real.is_relative_to(root) or not real.is_file():
             return None  # a symlink leading out of the tree
+        if not viewer.staff and any(  # where the file is on disk decides, as for articles
+            internal_file(self._categories, self._locales, path) is not None
+            for path in (rel, real.relative_to(root).as_posix())
+        ):
+            return None
         return real
 
 

@@ -88,6 +88,14 @@ def files(conn: sqlite3.Connection) -> dict[str, FileEntry]:
     return {r[0]: FileEntry(*r) for r in rows}
 
 
+def scheduled(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(path, publish_at) of the scheduled articles: a few rows, not the whole manifest."""
+    rows = conn.execute(
+        "SELECT path, publish_at FROM files WHERE status = 'scheduled' AND publish_at IS NOT NULL"
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
 def put_refs(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
     """Record which images each article shows and which articles it links to."""
     media, links = [], []

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kbportal.content import loader
+from kbportal.content.limits import DEFAULT_LIMITS, Limits
 from kbportal.content.links import LinkTargets, Target
 from kbportal.content.models import Article, Problem
 
@@ -31,6 +32,14 @@ class Metadata(Protocol):
         """The article with anything else known about it (e.g. its authors)."""
 
 
+def limits_of(config: Mapping[str, Any]) -> Limits:
+    """The content size limits a deployment set (defaults for settings made elsewhere)."""
+    return Limits(
+        article_bytes=int(config.get("MAX_ARTICLE_BYTES") or DEFAULT_LIMITS.article_bytes),
+        headings=int(config.get("MAX_HEADINGS") or DEFAULT_LIMITS.headings),
+    )
+
+
 def load_kb(config: Mapping[str, Any], metadata: Metadata | None = None) -> loader.KnowledgeBase:
     """Load and check every article of the configured folder."""
     kb = loader.load_knowledge_base(
@@ -38,6 +47,7 @@ def load_kb(config: Mapping[str, Any], metadata: Metadata | None = None) -> load
         locales=_locales(config),
         default_locale=config["DEFAULT_LOCALE"],
         updated_for=metadata.updated_for if metadata else None,
+        limits=limits_of(config),
     )
     if metadata is not None:
         kb.articles = {key: metadata.enrich(a) for key, a in kb.articles.items()}
@@ -58,6 +68,7 @@ def load_one(
         locales=_locales(config),
         default_locale=config["DEFAULT_LOCALE"],
         updated_for=metadata.updated_for if metadata else None,
+        limits=limits_of(config),
     )
     if article is not None and metadata is not None:
         article = metadata.enrich(article)

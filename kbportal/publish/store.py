@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.models import Article, Category
-from kbportal.publish import codec
+from kbportal.publish import codec, public_index
+from kbportal.search import is_current
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,6 @@ def schema_version(build: Path) -> str | None:
 
 def is_current_format(build: Path) -> bool:
     """Whether a build was written in this version's store and search-index formats."""
-    from kbportal.publish import public_index  # late: kbportal.search imports publish.view
-    from kbportal.search import is_current
-
     # An old-format index cannot take an incremental update: such a build needs a full one.
     # So does one from before public searches had an index of their own (public_index).
     return (

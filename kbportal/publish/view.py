@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Protocol
 
 from kbportal.content.models import Article, Category, Problem
-from kbportal.search.types import SearchQuery, SearchResults
+from kbportal.search.types import SearchQuery, SearchResults, Suggestion
 from kbportal.viewer import PUBLIC, Viewer
+
+__all__ = ["CategoryNode", "PublishedKB", "Suggestion"]  # Suggestion lives in search.types
 
 
 @dataclass(frozen=True)
@@ -18,15 +20,6 @@ class CategoryNode:
     category: Category
     count: int  # visible articles in this category and all below it
     children: list[CategoryNode] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """An as-you-type completion: an article title the viewer may see."""
-
-    locale: str
-    slug: str
-    title: str
 
 
 class PublishedKB(Protocol):
@@ -59,6 +52,9 @@ class PublishedKB(Protocol):
 
     def related(self, article: Article, viewer: Viewer, limit: int = 5) -> list[Article]:
         """Related articles: the `related` list first, then the same category."""
+
+    def locales_with_articles(self, viewer: Viewer) -> frozenset[str]:
+        """The locales in which the viewer can open at least one article."""
 
     def translations(self, article: Article, viewer: Viewer) -> dict[str, Article]:
         """The same article in other locales (same slug), keyed by locale."""

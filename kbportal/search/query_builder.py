@@ -7,11 +7,15 @@ import math
 from dataclasses import dataclass
 
 from whoosh import scoring
-from whoosh.query import And, Or, Phrase, Query, Term
+from whoosh.query import And, FuzzyTerm, Or, Phrase, Query, Term
 
 from kbportal.search import analysis
 
 log = logging.getLogger(__name__)
+
+FUZZY_MIN = (
+    5  # shorter typed words match exactly: at one edit "char" would also be "car", "chat"...
+)
 
 # How much a matching term counts in each field (multiplies the field's BM25 score).
 FIELD_BOOSTS: dict[str, float] = {
@@ -124,10 +128,27 @@ def build_query(text: str) -> BuiltQuery | None:
     return BuiltQuery(tuple(terms), groups, tuple(bonuses))
 
 
-def prefix_query(text: str) -> Query | None:
-    """Autocomplete: every typed word must begin a word of the title."""
+def prefix_query(text: str, every_word: bool = True) -> Query | None:
+    """Autocomplete: typed words that begin words of the title, anywhere in it, typos forgiven.
+
+    Stop words are dropped (unless nothing else was typed); a word of 5+ letters also matches
+    at one edit ("pasword"). With `every_word`, all words must match, else any (more rank
+    higher).
+    """
     words = analysis.words(text[:200])[:8]
-    if not words:
+    content = [w for w in words if w not in analysis.STOP_WORDS] or words[-1:]
+    if not content:
         return None
-    parts = [Term("title_prefix", w[: analysis.PREFIX_MAX]) for w in words]
-    return parts[0] if len(parts) == 1 else And(parts)
+    parts: list[Query] = []
+    for word in content:
+        prefix = word[: analysis.PREFIX_MAX]
+        exact = Term("title_prefix", prefix)
+        if len(prefix) >= FUZZY_MIN:
+            # prefixlength=1: the first letter is trusted, which keeps the expansion small.
+            fuzzy = FuzzyTerm("title_prefix", prefix, boost=0.5, maxdist=1, prefixlength=1)
+            parts.append(Or([exact, fuzzy]))
+        else:
+            parts.append(exact)
+    if len(parts) == 1:
+        return parts[0]
+    return And(parts) if every_word else Or(parts)

@@ -8,23 +8,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from whoosh import index as windex
 from whoosh.searching import Searcher as WhooshSearcher
 
-from kbportal.search import evidence, query_builder, semantic, spelling
+from kbportal.search import analysis, evidence, query_builder, semantic, spelling
 from kbportal.search.index import INDEX_NAME, check_format
 from kbportal.search.reader import IndexReader
 from kbportal.search.snippets import make_snippet
 from kbportal.search.spelling import Vocabulary
-from kbportal.search.types import Hit, SearchQuery, SearchResults
+from kbportal.search.types import Hit, SearchQuery, SearchResults, Suggestion
 from kbportal.viewer import Viewer
 
-if TYPE_CHECKING:
-    from kbportal.publish.view import Suggestion
-
 log = logging.getLogger(__name__)
+
+FROM_SEARCH = 3  # as-you-type takes the search's top few only: below them it is guessing
+COMPLETE_MIN = 3  # a last word shorter than this is not completed: too many candidates
+COMPLETE_SCAN = 200  # indexed words looked at to complete one; more means the guess is weak
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -197,20 +198,58 @@ class Searcher:
     def autocomplete(
         self, prefix: str, viewer: Viewer, locale: str | None = None, limit: int = 8
     ) -> list[Suggestion]:
-        """Titles the viewer may see whose words begin with what was typed."""
-        # Imported here: the publish package imports this module to build its search.
-        from kbportal.publish.view import Suggestion
+        """Titles that complete what was typed: words anywhere in the title, then the search's.
 
-        if not isinstance(prefix, str) or not isinstance(limit, int):
+        First titles matching every typed word, then the top hits of the search itself (so
+        "how do I change my pass" finds the password article), then titles matching some words.
+        """
+        if not isinstance(prefix, str) or not isinstance(limit, int) or limit <= 0:
             return []
-        q = query_builder.prefix_query(prefix)
-        if q is None or limit <= 0:
-            return []
+        found: dict[str, Suggestion] = {}
+        self._title_matches(found, prefix, viewer, locale, limit, every_word=True)
+        if len(found) < limit and analysis.words(prefix[:200]):
+            text = self._completed(prefix)
+            results = self.search(SearchQuery(text, viewer, locale, None, per_page=limit))
+            for hit in results.hits[:FROM_SEARCH]:
+                found.setdefault(hit.key, Suggestion(hit.locale, hit.slug, hit.title))
+        if len(found) < limit:
+            self._title_matches(found, prefix, viewer, locale, limit, every_word=False)
+        return list(found.values())[:limit]
+
+    def _completed(self, text: str) -> str:
+        """The typed text with its last, unfinished word completed to the commonest indexed word
+        it begins ("change my pass" -> "change my password"), for the search to understand."""
+        words = analysis.words(text[:200])
+        if not words or text[-1:].isspace() or len(words[-1]) < COMPLETE_MIN:
+            return text
+        last, best, best_count = words[-1], "", 0
+        with self._using() as reader:
+            index = reader.searcher.reader()
+            for seen, raw in enumerate(index.expand_prefix("spell", last)):
+                word = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+                if word == last or seen >= COMPLETE_SCAN:
+                    return text  # already a whole word, or too common a beginning to guess
+                count = index.doc_frequency("spell", word)
+                if count > best_count:
+                    best, best_count = word, count
+        return " ".join([*words[:-1], best]) if best else text
+
+    def _title_matches(
+        self,
+        found: dict[str, Suggestion],
+        prefix: str,
+        viewer: Viewer,
+        locale: str | None,
+        limit: int,
+        every_word: bool,
+    ) -> None:
+        """Add titles matching the typed words (all, or any) to `found`, best first."""
+        q = query_builder.prefix_query(prefix, every_word=every_word)
+        if q is None:
+            return
         with self._using() as reader:
             scope = reader.scope(viewer, locale, None, first_only=True)
-            res = reader.searcher.search(q, filter=scope, limit=min(limit, 50))
-            out = []
-            for hit in res:
+            for hit in reader.searcher.search(q, filter=scope, limit=min(limit, 50)):
                 f = hit.fields()
-                out.append(Suggestion(locale=f["locale"], slug=f["slug"], title=f["title"]))
-            return out
+                key = f"{f['locale']}/{f['slug']}"
+                found.setdefault(key, Suggestion(f["locale"], f["slug"], f["title"]))

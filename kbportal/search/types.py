@@ -51,3 +51,12 @@ class SearchResults:
     page: int = 1
     per_page: int = 10
     corrected: str | None = None  # "did you mean", built only from what the viewer may see
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An as-you-type completion: an article title the viewer may see."""
+
+    locale: str
+    slug: str
+    title: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -21,11 +22,30 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "errorlog": "-",
         # Newer gunicorn opens a control socket in $HOME: several servers would clash.
         "control_socket_disable": True,
+        # Logged once a worker has warmed up: operators (and bench_load.py) see when every
+        # worker is ready, not only the first one that answers.
+        "post_worker_init": log_worker_ready,
     }
 
 
-def run(config: dict[str, Any], *, host: str, port: int, workers: int, threads: int) -> None:
-    """Run gunicorn in this process; each worker makes its own app from the same settings."""
+def log_worker_ready(worker: Any) -> None:
+    """gunicorn hook: log that a worker has warmed up and now takes requests."""
+    worker.log.info("Worker %s warm and accepting requests", worker.pid)
+
+
+def run(
+    config: dict[str, Any],
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    in_each_worker: Callable[[dict[str, Any]], None] | None = None,
+) -> None:
+    """Run gunicorn in this process; each worker makes its own app from the same settings.
+
+    `in_each_worker(config)` runs in every worker once it is warm (e.g. to follow publishes).
+    """
     from gunicorn.app.base import BaseApplication
 
     from kbportal import create_app
@@ -45,6 +65,8 @@ def run(config: dict[str, Any], *, host: str, port: int, workers: int, threads: 
 
             app = create_app(config)
             warm_up(app)  # open the KB and fill caches now, not on a customer's first request
+            if in_each_worker is not None:
+                in_each_worker(config)
             return BufferedWSGI(app, threads=threads)
 
     click.echo(f"serving on http://{host}:{port} with {workers} workers x {threads} threads")

@@ -95,6 +95,8 @@ def first_delivery(
     module: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
     table = cast(Table, WebhookDelivery.__table__)
     stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    inserted = connection.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports -1 for this statement, which read as "a replay"
+    # and dropped every webhook on PostgreSQL.
+    inserted = connection.execute(stmt.returning(table.c.key)).first() is not None
     connection.execute(delete(table).where(table.c.expires_at < now))
     return inserted

@@ -93,6 +93,14 @@ class Git:
         out = self.run("cat-file", "-t", sha, check=False)
         return out.strip() == "commit"
 
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        """Whether `older` is an ancestor of `newer` (False when either is unknown here)."""
+        try:
+            self.run("merge-base", "--is-ancestor", older, newer)  # the answer is the exit status
+        except GitError:
+            return False
+        return True
+
     def checkout(self, sha: str) -> None:
         """Move the working copy to a commit, discarding local edits (it is the portal's)."""
         self.run("reset", "--hard", "--quiet", sha)

@@ -71,7 +71,18 @@ class SyncRunner:
         except Exception as exc:  # noqa: BLE001 - a thread must record, not die silently
             log.exception("sync %s failed", sync_id)
             return {"status": "failed", "message": f"{type(exc).__name__}: {exc}"}
+        if report.status == "published":
+            self._warm()
         return report.to_dict()
+
+    def _warm(self) -> None:
+        """Open the new version in this thread, before a reader's request would have to."""
+        from kbportal import publish  # heavy; only once something was published
+
+        try:
+            publish.warm(self.config)
+        except Exception:  # noqa: BLE001 - the next request opens it instead
+            log.warning("could not open the new version ahead of readers", exc_info=True)
 
     def status(self, sync_id: str) -> str | None:
         """The sync's state: queued, running, or its finished status; None if unknown."""

@@ -146,14 +146,24 @@ def sync_lock(config: Mapping[str, Any], wait: float) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def sync(config: Mapping[str, Any], *, wait: float = 5.0, force: bool = False) -> SyncReport:
-    """Fetch the configured branch and publish it; one sync at a time across processes."""
+def sync(
+    config: Mapping[str, Any],
+    *,
+    wait: float = 5.0,
+    force: bool = False,
+    target: str | None = None,
+) -> SyncReport:
+    """Fetch the configured branch and publish it; one sync at a time across processes.
+
+    With `target` (a commit another node announced), publish exactly that commit. Otherwise a
+    new publish is announced to the other nodes sharing the database.
+    """
     started = time.monotonic()
     with sync_lock(config, wait) as acquired:
         if not acquired:
             report = SyncReport("busy", "another sync is already running")
         else:
-            report = _sync_locked(config, force=force)
+            report = _sync_locked(config, force=force, target=target)
             report.seconds = round(time.monotonic() - started, 3)
             report.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
             state = read_state(config)
@@ -161,6 +171,8 @@ def sync(config: Mapping[str, Any], *, wait: float = 5.0, force: bool = False) -
                 state["commit"] = report.new_commit
             state["last"] = report.to_dict()
             _write_state(config, state)
+            if report.status == "published" and report.new_commit and target is None:
+                _announce(config, report.new_commit)
     level = logging.INFO if report.ok or report.status == "busy" else logging.ERROR
     log.log(level, "%s", report.format_text())
     for problem in report.problems:
@@ -168,7 +180,28 @@ def sync(config: Mapping[str, Any], *, wait: float = 5.0, force: bool = False) -
     return report
 
 
-def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
+def _announce(config: Mapping[str, Any], commit: str) -> None:
+    """Tell the other nodes; never an older commit than the newest announced one."""
+    from kbportal.cluster import service as cluster  # the database, only when there is news
+
+    try:
+        newest = cluster.latest(config)
+        git = Git(Path(config["ARTICLES_DIR"]))
+        if (
+            newest is not None
+            and newest.commit != commit
+            and git.is_ancestor(commit, newest.commit)
+        ):
+            log.info("not announcing %s: %s is newer", commit[:10], newest.commit[:10])
+            return
+        cluster.announce(config, commit)
+    except Exception:  # noqa: BLE001 - this node published; the others catch up on their poll
+        log.warning("could not announce commit %s to the other nodes", commit[:10], exc_info=True)
+
+
+def _sync_locked(
+    config: Mapping[str, Any], *, force: bool, target: str | None = None
+) -> SyncReport:
     articles = Path(config["ARTICLES_DIR"])
     git = Git(articles)
     if not git.is_repo():
@@ -186,6 +219,11 @@ def _sync_locked(config: Mapping[str, Any], *, force: bool) -> SyncReport:
         clock.lap("fetch")
     except GitError as exc:
         return SyncReport("failed", str(exc), old_commit=old, new_commit=old)
+    if target is not None:
+        if not git.has_commit(target):
+            message = f"commit {target[:10]} announced by another node is not on the remote"
+            return SyncReport("failed", message, old_commit=old, new_commit=old)
+        new = target
     has_build = publishing.has_build(config)
     due = publishing.publish_at_due(config)
     if new == old and has_build and not force and not due:

@@ -135,12 +135,27 @@ def problems() -> ResponseReturnValue:
     """Content problems of the version being served, and the last sync's outcome."""
     from kbportal.sync.service import last_report
 
+    settings = app_settings(current_app)
+    nodes, published = _cluster_state(settings)
     response = current_app.make_response(
         render_template(
             "sync/problems.html",
             problems=current_kb().problems(current_viewer()),
-            last=last_report(app_settings(current_app)),
+            last=last_report(settings),
+            nodes=nodes,
+            published=published,
         )
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _cluster_state(settings: dict[str, Any]) -> tuple[list[Any], Any]:
+    """Every web node with the commit it serves, and the newest publication ([] if unknown)."""
+    from kbportal.cluster import service as cluster
+
+    try:
+        return cluster.statuses(settings), cluster.latest(settings)
+    except Exception:  # noqa: BLE001 - the problems page must work while the database is down
+        log.warning("node list unavailable", exc_info=True)
+        return [], None

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Response, make_response, request
+from flask import Flask, Response, g, make_response, request
 
 from kbportal.viewer import PUBLIC
 from kbportal.web.viewer import current_viewer
@@ -61,6 +61,9 @@ def apply_policy(response: Response) -> Response:
     if not personal:
         # Staff are told apart by cookie or token: a shared cache must not hand them this copy.
         response.vary.update(("Cookie", "Authorization"))
+    if g.get("kbportal_locale_from_header"):
+        # Chosen by the browser's languages: a shared cache must keep one copy per language.
+        response.vary.add("Accept-Language")
     own_policy = response.headers.get("Content-Security-Policy", "")
     for name, value in SAFETY_HEADERS.items():
         if name == "X-Frame-Options" and own_policy and "frame-ancestors 'none'" not in own_policy:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_babel import Babel
 from werkzeug.routing import BaseConverter
+
+from kbportal.web.kb import current_kb
+from kbportal.web.viewer import current_viewer
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +25,28 @@ def default_locale() -> str:
     return str(current_app.config["KBPORTAL_DEFAULT_LOCALE"])
 
 
+def offered_locales() -> tuple[str, ...]:
+    """The configured locales that have articles this reader may open, default first.
+
+    A browser asking for Russian is not sent to an empty /ru/; with nothing published yet
+    (or the KB unreadable), every configured locale is offered.
+    """
+    configured = configured_locales()
+    try:
+        present = current_kb().locales_with_articles(current_viewer())
+    except Exception:  # an error page (KB or database down) must still list its languages
+        return configured
+    offered = tuple(code for code in configured if code in present)
+    return offered or configured
+
+
 def best_locale() -> str:
-    """The configured locale the browser prefers (Accept-Language), else the default."""
-    match = request.accept_languages.best_match(configured_locales())
-    return match or default_locale()
+    """The offered locale the browser prefers (Accept-Language), else the default."""
+    offered = offered_locales()
+    match = request.accept_languages.best_match(offered)
+    if match:
+        return match
+    return default_locale() if default_locale() in offered else offered[0]
 
 
 def request_locale() -> str:
@@ -40,6 +61,7 @@ def request_locale() -> str:
     arg = request.args.get("locale", "")
     if arg in locales:
         return arg
+    g.kbportal_locale_from_header = True  # the response varies by Accept-Language (headers.py)
     return best_locale()
 
 

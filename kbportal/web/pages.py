@@ -135,6 +135,6 @@ def search(locale: str) -> str:
         category=category,
         results=results,
         search_id=search_id,
-        categories=list(services.flatten(kb.categories(locale, viewer))),
+        categories=services.filter_choices(kb, locale, viewer, category),
         max_page=MAX_PAGE,
     )

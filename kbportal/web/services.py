@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from flask import current_app
 
 from kbportal.analytics import Shown, popular_articles
 from kbportal.content.models import Article
@@ -39,19 +42,52 @@ def breadcrumbs(kb: PublishedKB, locale: str, category: str, viewer: Viewer) -> 
     return crumbs
 
 
-def flatten(nodes: list[CategoryNode], depth: int = 0) -> Iterator[tuple[int, CategoryNode]]:
-    """Every category of a tree, parents before children, with its depth."""
+def flatten(
+    nodes: list[CategoryNode], depth: int = 0, max_depth: int | None = None
+) -> Iterator[tuple[int, CategoryNode]]:
+    """Every category of a tree (down to `max_depth`), parents before children, with its depth."""
     for node in nodes:
         yield depth, node
-        yield from flatten(node.children, depth + 1)
+        if max_depth is None or depth < max_depth:
+            yield from flatten(node.children, depth + 1, max_depth)
+
+
+MAX_FILTER_CHOICES = 100  # a longer select helps no one, and would cost every search page
+
+
+def filter_choices(
+    kb: PublishedKB, locale: str, viewer: Viewer, selected: str = ""
+) -> list[tuple[int, CategoryNode]]:
+    """The search page's category choices: the top two levels (at most 100), and the selected.
+
+    Bounded, so a search page costs the same with 10 categories or 2,000.
+    """
+    choices: list[tuple[int, CategoryNode]] = []
+    for depth, node in flatten(kb.categories(locale, viewer), max_depth=1):
+        if len(choices) >= MAX_FILTER_CHOICES:
+            break
+        choices.append((depth, node))
+    if selected and all(node.category.path != selected for _depth, node in choices):
+        chosen = kb.category(locale, selected, viewer)
+        if chosen is not None:
+            choices.append((selected.count("/"), chosen))
+    return choices
+
+
+POPULAR_BACKOFF = 30  # seconds the home page goes without view counts after a database error
 
 
 def popular(kb: PublishedKB, locale: str, viewer: Viewer, limit: int = 5) -> list[Article]:
     """The most viewed articles the viewer may see, or [] when view counts are unavailable."""
+    # Per app: when its database last failed (each app, as each worker, has its own).
+    down_until: list[float] = current_app.extensions.setdefault("kbportal.popular_down", [0.0])
+    if time.monotonic() < down_until[0]:
+        return []  # the database failed a moment ago: do not make every home page wait on it
     try:
         keys = popular_articles(locale, limit=limit * 3)  # room for keys the viewer may not see
     except Exception:  # analytics must never take the home page down
-        log.warning("popular articles unavailable", exc_info=True)
+        log.warning("popular articles unavailable for %d s", POPULAR_BACKOFF, exc_info=True)
+        down_until[0] = time.monotonic() + POPULAR_BACKOFF
         return []
     found: list[Article] = []
     for key in keys:

@@ -17,7 +17,7 @@ from kbportal.config import SETTINGS
 from kbportal.content.models import Article
 from kbportal.urls import article_path, category_path, click_path
 from kbportal.web.branding import current_brand
-from kbportal.web.i18n import default_locale, request_locale
+from kbportal.web.i18n import configured_locales, default_locale, offered_locales, request_locale
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,8 @@ def site_context() -> dict[str, object]:
     return {
         "site_name": site_name(),
         "brand": current_brand(),
-        "locales": current_app.config["KBPORTAL_LOCALES"],
+        # Only languages with articles to read are offered in the switcher.
+        "locales": offered_locales() if has_request_context() else configured_locales(),
         "locale": request_locale() if has_request_context() else default_locale(),
     }
 

@@ -230,3 +230,69 @@ def test_a_symlink_follows_its_target_becoming_internal(make_articles, tmp_path:
         assert publish.kb_for(config).article("en", "b", PUBLIC) is None
     finally:
         publish.close_all()
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_a_public_article_cannot_show_an_internal_folders_image(make_articles) -> None:
+    root = make_articles(
+        {
+            "en/internal/_category.yml": "visibility: internal\n",
+            "en/internal/img/secret.png": PNG,
+            "en/internal/plan.pdf": b"%PDF-1.4\n",
+            "en/billing/refunds.md": (
+                "# Refunds\n\n![Secret screen](../internal/img/secret.png)\n\n"
+                "[the plan](../internal/plan.pdf)\n"
+            ),
+        }
+    )
+    kb = load_knowledge_base(root)
+    html = kb.articles["en/billing/refunds"].html
+    assert "secret.png" not in html and "plan.pdf" not in html
+    assert "Secret screen" in html and "the plan" in html  # the words stay
+    assert sorted((p.line, p.code) for p in kb.problems) == [
+        (3, "internal-media"),
+        (5, "internal-media"),
+    ]
+
+
+def test_media_from_an_internal_folder_is_never_served_to_the_public(tmp_path: Path) -> None:
+    """Also when a public article's image is a symlink into an internal folder."""
+    from support import close_app, make_app
+
+    from kbportal import publish
+
+    files = {
+        "en/internal/_category.yml": "visibility: internal\n",
+        "en/internal/img/secret.png": PNG,
+        "en/billing/refunds.md": "# Refunds\n\n![Screen](img/screen.png)\n",
+    }
+    app = make_app(tmp_path, files)
+    link = Path(app.config["KBPORTAL_ARTICLES_DIR"]) / "en/billing/img/screen.png"
+    link.parent.mkdir(parents=True)
+    link.symlink_to("../../internal/img/secret.png")
+    try:
+        client = app.test_client()
+        assert client.get("/en/articles/billing/refunds").status_code == 200
+        assert client.get("/media/en/billing/img/screen.png").status_code == 404
+        assert client.get("/media/en/internal/img/secret.png").status_code == 404
+    finally:
+        close_app(app)
+        publish.close_all()
+
+
+@pytest.mark.parametrize("where", ["en/_category.yml", "_category.yml", "_category.en.yml"])
+def test_an_internal_locale_folder_or_root_makes_everything_below_internal(
+    make_articles, where: str
+) -> None:
+    root = make_articles(
+        {
+            where: "visibility: internal\n",
+            "en/a.md": "# A\n\nsecretindia\n",
+            "en/billing/b.md": "---\ncategory: other\n---\n\nsecretjuliet\n",
+        }
+    )
+    kb = load_knowledge_base(root)
+    assert [a.key for a in kb.articles.values() if a.is_public] == []
+    assert len(kb.articles) == 2

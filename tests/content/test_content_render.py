@@ -155,7 +155,7 @@ def test_link_to_a_folder_goes_to_its_category_page(make_articles):
 
 
 def test_many_repeated_headings_get_unique_anchors(make_articles):
-    article = render(make_articles, "## h\n## h-2\n" + "## h\n" * 2000)
+    article = render(make_articles, "## h\n## h-2\n" + "## h\n" * 400)
     anchors = [heading.anchor for heading in article.toc]
     assert anchors[:4] == ["h", "h-2", "h-3", "h-4"]
-    assert len(set(anchors)) == len(anchors) == 2002
+    assert len(set(anchors)) == len(anchors) == 402

@@ -67,7 +67,11 @@ def test_without_proxy_fix_forwarded_headers_are_ignored(portal: Callable[..., P
 
 
 def test_proxy_fix_keeps_https_in_absolute_urls(portal: Callable[..., Portal]) -> None:
-    client = portal(FILES, PROXY_FIX=1).app().test_client()
+    # The forwarded host must also be an allowed one (issue 7: no forged Host in absolute URLs).
+    client = portal(FILES, PROXY_FIX=1, ALLOWED_HOSTS="help.example.com").app().test_client()
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "help.example.com"}
     robots = client.get("/robots.txt", headers=headers, environ_overrides=PROXY).text
     assert "Sitemap: https://help.example.com/sitemap.xml" in robots
+    forged = {**headers, "X-Forwarded-Host": "evil.example"}
+    robots = client.get("/robots.txt", headers=forged, environ_overrides=PROXY).text
+    assert "evil" not in robots and "Sitemap:" not in robots

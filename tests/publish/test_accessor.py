@@ -51,3 +51,31 @@ def test_config_of_strips_the_prefix(built: dict[str, Any]) -> None:
     config = publish.config_of(_app(built))
     assert config["DATA_DIR"] == built["DATA_DIR"]
     assert "SECRET_KEY" in config
+
+
+def test_readers_keep_the_old_version_while_one_thread_opens_the_new(
+    built: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    old = publish.kb_for(built)
+    (built["ARTICLES_DIR"] / "en/billing/invoices.md").write_text("# Invoices v3\n\nNew.\n")
+    publish.update(built, ["en/billing/invoices.md"], [])
+    opening, release = threading.Event(), threading.Event()
+    real_open = accessor._open_current
+
+    def slow_open(*args: Any) -> Any:
+        opening.set()
+        release.wait(10)  # a big knowledge base takes seconds to open
+        return real_open(*args)
+
+    monkeypatch.setattr(accessor, "_open_current", slow_open)
+    opener = threading.Thread(target=publish.warm, args=(built,))
+    opener.start()
+    assert opening.wait(10)
+    assert publish.kb_for(built) is old  # not queued behind the opener: the old version answers
+    release.set()
+    opener.join(10)
+    new = publish.kb_for(built)
+    assert new is not old and new.build_id == layout.current_build_id(built["DATA_DIR"])
+    assert new.article("en", "billing/invoices", PUBLIC).title == "Invoices v3"  # type: ignore[union-attr]

@@ -105,7 +105,8 @@ def test_search_and_autocomplete(kb: BuildKB) -> None:
         assert kb.autocomplete(word[:4], PUBLIC) == [], word
     assert kb.search(SearchQuery("zebrafoxtrot", viewer=STAFF)).total == 1
     assert [s.slug for s in kb.autocomplete("escal", STAFF)] == ["internal/escalation"]
-    assert [s.slug for s in kb.autocomplete("refu", PUBLIC, locale="en")] == ["billing/refunds"]
+    # The title that begins with what was typed first; then what the search itself finds.
+    assert [s.slug for s in kb.autocomplete("refu", PUBLIC, locale="en")][0] == "billing/refunds"
 
 
 def test_problems(kb: BuildKB) -> None:

@@ -47,3 +47,23 @@ def test_pushed_escapes_stay_internal(repos):
         assert [a.slug for a in kb.articles_in("en", "billing", PUBLIC)] == ["billing/refunds"]
     finally:
         close_all()
+
+
+def test_a_500_bracket_category_file_is_a_problem_not_a_crash(repos):
+    """Issue 7 §2: the 1.2 KB _category.yml that crashed sync."""
+    repos.editor.write(FIRST)
+    repos.editor.push("first")
+    repos.clone_portal()
+    try:
+        assert sync(repos.config()).status == "published"
+        repos.editor.write({"en/billing/_category.yml": "title: " + "[" * 500 + "]" * 500 + "\n"})
+        repos.editor.push("a hostile category file")
+        report = sync(repos.config())
+        assert report.status == "published", report.format_text()
+        assert ("en/billing/_category.yml", 1, "bad-category-file") in {
+            (p.path, p.line, p.code) for p in report.problems
+        }
+        # Fail closed: the folder is hidden until the file is fixed.
+        assert kb_for(repos.config()).article("en", "billing/refunds", PUBLIC) is None
+    finally:
+        close_all()

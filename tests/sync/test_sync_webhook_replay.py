@@ -67,3 +67,18 @@ def test_malformed_timestamps_are_not_stale(tmp_path):
     for stamp in ("2026-01-01T00:00:00Z", True, 10**30, None):
         body = push(repository={"pushed_at": stamp})
         assert post(app, body, github(body)).status_code == 202
+
+
+def test_the_first_delivery_is_new_on_every_database(db_url):
+    # psycopg reports rowcount -1 for INSERT .. ON CONFLICT DO NOTHING: every push was a "replay".
+    from kbportal.db import Database, utcnow
+    from kbportal.sync.deliveries import first_delivery
+
+    database = Database(db_url)
+    try:
+        with database.connect() as connection:
+            assert first_delivery(connection, b'{"after": "1"}', "github", None, utcnow())
+            assert not first_delivery(connection, b'{"after": "1"}', "github", None, utcnow())
+            assert first_delivery(connection, b'{"after": "2"}', "github", None, utcnow())
+    finally:
+        database.dispose()

@@ -214,3 +214,11 @@ def test_home_shows_popular_articles_from_recorded_views(app_factory: Callable[.
     assert popular.index("/en/articles/billing/invoices") < popular.index(
         "/en/articles/start/welcome"
     )
+
+
+def test_a_page_in_the_browsers_language_varies_by_it(client: FlaskClient) -> None:
+    # A 404 outside any locale speaks the browser's language: a shared cache must key on it.
+    russian = client.get("/no-such-page", headers={"Accept-Language": "ru"})
+    assert russian.status_code == 404 and "Accept-Language" in russian.headers["Vary"]
+    page = client.get("/en/articles/billing/refunds", headers={"Accept-Language": "ru"})
+    assert "Accept-Language" not in page.headers.get("Vary", "")  # the URL names the locale

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support import make_app
 
 from kbportal.web.templating import snippet_html
 
@@ -112,3 +113,15 @@ def test_a_bug_gives_a_plain_500_without_details(app_factory: Callable[..., Flas
     api = client.get("/api/v1/boom")
     assert api.status_code == 500
     assert api.get_json() == {"error": "internal error"}
+
+
+def test_category_choices_stay_short_with_many_categories(tmp_path: Path) -> None:
+    # 150 folders of 3 levels: the select offers the top two levels (at most 100) and the
+    # chosen one, so a search page costs the same with 10 categories or 2,000.
+    files = {f"en/top{i:03d}/mid/deep/page{i}.md": f"# Page {i}\n\nwords\n" for i in range(150)}
+    client = make_app(tmp_path, files).test_client()
+    body = client.get("/en/search?q=words").get_data(as_text=True)
+    assert body.count("<option") == 101  # "All categories" and 100 choices
+    assert 'value="top000/mid/deep"' not in body
+    chosen = client.get("/en/search?q=words&category=top149/mid/deep").get_data(as_text=True)
+    assert 'value="top149/mid/deep" selected' in chosen

@@ -1,0 +1,30 @@
+"""The content pipeline and search load without the web stack (lint-imports checks the graph)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+WEB = ("flask", "werkzeug", "sqlalchemy", "alembic", "flask_login", "flask_wtf", "gunicorn")
+
+
+@pytest.mark.parametrize(
+    "module", ["kbportal.content.render", "kbportal.content.loader", "kbportal.search"]
+)
+def test_importing_the_pipeline_loads_nothing_web(module: str) -> None:
+    probe = (
+        f"import sys, {module}; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({WEB!r})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]", f"{module} pulls in {result.stdout.strip()}"
+
+
+def test_the_package_itself_is_light() -> None:
+    probe = "import sys, kbportal; print('flask' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip() == "False"  # create_app imports the web stack when called
