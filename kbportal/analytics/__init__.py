@@ -81,7 +81,7 @@ def number(value: float | None) -> str:
 
 def init_app(app: Flask) -> Analytics:
     """Give `app` its recorder, the public endpoints, /staff/insights and the CLI (after web)."""
-    from kbportal.analytics import api, staff, views
+    from kbportal.analytics import api, cli, staff, views
 
     analytics = Analytics(app)
     app.extensions[EXTENSION_KEY] = analytics
@@ -89,6 +89,8 @@ def init_app(app: Flask) -> Analytics:
     app.register_blueprint(views.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(api.bp)
+    app.cli.add_command(cli.analytics_cli)
+    app.cli.add_command(cli.gaps_cli)
     app.jinja_env.filters.update(pct=percent, num=number)
     app.jinja_env.globals.update(
         feedback_version=lambda article: content_version(article.html),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from kbportal.analytics.grouping import FailedQuery, Group, group
 from kbportal.analytics.models import GapDecision, SearchRow
 from kbportal.analytics.reports import Scope, _where
+from kbportal.db import utcnow
 
 MAX_ROWS = 500_000  # failed rows read per report (a year of a busy portal)
 STATUS_GROUPS = 200  # groups whose "answered" status is worked out (the ones shown first)
@@ -62,17 +63,31 @@ def decisions(session: Session) -> dict[str, str]:
 
 
 def decide(
-    session: Session, members: Iterable[str], target: str, user_id: int | None, now: datetime
+    session: Session, members: Iterable[str], label: str, user_id: int | None, now: datetime
 ) -> None:
-    """Record that `members` join `target`'s group ("" = each stands alone); commits."""
+    """Give `members` one editor's label (they form one group); commits."""
     names = sorted({m[:500] for m in members if m})
     session.execute(delete(GapDecision).where(GapDecision.normalized.in_(names)))
     session.add_all(
-        GapDecision(normalized=name, target=target[:500], at=now, user_id=user_id)
-        for name in names
-        if name != target
+        GapDecision(normalized=name, target=label[:500], at=now, user_id=user_id) for name in names
     )
     session.commit()
+
+
+def merge(session: Session, groups: list[Group], ids: Iterable[str], user_id: int | None) -> bool:
+    """Merge the groups with these ids into one (persisted); False when fewer than two exist."""
+    chosen = [g for g in groups if g.id in set(ids)]
+    if len(chosen) < 2:
+        return False
+    label = "merged:" + max(chosen, key=lambda g: g.searches).anchor.normalized
+    members = [m.normalized for g in chosen for m in g.members]
+    decide(session, members, label, user_id, utcnow())
+    return True
+
+
+def split(session: Session, normalized: str, user_id: int | None) -> None:
+    """Take one normalised query out of its group for good (persisted)."""
+    decide(session, [normalized], f"solo:{normalized}", user_id, utcnow())
 
 
 @dataclass(frozen=True)

@@ -290,26 +290,20 @@ def auto_groups(items: Sequence[FailedQuery]) -> list[list[int]]:
 def group(items: Sequence[FailedQuery], decisions: Mapping[str, str] | None = None) -> list[Group]:
     """Failed queries grouped by meaning, editors' decisions applied; biggest groups first.
 
-    `decisions` maps a normalised query to the normalised query whose group it joins, or to ""
-    to stand alone.
+    `decisions` maps a normalised query to a label an editor gave it: queries with the same
+    label form one group whatever the rules say ("" or a label of its own: it stands alone).
     """
     decisions = decisions or {}
-    clusters = auto_groups(items)
-    where: dict[str, int] = {}
-    for c, members in enumerate(clusters):
-        for i in members:
-            where[items[i].normalized] = c
-    moved = [i for i, item in enumerate(items) if item.normalized in decisions]
-    for i in moved:
-        clusters[where[items[i].normalized]].remove(i)
-    for i in moved:
-        target = decisions[items[i].normalized]
-        if target and target in where and target not in decisions:
-            clusters[where[target]].append(i)
-        else:
-            clusters.append([i])
-            where[items[i].normalized] = len(clusters) - 1
-    # A query joined to a query that itself moved: follow it (one hop is all an editor makes).
+    clusters = [
+        [i for i in members if items[i].normalized not in decisions]
+        for members in auto_groups(items)
+    ]
+    labelled: dict[str, list[int]] = defaultdict(list)
+    for i, item in enumerate(items):
+        if item.normalized in decisions:
+            label = decisions[item.normalized] or f"solo:{item.normalized}"
+            labelled[label].append(i)
+    clusters.extend(labelled.values())
     groups = [Group([items[i] for i in members]) for members in clusters if members]
     return sorted(groups, key=lambda g: (-g.searches, -g.sessions, g.title))
 

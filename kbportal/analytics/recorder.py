@@ -87,6 +87,8 @@ class Recorder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._thread_pid = 0
+        # Called from the flusher after each flush (e.g. the daily retention purge).
+        self.tick: Callable[[], object] | None = None
         _LIVE.add(self)
 
     # -- recording -------------------------------------------------------------------------
@@ -262,6 +264,8 @@ class Recorder:
             self._wake.clear()
             try:
                 self.flush()
+                if self.tick is not None:
+                    self.tick()
             except Exception:  # the flusher must outlive any one bad batch
                 log.exception("analytics flush failed")
 

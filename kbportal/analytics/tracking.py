@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from flask import Flask, current_app
 
 from kbportal.analytics import feedback, sessions
 from kbportal.analytics.popularity import Popularity
 from kbportal.analytics.recorder import Recorder
+from kbportal.analytics.retention import DailyPurge
 from kbportal.analytics.searchlog import SearchLog, SearchMade, Shown, click_row
 from kbportal.analytics.visitors import Throttle
 from kbportal.db import get_database, utcnow
@@ -32,6 +34,11 @@ class Analytics:
         self.popularity = Popularity(database.session)
         # Votes per address (a daily-salted hash, never stored): a reader votes a few times.
         self.vote_throttle = Throttle(VOTES_PER_ADDRESS, VOTE_WINDOW)
+        if not app.config.get("TESTING"):
+            # Serving processes purge once a day (a stamp file in the data folder says when).
+            stamp = Path(app.config["KBPORTAL_DATA_DIR"]) / "analytics-purge.stamp"
+            days = int(app.config["KBPORTAL_ANALYTICS_RETENTION_DAYS"])
+            self.recorder.tick = DailyPurge(database.session, days, stamp).maybe_run
 
     def close(self) -> None:
         """Write what is buffered and stop the flusher."""

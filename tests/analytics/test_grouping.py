@@ -73,10 +73,11 @@ def test_editors_decisions_win() -> None:
     dark = normalize("dark mode")
     night = normalize("night theme")
     base = {g.anchor.normalized: g for g in group(items)}
-    split = group(items, {night: ""})
+    split = group(items, {night: ""})  # "" (or a label of its own): alone
     alone = next(g for g in split if night in {m.normalized for m in g.members})
     assert [m.normalized for m in alone.members] == [night]
-    merged = group(items, {normalize("mobile app"): dark})
+    label = "merged:" + dark
+    merged = group(items, {normalize("mobile app"): label, dark: label})
     together = next(g for g in merged if dark in {m.normalized for m in g.members})
     assert normalize("mobile app") in {m.normalized for m in together.members}
     assert len(base) >= 2
