@@ -31,6 +31,14 @@ def _positive(value: str) -> int:
     return number
 
 
+def _percent(value: str, high: int) -> int:
+    """A whole percentage in [0, high]."""
+    number = int(value)
+    if not 0 <= number <= high:
+        raise ValueError(f"must be between 0 and {high}")
+    return number
+
+
 # Every key a deployment can set, with its default and how to read it from the environment.
 # The README documents each; a test keeps the two in step.
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
@@ -115,6 +123,44 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         False,
         lambda v: v.lower() in ("1", "true", "yes"),
         "Send the session cookie over HTTPS only (set in production).",
+    ),
+    # Support requests (issue 9): where requests go, and the form's defences.
+    "SMTP_URL": (
+        "",
+        str,
+        "smtp://user:pass@host:port (?starttls=1), or smtps:// for TLS; e-mails requests.",
+    ),
+    "REQUESTS_EMAIL_TO": ("", str, "Support address that receives requests by e-mail."),
+    "REQUESTS_EMAIL_FROM": ("", str, "From address of request e-mails; default: the To address."),
+    "REQUESTS_WEBHOOK_URL": ("", str, "Generic webhook receiving requests (Standard Webhooks)."),
+    "REQUESTS_WEBHOOK_SECRET": ("", str, "Signing secret of the webhook (whsec_ + base64)."),
+    "ZENDESK_URL": ("", str, "Zendesk address, e.g. https://acme.zendesk.com; files requests."),
+    "ZENDESK_EMAIL": ("", str, "Zendesk agent e-mail for API-token authentication."),
+    "ZENDESK_TOKEN": ("", str, "Zendesk API token; empty files anonymous requests."),
+    "FRESHDESK_URL": ("", str, "Freshdesk address, e.g. https://acme.freshdesk.com."),
+    "FRESHDESK_API_KEY": ("", str, "Freshdesk API key (tickets are created with it)."),
+    "REQUESTS_RELAY": (
+        True,
+        lambda v: v.lower() in ("1", "true", "yes"),
+        "Run the delivery relay as a thread inside `kbportal serve`.",
+    ),
+    "REQUESTS_DELIVERY_TIMEOUT": (10, _positive, "Seconds one delivery attempt may take."),
+    "REQUESTS_LEASE_SECONDS": (
+        120,
+        _positive,
+        "Seconds a relay holds a message it is delivering before another may take it.",
+    ),
+    "REQUESTS_RATE_LIMIT": (
+        5,
+        _positive,
+        "Requests per hour from one visitor session, and from one (hashed) address.",
+    ),
+    "REQUESTS_MIN_SECONDS": (3, _natural, "Submits faster than this after opening are spam."),
+    "REQUESTS_MAX_ATTACHMENT_MB": (10, _positive, "Largest attachment, in megabytes."),
+    "REQUESTS_HOLDOUT": (
+        0,
+        lambda v: _percent(v, 20),
+        "Percent of form sessions (0-20) shown no suggestions, to measure deflection.",
     ),
     "WIDGET_ORIGINS": (
         "",

@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     """Sign-in, CSRF on every form, bearer tokens on the API, and the users/tokens commands."""
-    from kbportal.accounts import auth, cli, views
+    from kbportal.accounts import admin_views, auth, cli, views
 
     secure = bool(app.config.get("SESSION_COOKIE_SECURE"))
     app.config.setdefault("REMEMBER_COOKIE_SECURE", secure)
@@ -27,5 +27,6 @@ def init_app(app: Flask) -> None:
     auth.csrf.init_app(app)
     auth.login_manager.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(admin_views.bp)
     app.cli.add_command(cli.users_cli)
     app.cli.add_command(cli.tokens_cli)

@@ -9,7 +9,7 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
-from kbportal.accounts import services, tokens
+from kbportal.accounts import audit, services, tokens
 from kbportal.accounts.models import ROLES
 from kbportal.accounts.services import AccountError
 from kbportal.db import get_session
@@ -35,6 +35,13 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
+def _audit(action: str, target: str, **detail: object) -> None:
+    """Record a change made here in the audit log the admin page shows."""
+    session = get_session()
+    audit.record(session, audit.COMMAND_LINE, action, target, **detail)
+    session.commit()
+
+
 def _fail(error: AccountError) -> None:
     raise click.ClickException(str(error))
 
@@ -52,6 +59,7 @@ def create_user(email: str, role: str, groups: tuple[str, ...], password_stdin: 
     except AccountError as error:
         _fail(error)
         return
+    _audit("user.create", user.email, role=user.role, groups=sorted(user.groups))
     click.echo(f"created {user.email} ({user.role})")
 
 
@@ -66,6 +74,7 @@ def set_password(email: str, password_stdin: bool) -> None:
     except AccountError as error:
         _fail(error)
         return
+    _audit("user.password", user.email)
     click.echo(f"password changed for {user.email}")
 
 
@@ -78,6 +87,7 @@ def disable_user(email: str) -> None:
     except AccountError as error:
         _fail(error)
         return
+    _audit("user.disable", user.email)
     click.echo(f"disabled {user.email}")
 
 
@@ -90,6 +100,7 @@ def enable_user(email: str) -> None:
     except AccountError as error:
         _fail(error)
         return
+    _audit("user.enable", user.email)
     click.echo(f"enabled {user.email}")
 
 
@@ -105,6 +116,7 @@ def set_role(email: str, role: str, groups: tuple[str, ...], keep_groups: bool) 
     except AccountError as error:
         _fail(error)
         return
+    _audit("user.role", user.email, role=user.role, groups=sorted(user.groups))
     click.echo(f"{user.email}: {user.role}, groups {','.join(sorted(user.groups)) or '-'}")
 
 
@@ -132,6 +144,7 @@ def create_token(email: str, name: str) -> None:
     except AccountError as error:
         _fail(error)
         return
+    _audit("token.create", token.user.email, id=token.id, name=name)
     click.echo(
         f"token {token.id} for {token.user.email}; copy it now, it is not shown again:", err=True
     )
@@ -147,6 +160,7 @@ def revoke_token(token_id: int) -> None:
     except AccountError as error:
         _fail(error)
         return
+    _audit("token.revoke", token.user.email, id=token.id)
     click.echo(f"revoked token {token.id}")
 
 

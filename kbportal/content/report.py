@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from kbportal.content.models import Problem
+from kbportal.content.request_file import REQUEST_PROBLEM_CODES
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ PROBLEM_CODES: dict[str, str] = {
     "render-failed": "the markdown could not be rendered; the file is skipped",
     "empty-article": "the file has no text (empty, or front matter only); it is skipped",
 }
+PROBLEM_CODES.update(REQUEST_PROBLEM_CODES)  # `_requests.yml`, the support form's types
 
 
 def format_text(problems: Iterable[Problem], prefix: str = "") -> str:

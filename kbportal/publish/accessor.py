@@ -6,15 +6,17 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
 
 from kbportal.publish import layout, store
 from kbportal.publish.builder import build as build_kb
 from kbportal.publish.builder import ensure_build
+from kbportal.publish.healing import HealingKB, is_damaged, open_fallback
 from kbportal.publish.manifest import BuildError
 from kbportal.publish.published import BuildKB
 from kbportal.search.types import SearchQuery
@@ -34,6 +36,9 @@ _open: dict[Path, BuildKB] = {}  # data folder -> the version this process serve
 _retired: list[tuple[float, BuildKB]] = []
 # data folder -> when, for which `current` and why opening a build last failed
 _failed: dict[Path, tuple[float, str | None, str]] = {}
+_damaged: set[str] = set()  # ids of builds found damaged in this process: never served again
+_rebuilding: set[str] = set()
+_healing: weakref.WeakKeyDictionary[BuildKB, HealingKB] = weakref.WeakKeyDictionary()
 _pid = os.getpid()
 _warmed: dict[Path, str] = {}  # data folder -> the build `warm` last searched in
 WARM_QUERY = "install"
@@ -55,16 +60,27 @@ def get_kb() -> BuildKB:
 
 
 def kb_for(config: Mapping[str, Any]) -> BuildKB:
+    """The open version for a data folder (healing itself if found damaged while in use)."""
+    kb = _kb_for(config)
+    healing = _healing.get(kb)
+    if healing is None:  # one wrapper per version: callers may compare versions by identity
+        healing = _healing[kb] = HealingKB(
+            kb, lambda broken, exc: _replace_damaged(config, broken, exc)
+        )
+    return cast(BuildKB, healing)
+
+
+def _kb_for(config: Mapping[str, Any]) -> BuildKB:
     """The open version for a data folder; switches when `current` points elsewhere."""
     data_dir = Path(config["DATA_DIR"])
     _forget_after_fork()
     build_id = layout.current_build_id(data_dir)  # one readlink: cheap enough per request
     kb = _open.get(data_dir)
-    if kb is not None and kb.build_id == build_id:
+    if kb is not None and (kb.build_id == build_id or build_id in _damaged):
         if _retired:
             with _lock:
                 _close_retired()
-        return kb
+        return kb  # (a stand-in, while the damaged current build is being rebuilt)
     if kb is not None and not _opening.acquire(blocking=False):
         return kb  # another thread is opening the new version: answer from this one meanwhile
     try:
@@ -79,7 +95,7 @@ def _switch(config: Mapping[str, Any], data_dir: Path) -> BuildKB:
     with _lock:
         kb = _open.get(data_dir)
         build_id = layout.current_build_id(data_dir)
-        if kb is not None and kb.build_id == build_id:
+        if kb is not None and (kb.build_id == build_id or build_id in _damaged):
             return kb
         failed = _failed.get(data_dir)
         if failed and failed[1] == build_id and time.monotonic() - failed[0] < RETRY_FAILED_AFTER:
@@ -129,6 +145,53 @@ def _open_current(config: Mapping[str, Any], data_dir: Path) -> BuildKB:
         raise BuildError(f"build {build.name} is unreadable: {exc}") from exc
 
 
+def _replace_damaged(
+    config: Mapping[str, Any], broken: BuildKB, exc: BaseException
+) -> BuildKB | None:
+    """Stop serving a build whose files were damaged: an earlier good build stands in while
+    the current articles are rebuilt in the background; with none, rebuild now. Logged once.
+    None when the build checks out (the error was not damage)."""
+    data_dir = Path(config["DATA_DIR"])
+    with _lock:
+        current = _open.get(data_dir)
+        if current is not None and current is not broken and current.build_id not in _damaged:
+            return current  # another thread has already replaced it
+        if broken.build_id not in _damaged and not is_damaged(broken):
+            return None
+        _damaged.add(broken.build_id)
+        # str(): a record holding the exception would keep its frames (and open files) alive.
+        log.error("build %s is damaged (%s): replacing it", broken.build_id, str(exc))
+        _retired.append((time.monotonic(), broken))
+        _open.pop(data_dir, None)
+        stand_in = open_fallback(data_dir, Path(config["ARTICLES_DIR"]), _damaged)
+        if stand_in is not None:
+            log.warning("serving build %s until the rebuild is done", stand_in.build_id)
+            _open[data_dir] = stand_in
+            _rebuild_in_background(config, broken.build_id)
+            return stand_in
+    log.error("no earlier build can stand in for %s: rebuilding now", broken.build_id)
+    log.info("%s", build_kb(config).summary())
+    return _kb_for(config)
+
+
+def _rebuild_in_background(config: Mapping[str, Any], damaged_id: str) -> None:
+    """Build the articles again and swap the result in (once per damaged build and process)."""
+    if damaged_id in _rebuilding:
+        return
+    _rebuilding.add(damaged_id)
+
+    def rebuild() -> None:
+        data_dir = Path(config["DATA_DIR"])
+        try:
+            if layout.current_build_id(data_dir) != damaged_id:
+                return  # another worker or a sync has already replaced it
+            log.info("rebuild after damage: %s", build_kb(config).summary())
+        except Exception:  # the stand-in keeps serving; the next sync or index tries again
+            log.exception("rebuild after the damage of build %s failed", damaged_id)
+
+    threading.Thread(target=rebuild, name="kbportal-rebuild", daemon=True).start()
+
+
 def _close_retired(force: bool = False) -> None:
     """Close old versions no request has needed for a while."""
     now = time.monotonic()
@@ -147,6 +210,8 @@ def _forget_after_fork() -> None:
         _open.clear()
         _retired.clear()
         _failed.clear()
+        _damaged.clear()
+        _rebuilding.clear()
 
 
 def warm(config: Mapping[str, Any]) -> BuildKB:
@@ -167,4 +232,6 @@ def close_all() -> None:
             kb.close()
         _open.clear()
         _failed.clear()
+        _damaged.clear()
+        _rebuilding.clear()
         _close_retired(force=True)

@@ -103,6 +103,8 @@ def full_build(
                 )
         records.put_files(conn, entries)
         store.set_blob(conn, "link_targets", sources.targets_of(kb))
+        # The request form's types publish with the articles they link to, in the same swap.
+        store.set_blob(conn, "request_types", sources.load_request_types(config, kb)[0].to_json())
         pending = [
             utc(a.publish_at)
             for k, a in kb.articles.items()

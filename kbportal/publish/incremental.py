@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.placement import symlinks_to
+from kbportal.content.request_types import REQUESTS_FILE
 from kbportal.publish import layout, public_index, records, sources, store
 from kbportal.publish.builder import full_build
 from kbportal.publish.changes import Changes
@@ -44,7 +45,8 @@ def update(
     with layout.writer_lock(data_dir):
         current = layout.current_build(data_dir)
         touched = changed_paths | removed_paths
-        category_changed = any(kind_of(p) == "category" for p in touched)
+        # The request types file is checked against every article: rebuild it with them.
+        category_changed = any(kind_of(p) == "category" or p == REQUESTS_FILE for p in touched)
         if current is None or category_changed or not store.is_current_format(current):
             return full_build(config, now=now, metadata=metadata)
         return _update(config, current, changed_paths, removed_paths, renamed, now, metadata)

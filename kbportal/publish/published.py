@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from kbportal.content.links import MEDIA_SUFFIXES, LinkTargets, Target
 from kbportal.content.models import Article, Problem
 from kbportal.content.placement import internal_file
+from kbportal.content.request_types import RequestTypes
 from kbportal.publish import public_index, records, store
 from kbportal.publish.tree import CategoryTree
 from kbportal.publish.view import CategoryNode, Suggestion
@@ -72,6 +73,15 @@ class BuildKB:
         if public is None:
             raise FileNotFoundError(f"build {build_dir.name} has no public search index")
         self.public_searcher = self.searcher if public == build_dir / "index" else Searcher(public)
+        self._request_types: RequestTypes | None = None
+
+    def request_types(self) -> RequestTypes:
+        """The request form's types published with this build (the default form if none)."""
+        if self._request_types is None:
+            with self._lock:
+                data = store.get_blob(self._conn, "request_types")
+            self._request_types = RequestTypes.from_json(data)
+        return self._request_types
 
     def close(self) -> None:
         """Release the SQLite connection and the indexes."""

@@ -12,6 +12,8 @@ from kbportal.content import loader
 from kbportal.content.limits import DEFAULT_LIMITS, Limits
 from kbportal.content.links import LinkTargets, Target
 from kbportal.content.models import Article, Problem
+from kbportal.content.request_file import read_request_types
+from kbportal.content.request_types import RequestTypes
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,20 @@ def load_kb(config: Mapping[str, Any], metadata: Metadata | None = None) -> load
     )
     if metadata is not None:
         kb.articles = {key: metadata.enrich(a) for key, a in kb.articles.items()}
+    kb.problems.extend(load_request_types(config, kb)[1])  # `kbportal check` reports them too
     return kb
+
+
+def load_request_types(
+    config: Mapping[str, Any], kb: loader.KnowledgeBase
+) -> tuple[RequestTypes, list[Problem]]:
+    """The request form's types from `_requests.yml`, checked against the loaded articles."""
+    return read_request_types(
+        Path(config["ARTICLES_DIR"]),
+        locales=_locales(config),
+        articles=kb.articles,
+        categories={f"{locale}/{path}" for locale, path in kb.categories},
+    )
 
 
 def load_one(

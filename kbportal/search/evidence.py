@@ -16,7 +16,7 @@ def word_weights(reader: IndexReader, built: query_builder.BuiltQuery) -> list[f
     n = reader.narticles
     weights = []
     for group in built.groups:
-        df = len(np.unique(reader.group_arrays(group).art_articles))
+        df = len(reader.group_arrays(group).art_docs)  # one entry per article (first documents)
         weights.append(math.log((n + 1) / (df + 0.5)) if df else 0.0)
     return weights
 
@@ -35,7 +35,11 @@ def confidences(
         return []
     weights = word_weights(reader, built)
     articles = np.array([reader.article_of[d] for d, _ in page], dtype=np.int32)
-    held = [np.isin(articles, reader.group_arrays(g).art_articles) for g in built.groups]
+    # A comparison matrix, not np.isin: the page is ~10 articles, and isin would sort the postings.
+    held = [
+        (reader.group_arrays(g).art_articles[:, None] == articles[None, :]).any(axis=0)
+        for g in built.groups
+    ]
     scores = [s for _, s in best[: end + 1]]
     leads = confidence.leads(scores)
     top = scores[0] if scores and scores[0] > 0 else 1.0

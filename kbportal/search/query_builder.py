@@ -152,3 +152,13 @@ def prefix_query(text: str, every_word: bool = True) -> Query | None:
     if len(parts) == 1:
         return parts[0]
     return And(parts) if every_word else Or(parts)
+
+
+def with_terms(built: BuiltQuery, terms: list[str], weight: float) -> BuiltQuery:
+    """The query with more (analysed) terms, each looked for at `weight` of the usual boosts.
+
+    They only add to scores: snippets keep highlighting the reader's own words.
+    """
+    fields = {**FIELD_BOOSTS, **ARTICLE_FIELD_BOOSTS}
+    extra = tuple(tuple((f, t, b * weight) for f, b in fields.items()) for t in terms)
+    return BuiltQuery(built.terms, built.groups + extra, built.bonuses)

@@ -13,7 +13,7 @@ from typing import Any
 from whoosh import index as windex
 from whoosh.searching import Searcher as WhooshSearcher
 
-from kbportal.search import analysis, evidence, query_builder, semantic, spelling
+from kbportal.search import analysis, evidence, expansion, query_builder, semantic, spelling
 from kbportal.search.index import INDEX_NAME, check_format
 from kbportal.search.reader import IndexReader
 from kbportal.search.snippets import make_snippet
@@ -153,15 +153,17 @@ class Searcher:
         built = query_builder.build_query(" ".join([text, *extra]) if extra else text)
         if built is None:
             return SearchResults(query=query.text, total=0, page=page, per_page=per_page)
+        # Meaning, in the query's language: nearby words searched too, then the top re-ordered.
+        language = semantic.language_for(query.locale, text)
+        vectors = self._vectors.get(language) if language else None
+        if vectors is not None:
+            built = expansion.expand(reader, vectors, text, built, scope)
         # Count matching articles among the documents the viewer may see, before any paging.
         found = reader.first_pass(built, scope)
         total = reader.count_articles(found)
         wanted = page * per_page
         if total == 0 or wanted - per_page >= total:
             return SearchResults(query=query.text, total=total, page=page, per_page=per_page)
-        # The lexical top few re-ordered by meaning too, in the query's language (semantic.rerank).
-        language = semantic.language_for(query.locale, text)
-        vectors = self._vectors.get(language) if language else None
         depth = wanted if vectors is None else max(wanted, semantic.DEPTH)
         best = reader.top_articles(built, found, depth)
         if vectors is not None:

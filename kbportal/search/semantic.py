@@ -72,6 +72,7 @@ class ArticleVectors:
         dims = matrix.shape[1] if matrix.ndim == 2 else 0
         self.heads = heads if heads is not None else np.zeros((0, dims), dtype=np.float16)
         self.head_of = np.asarray(head_of, dtype=np.int32)  # head row -> article row
+        self._last: tuple[str, np.ndarray | None] | None = None
 
     @classmethod
     def build(cls, items: Iterable[Item], language: str = "en") -> ArticleVectors:
@@ -92,12 +93,18 @@ class ArticleVectors:
         return cls(keys, matrix.astype(np.float16), dict(df), n, language, heads, head_of)
 
     def query_vector(self, text: str) -> np.ndarray | None:
-        """The query's vector (None when no word of it has one)."""
+        """The query's vector (None when no word of it has one); the last one is remembered,
+        as the re-ranking and the confidence both ask for it."""
+        last = self._last  # one tuple, read and replaced atomically: safe across threads
+        if last is not None and last[0] == text:
+            return last[1]
         words = table(self.language)
         if words is None:
             return None
         vec = embed(Counter(content_words(text)), self.df, self.n, words)
-        return vec if vec.any() else None
+        found = vec if vec.any() else None
+        self._last = (text, found)
+        return found
 
     def cosines(self, query: np.ndarray, keys: Sequence[str]) -> list[float]:
         """Cosine of the query with each article (0 for an article without a row)."""

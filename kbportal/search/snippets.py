@@ -42,7 +42,12 @@ def make_snippet(text: str, terms: Collection[str], width: int = WIDTH) -> str:
     # The window holding the most distinct terms wins; the earliest one on ties.
     best, best_count = 0, -1
     for i, (_, start, _) in enumerate(spans):
-        inside = {t for t, s, e in spans[i:] if e <= start + width}
+        inside = set()
+        for t, s, e in spans[i:]:
+            if s > start + width:  # spans run in text order: none further can fit
+                break
+            if e <= start + width:
+                inside.add(t)
         if len(inside) > best_count:
             best, best_count = i, len(inside)
     first = spans[best][1]

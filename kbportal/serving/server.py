@@ -28,6 +28,10 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     }
 
 
+# Parts that run something in each worker (a background thread) list a callable here.
+WORKER_START = "kbportal.worker_start"
+
+
 def log_worker_ready(worker: Any) -> None:
     """gunicorn hook: log that a worker has warmed up and now takes requests."""
     worker.log.info("Worker %s warm and accepting requests", worker.pid)
@@ -67,6 +71,8 @@ def run(
             warm_up(app)  # open the KB and fill caches now, not on a customer's first request
             if in_each_worker is not None:
                 in_each_worker(config)
+            for start in app.extensions.get(WORKER_START, ()):
+                start(app)  # e.g. the request relay (kbportal.support): one per worker
             return BufferedWSGI(app, threads=threads)
 
     click.echo(f"serving on http://{host}:{port} with {workers} workers x {threads} threads")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kbportal import publish
+from kbportal.content.request_types import REQUESTS_FILE
 from kbportal.publish import layout, store
 from kbportal.publish.manifest import BuildReport, EmptyBuildError
 from kbportal.sync.git import ChangeSet
@@ -32,7 +33,11 @@ def incremental(config: Mapping[str, Any], changes: ChangeSet) -> BuildReport:
     """Re-publish only the changed, removed and renamed files on a copy, then swap."""
     paths = [*changes.changed, *changes.renamed.values()]
     # A category file makes the publisher rebuild everything: then read the whole log.
-    whole = any(p.rsplit("/", 1)[-1] == "_category.yml" for p in paths + changes.removed)
+    # So does the request types file (see publish.update).
+    whole = any(
+        p.rsplit("/", 1)[-1] == "_category.yml" or p == REQUESTS_FILE
+        for p in paths + changes.removed
+    )
     metadata = GitMetadata(Path(config["ARTICLES_DIR"]), None if whole else paths)
     return publish.update(
         config, changes.changed, changes.removed, changes.renamed, metadata=metadata

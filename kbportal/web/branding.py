@@ -25,6 +25,4 @@ def brand_css() -> Response:
     """Custom properties that override kbportal.css's defaults (the colour is validated)."""
     accent = current_brand().accent
     css = f":root {{ --accent: {accent}; --link: {accent}; }}\n" if accent else ""
-    response = Response(css, mimetype="text/css")
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return Response(css, mimetype="text/css")  # cached like any public page (web.headers)

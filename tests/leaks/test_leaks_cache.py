@@ -19,8 +19,16 @@ PUBLIC_URLS = [
     "/api/v1/search?q=refund",
     "/api/v1/autocomplete?q=ref",
     "/api/v1/articles/billing/refunds?locale=en",
+    "/brand.css",
 ]
-STAFF_URLS = ["/staff/search?q=refund", "/staff/search.json?q=refund", "/staff/templates"]
+STAFF_URLS = [
+    "/staff/search?q=refund",
+    "/staff/search.json?q=refund",
+    "/staff/templates",
+    "/staff/problems",
+    "/staff/admin/users",  # 403 for an agent: still never stored
+    "/staff/insights",  # 403 for an agent: still never stored
+]
 # Searches carry a search id and the visitor's session cookie: never in a shared cache at all.
 PER_VISITOR = {"/en/search?q=refund", "/api/v1/search?q=refund", "/api/v1/autocomplete?q=ref"}
 

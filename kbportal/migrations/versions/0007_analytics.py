@@ -1,7 +1,7 @@
 """analytics: search log, clicks, votes, copies, surface events, aggregates; events moved out
 
 Revision ID: analytics
-Revises: cluster
+Revises: admin_audit
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "analytics"
-down_revision = "cluster"
+down_revision = "admin_audit"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,134 @@
+"""Flask glue for the request views: visitor session, signed tokens, settings, error texts."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Any
+
+from flask import current_app, request, session
+from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
+
+from kbportal.content.request_types import RequestTypes
+from kbportal.support import services
+
+log = logging.getLogger(__name__)
+
+FORM_SALT = "kbportal.support.form"
+VIEW_SALT = "kbportal.support.view"
+CLOSE_SALT = "kbportal.support.close"
+FORM_MAX_AGE = 2 * 24 * 3600  # a form left open over a weekend still sends
+VIEW_MAX_AGE = 90 * 24 * 3600
+OWN_SESSION_KEY = "kbp_req_sid"
+
+
+def setting(name: str) -> Any:
+    """One KBPORTAL_* setting of the current app."""
+    return current_app.config[f"KBPORTAL_{name}"]
+
+
+def request_types() -> RequestTypes:
+    """The request types of the build being served."""
+    from kbportal.web.kb import current_kb
+
+    kb: Any = current_kb()
+    types: RequestTypes = kb.request_types()
+    return types
+
+
+def visitor_session_id() -> str | None:
+    """The visitor's analytics session id (issue 8), else a minimal one of our own."""
+    try:
+        from kbportal.analytics.sessions import current_session, touch  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        # HOOK: until kbportal.analytics lands, a random id in the (signed) Flask session.
+        sid = session.get(OWN_SESSION_KEY)
+        if not isinstance(sid, str) or len(sid) > 32:
+            sid = session[OWN_SESSION_KEY] = secrets.token_hex(8)
+        return sid
+    visitor = current_session()
+    touch()
+    return str(visitor.session_id) if visitor.session_id else None
+
+
+def is_counted_visitor() -> bool:
+    """Whether this visitor counts in customer figures (not staff, not a bot)."""
+    try:
+        from kbportal.analytics.sessions import current_session  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        from kbportal.accounts.auth import current_staff_user
+
+        return current_staff_user() is None
+    return str(current_session().segment) == "customer"
+
+
+def client_hash() -> str:
+    """A keyed, daily hash of the client's address (rate limits only; never stored raw)."""
+    return services.client_hash(str(current_app.secret_key), request.remote_addr or "")
+
+
+def form_token(key: str) -> str:
+    """Signs the form's key and when it was opened (spam: too fast; forgery: wrong key)."""
+    data = {"k": key, "t": int(time.time())}  # whole seconds, never in the future
+    return URLSafeTimedSerializer(str(current_app.secret_key), salt=FORM_SALT).dumps(data)
+
+
+def read_form_token(token: str | None) -> tuple[str, float] | None:
+    """(key, opened at) of a form token, or None when it is forged or too old."""
+    try:
+        data = URLSafeTimedSerializer(str(current_app.secret_key), salt=FORM_SALT).loads(
+            token or "", max_age=FORM_MAX_AGE
+        )
+        return str(data["k"])[:64], float(data["t"])
+    except (BadData, KeyError, TypeError, ValueError):
+        return None
+
+
+def view_token(reference: str) -> str:
+    """Lets the customer who filed a request (and only them) see its confirmation page."""
+    return URLSafeTimedSerializer(str(current_app.secret_key), salt=VIEW_SALT).dumps(reference)
+
+
+def read_view_token(token: str | None) -> str | None:
+    try:
+        value = URLSafeTimedSerializer(str(current_app.secret_key), salt=VIEW_SALT).loads(
+            token or "", max_age=VIEW_MAX_AGE
+        )
+    except BadData:
+        return None
+    return str(value)
+
+
+def close_token(reference: str) -> str:
+    """The signed "close my request" token; single use because a request closes once."""
+    return URLSafeSerializer(str(current_app.secret_key), salt=CLOSE_SALT).dumps(reference)
+
+
+def read_close_token(token: str | None) -> str | None:
+    try:
+        return str(
+            URLSafeSerializer(str(current_app.secret_key), salt=CLOSE_SALT).loads(token or "")
+        )
+    except BadData:
+        return None
+
+
+def error_text(code: str) -> str:
+    """The message shown beside a field for an error code from the services."""
+    messages = {
+        "required": _("Please fill this in."),
+        "too_long": _("This is too long; please shorten it."),
+        "bad_email": _("This does not look like an e-mail address."),
+        "bad_choice": _("Please choose one of the options."),
+        "file_type": _("This kind of file cannot be attached: use an image, a PDF or text."),
+        "file_too_big": _("This file is too large."),
+        "too_many": _("Too many files."),
+        "rate_limited": _("You have sent several requests already; please try again later."),
+        "bad_key": _("This form has expired; please send it again."),
+        "expired": _("This form has expired; please send it again."),
+        "too_fast": _("That was very fast; please check your request and send it again."),
+        "spam": _("Please leave the last field empty."),
+    }
+    return messages.get(code, _("Please check this field."))

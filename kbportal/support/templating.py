@@ -1,0 +1,33 @@
+"""Template helpers of the request pages: per-locale texts, checklist links, accepted files."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from kbportal.content.request_types import ChecklistItem, FieldSpec, localized
+from kbportal.support.validation import ACCEPTED_TYPES
+from kbportal.urls import article_path
+
+log = logging.getLogger(__name__)
+
+
+def checklist_url(item: ChecklistItem, locale: str) -> str:
+    """The article (and section) a checklist item links to, in the reader's locale."""
+    target = item.link.get(locale) or item.link.get("") or ""
+    slug, _, anchor = target.partition("#")
+    slug = slug.strip("/").removesuffix(".md")
+    return article_path(locale, slug, anchor) if slug else ""
+
+
+def accept_types(spec: FieldSpec) -> list[str]:
+    """The media types a file field's input offers (the server checks the content anyway)."""
+    return sorted({mime for kind in spec.accept for mime in ACCEPTED_TYPES.get(kind, ())})
+
+
+def init_app(app: Flask) -> None:
+    """Make the helpers callable from templates."""
+    app.jinja_env.globals.update(
+        localized=localized, checklist_url=checklist_url, accept_types=accept_types
+    )

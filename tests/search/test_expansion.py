@@ -1,0 +1,45 @@
+"""Query expansion by meaning: nearby words of visible articles, at a fraction of the weight."""
+
+from __future__ import annotations
+
+from kbportal.search import expansion, query_builder
+from kbportal.search.types import SearchQuery
+from kbportal.viewer import PUBLIC, Viewer
+
+from .conftest import MakeSearcher, article
+
+PHOTOS = article("photos", "Adding images", "Drag an image into the editor.")
+CARS = article("cars", "Parking", "Leave the automobile in the garage.")
+BAKING = article("bread", "Baking bread", "Flour, water, salt and yeast.")
+
+
+def test_a_word_finds_articles_that_use_a_close_word(make_searcher: MakeSearcher) -> None:
+    s = make_searcher([PHOTOS, CARS, BAKING])
+    # Neither "pictures" nor "car" is in any article; "images" and "automobile" are close.
+    assert [h.slug for h in s.search(SearchQuery("pictures")).hits] == ["photos"]
+    assert [h.slug for h in s.search(SearchQuery("where do I leave my car")).hits][:1] == ["cars"]
+
+
+def test_expansion_words_weigh_less_than_the_readers_own(make_searcher: MakeSearcher) -> None:
+    built = query_builder.build_query("virus")
+    assert built is not None
+    more = query_builder.with_terms(built, ["spread"], expansion.BOOST)
+    assert more.terms == built.terms  # snippets still mark the reader's words only
+    boosts = {f: b for f, t, b in more.groups[-1]}
+    assert boosts["article_text"] == query_builder.ARTICLE_FIELD_BOOSTS["article_text"] * 0.3
+
+
+def test_hidden_articles_lend_no_words(make_searcher: MakeSearcher) -> None:
+    secret = article(
+        "secret", "Fleet", "Each automobile is serviced yearly.", visibility="internal"
+    )
+    s = make_searcher([PHOTOS, BAKING, secret])
+    assert s.search(SearchQuery("car", viewer=PUBLIC)).total == 0
+    staff = s.search(SearchQuery("car", viewer=Viewer(staff=True)))
+    assert [h.slug for h in staff.hits] == ["secret"]
+
+
+def test_no_vectors_no_expansion(make_searcher: MakeSearcher) -> None:
+    s = make_searcher([PHOTOS, CARS, BAKING])
+    s._vectors = {}
+    assert s.search(SearchQuery("pictures")).total == 0

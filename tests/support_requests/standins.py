@@ -1,0 +1,223 @@
+"""Real local stand-ins for the outside world: a webhook consumer, an SMTP server, helpdesks.
+
+Each runs a real server on 127.0.0.1 in a thread and answers the way the real thing would,
+including its faults (down, 500, hanging, 429 with Retry-After, 410) on demand.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+SECRET = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"  # base64 of a test secret
+
+
+@dataclass
+class Fault:
+    """How to answer the next calls: a status, headers, a delay before answering."""
+
+    status: int = 500
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    body: str = "stand-in fault"
+
+
+class _Server:
+    """A werkzeug server on a free loopback port, in a thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.faults: list[Fault] = []  # answered in order before behaving normally
+        self.hold = threading.Event()  # when `holding`, requests wait for this
+        self.holding = False
+        self.arrived = threading.Event()
+        self.raw: list[dict[str, Any]] = []  # every call as it arrived
+        self.httpd = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_port}"
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.thread.join(timeout=5)
+        self.httpd.server_close()
+
+    def fail(self, *faults: Fault) -> None:
+        with self.lock:
+            self.faults.extend(faults)
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        body = request.get_data()
+        with self.lock:
+            self.raw.append(
+                {
+                    "path": request.path,
+                    "method": request.method,
+                    "headers": dict(request.headers),
+                    "body": body,
+                }
+            )  # noqa: E501
+            fault = self.faults.pop(0) if self.faults else None
+        self.arrived.set()
+        if self.holding:
+            self.hold.wait(30)
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            response = Response(fault.body, status=fault.status, headers=fault.headers)
+        else:
+            response = self.handle(request, body)
+        return response(environ, start_response)
+
+    def handle(self, request: Request, body: bytes) -> Response:
+        raise NotImplementedError
+
+
+class WebhookReceiver(_Server):
+    """A webhook consumer as the spec describes: verifies, and processes each webhook-id once."""
+
+    def __init__(self, secret: str = SECRET) -> None:
+        super().__init__()
+        self.verifier = Webhook(secret)
+        self.processed: dict[str, dict[str, Any]] = {}  # webhook-id -> body, once each
+        self.rejected = 0
+
+    def handle(self, request: Request, body: bytes) -> Response:
+        try:
+            data = self.verifier.verify(body, dict(request.headers))
+        except WebhookVerificationError:
+            self.rejected += 1
+            return Response("bad signature", status=401)
+        key = request.headers["webhook-id"]
+        with self.lock:
+            self.processed.setdefault(key, data)
+        return Response("", status=204)
+
+    def transport_counts(self) -> Counter[str]:
+        """How often each webhook-id reached us over the wire (retries included)."""
+        return Counter(call["headers"].get("Webhook-Id", "") for call in self.raw)
+
+
+class SmtpHandler:
+    """aiosmtpd handler keeping every message; a mail system keeps one copy per Message-ID."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse = 0  # answer this many DATA commands with a 451
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            self.refuse -= 1
+            return "451 4.3.0 try again later"
+        msg = message_from_bytes(envelope.content, policy=policy.SMTP)
+        self.messages.append(msg)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def by_message_id(self) -> dict[str, EmailMessage]:
+        return {str(m["Message-ID"]): m for m in self.messages}
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[SmtpHandler, str]]:
+    """A real SMTP server (aiosmtpd) on a free port; yields its handler and smtp:// URL."""
+    handler = SmtpHandler()
+    with socket.socket() as probe:  # aiosmtpd checks its own port on start: it needs a number
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, f"smtp://127.0.0.1:{port}"
+    finally:
+        controller.stop()
+
+
+class FakeHelpdesk(_Server):
+    """Zendesk's Requests API (enforcing Idempotency-Key) and Freshdesk's Tickets API."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.zendesk: dict[int, dict[str, Any]] = {}
+        self.zendesk_keys: dict[str, int] = {}
+        self.freshdesk: dict[int, dict[str, Any]] = {}
+        self.next_id = 100
+        self.lose_answers = 0  # create the ticket, then answer 502 (the reply was "lost")
+
+    def handle(self, request: Request, body: bytes) -> Response:
+        data = json.loads(body) if body else {}
+        path = request.path
+        with self.lock:
+            if path == "/api/v2/requests.json" and request.method == "POST":
+                key = request.headers.get("Idempotency-Key", "")
+                if key in self.zendesk_keys:  # Zendesk replays the first answer for a key
+                    ticket = self.zendesk_keys[key]
+                    return _json({"request": {"id": ticket, **self.zendesk[ticket]}}, 201)
+                ticket = self._new_id()
+                self.zendesk[ticket] = {**data["request"], "status": "new"}
+                if key:
+                    self.zendesk_keys[key] = ticket
+                return self._answer({"request": {"id": ticket}}, 201)
+            if path.startswith("/api/v2/requests/") and request.method == "PUT":
+                ticket = int(path.rsplit("/", 1)[1].removesuffix(".json"))
+                if data["request"].get("solved"):
+                    self.zendesk[ticket]["status"] = "solved"
+                return _json({"request": {"id": ticket}}, 200)
+            if path == "/api/v2/tickets" and request.method == "POST":
+                ticket = self._new_id()
+                self.freshdesk[ticket] = data
+                return self._answer({"id": ticket}, 201)
+            if path == "/api/v2/search/tickets":
+                query = request.args.get("query", "")
+                found = [
+                    {"id": t} for t, d in self.freshdesk.items() if f"tag:'{d['tags'][1]}'" in query
+                ]
+                return _json({"results": found, "total": len(found)}, 200)
+            if path.startswith("/api/v2/tickets/") and request.method == "PUT":
+                ticket = int(path.rsplit("/", 1)[1])
+                self.freshdesk[ticket]["status"] = data["status"]
+                return _json({"id": ticket}, 200)
+        return Response("not found", status=404)
+
+    def _new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def _answer(self, data: dict[str, Any], status: int) -> Response:
+        if self.lose_answers:
+            self.lose_answers -= 1
+            return Response("bad gateway", status=502)
+        return _json(data, status)
+
+
+def _json(data: dict[str, Any], status: int) -> Response:
+    return Response(json.dumps(data), status=status, mimetype="application/json")
+
+
+@contextmanager
+def running(server: _Server) -> Iterator[_Server]:
+    server.start()
+    try:
+        yield server
+    finally:
+        server.hold.set()
+        server.stop()
