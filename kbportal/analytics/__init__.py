@@ -81,7 +81,9 @@ def number(value: float | None) -> str:
 
 def init_app(app: Flask) -> Analytics:
     """Give `app` its recorder, the public endpoints, /staff/insights and the CLI (after web)."""
-    from kbportal.analytics import api, cli, staff, views
+    from kbportal.analytics import api, cli, gaps_views, staff, views
+
+    assert gaps_views.bp is staff.bp  # its routes are on the insights blueprint
 
     analytics = Analytics(app)
     app.extensions[EXTENSION_KEY] = analytics

@@ -118,3 +118,24 @@ def query() -> Response:
             "clicked": [list(c) for c in detail.clicked],
         }
     )
+
+
+@bp.get("/gaps")
+@staff_required(*EDITORS)
+def gaps() -> Response:
+    """Failed searches grouped by meaning, biggest first, with each group's status."""
+    from kbportal.analytics import gaps as gap_service
+    from kbportal.analytics.cli import group_json
+
+    current = scope()
+    db = get_session()
+    found = gap_service.gap_groups(db, current)
+    return jsonify(
+        {
+            "scope": scope_json(current),
+            "groups": [
+                group_json(g, gap_service.status(db, current, g) if i < 50 else None)
+                for i, g in enumerate(found)
+            ],
+        }
+    )

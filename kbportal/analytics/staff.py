@@ -10,16 +10,19 @@ from flask.typing import ResponseReturnValue
 
 from kbportal.accounts.auth import current_staff_user, staff_required
 from kbportal.analytics import charts, reports, sessions
+from kbportal.analytics import gaps as gap_service
 from kbportal.analytics.models import SEGMENTS, VOTE_REASONS
 from kbportal.analytics.request import clean_text, current_kb, current_viewer
 from kbportal.analytics.scope import PERIODS, lenient_scope
 from kbportal.analytics.searchlog import KNOWN_SURFACES
+from kbportal.analytics.tracking import get_analytics
 from kbportal.db import get_session, utcnow
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("insights", __name__, url_prefix="/staff/insights")
 EDITORS = ("editor", "admin")
+GAPS_SHOWN = 30
 
 
 def titles_for(keys: list[str]) -> dict[str, str]:
@@ -34,7 +37,8 @@ def titles_for(keys: list[str]) -> dict[str, str]:
     return found
 
 
-def _scope() -> reports.Scope:
+def current_scope() -> reports.Scope:
+    """The report scope of this request (defaults for anything unusable)."""
     return lenient_scope(request.args, current_app.config["KBPORTAL_LOCALES"], utcnow().date())
 
 
@@ -55,9 +59,12 @@ def _common(scope: reports.Scope) -> dict[str, Any]:
 @staff_required(*EDITORS)
 def overview() -> ResponseReturnValue:
     """The overview: figures, daily charts, top searches, failed searches, unhelpful articles."""
-    scope = _scope()
+    scope = current_scope()
     db = get_session()
     figures = reports.overview(db, scope)
+    groups = get_analytics().gaps.get(scope)
+    shown_groups = (groups or [])[:GAPS_SHOWN]
+    states = {g.id: gap_service.status(db, scope, g) for g in shown_groups}
     top = reports.top_searches(db, scope)
     articles = reports.unhelpful_articles(db, scope)
     days = [(day.isoformat(), f) for day, f in figures.daily]
@@ -84,7 +91,13 @@ def overview() -> ResponseReturnValue:
         series=series,
         top=top,
         articles=articles,
-        titles=titles_for([a.article for a in articles]),
+        gaps=shown_groups,
+        gaps_ready=groups is not None,
+        gaps_total=len(groups or []),
+        states=states,
+        titles=titles_for(
+            [a.article for a in articles] + [k for g in shown_groups for k, _n in g.answers[:3]]
+        ),
         reasons=VOTE_REASONS,
         **_common(scope),
     )
@@ -94,7 +107,7 @@ def overview() -> ResponseReturnValue:
 @staff_required(*EDITORS)
 def query() -> ResponseReturnValue:
     """One normalised query: its rows over time, what was shown, what was clicked."""
-    scope = _scope()
+    scope = current_scope()
     normalized = clean_text(request.args.get("q"), 500)
     detail = reports.query_detail(get_session(), scope, normalized)
     keys = [k for k, _ in detail.shown] + [k for k, _ in detail.clicked]

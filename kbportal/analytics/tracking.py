@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from kbportal.analytics import feedback, sessions
+from kbportal.analytics.gapcache import GapCache
 from kbportal.analytics.popularity import Popularity
 from kbportal.analytics.recorder import Recorder
 from kbportal.analytics.retention import DailyPurge
@@ -32,6 +33,7 @@ class Analytics:
         self.recorder = Recorder(database.session)
         self.search_log = SearchLog(self.recorder)
         self.popularity = Popularity(database.session)
+        self.gaps = GapCache(database.session)
         # Votes per address (a daily-salted hash, never stored): a reader votes a few times.
         self.vote_throttle = Throttle(VOTES_PER_ADDRESS, VOTE_WINDOW)
         if not app.config.get("TESTING"):

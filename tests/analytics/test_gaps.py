@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
 from flask import Flask
 from flask.cli import ScriptInfo
+from flask.testing import FlaskClient
 
 from kbportal import publish
 from kbportal.analytics.gaps import gap_groups, merge, split
@@ -155,3 +157,45 @@ def test_purge_keeps_daily_figures_after_raw_rows_go(portal: Flask) -> None:
         assert session.get(SearchRow, 9) is None
         assert overview(session, auth_free).total.searches == 1  # from the daily figures
         assert overview(session, auth_free).total.zero == 1
+
+
+def test_the_insights_page_lists_gaps_merges_splits_and_offers_drafts(
+    portal: Flask, editor: FlaskClient
+) -> None:
+    from support import csrf_from
+
+    from kbportal.analytics import get_analytics
+
+    add_failed(portal, PAUSE, 100)
+    add_failed(portal, ["freeze account for summer"], 200)
+    scope = Scope(NOW.date() - timedelta(days=29), NOW.date())
+    cache = get_analytics(portal).gaps
+    first = editor.get("/staff/insights")
+    assert "Failed searches, grouped by meaning" in first.text
+    cache.compute_now(scope)
+    page = editor.get("/staff/insights").text
+    assert "pause my membership" in page and "freeze account for summer" in page
+    ids = re.findall(r'name="group" value="([0-9a-f]+)"', page)
+    assert len(ids) == 2
+    token = csrf_from(page)
+    merged = editor.post("/staff/insights/gaps/merge", data={"group": ids, "csrf_token": token})
+    assert merged.status_code == 303
+    cache.compute_now(scope)
+    page = editor.get("/staff/insights").text
+    assert len(re.findall(r'name="group" value="([0-9a-f]+)"', page)) == 1
+    [group_id] = re.findall(r'name="group" value="([0-9a-f]+)"', page)
+    draft = editor.get(f"/staff/insights/gaps/{group_id}/draft.md")
+    assert draft.status_code == 200 and "attachment" in draft.headers["Content-Disposition"]
+    assert "draft: true" in draft.text and "questions:" in draft.text
+    split = editor.post(
+        "/staff/insights/gaps/split",
+        data={"normalized": normalize("freeze account for summer"), "csrf_token": token},
+    )
+    assert split.status_code == 303
+    cache.compute_now(scope)
+    assert len(re.findall(r'name="group" value="', editor.get("/staff/insights").text)) == 2
+    assert editor.get("/staff/insights/gaps/nope/draft.md").status_code == 404
+    api = editor.get(
+        "/api/v1/analytics/gaps", headers={"Authorization": f"Bearer {editor.token}"}
+    ).json
+    assert {g["searches"] for g in api["groups"]} == {4, 1}
