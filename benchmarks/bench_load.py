@@ -27,9 +27,12 @@ from harness import free_port, serve, stop  # noqa: E402
 from tldr_data import pages, queries, tldr_root  # noqa: E402
 
 BIN = Path(sys.executable).parent
+# The same worker as `kbportal serve` (uvicorn's event loop in front of 4 app threads).
 HELLO_APP = (
-    "from flask import Flask\napp = Flask(__name__)\n\n"
-    "@app.get('/')\ndef hello():\n    return 'ok'\n"
+    "from flask import Flask\nfrom kbportal.serving.buffered import BufferedWSGI\n"
+    "flask_app = Flask(__name__)\nflask_app.config['KBPORTAL_MAX_REQUEST_BODY'] = 65536\n\n"
+    "@flask_app.get('/')\ndef hello():\n    return 'ok'\n\n"
+    "app = BufferedWSGI(flask_app, threads=4)\n"
 )
 
 
@@ -128,18 +131,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--data", type=Path, help="a data folder built before (kbportal index)")
     args = parser.parse_args()
     root = tldr_root()
     work = Path(tempfile.mkdtemp(prefix="kb-load-"))
     env = {
         **os.environ,
         "KBPORTAL_ARTICLES_DIR": str(root),
-        "KBPORTAL_DATA_DIR": str(work / "data"),
+        "KBPORTAL_DATA_DIR": str(args.data or work / "data"),
     }
     try:
-        subprocess.run(
-            [str(BIN / "kbportal"), "index"], env=env, check=True, stdout=subprocess.DEVNULL
-        )
+        if args.data is None:
+            subprocess.run(
+                [str(BIN / "kbportal"), "index"], env=env, check=True, stdout=subprocess.DEVNULL
+            )
         article_paths = []
         for page in pages(root)[::40]:
             rel = page.relative_to(root)
@@ -164,6 +169,8 @@ def main() -> None:
                 str(hello_dir),
                 "--log-level",
                 "info",
+                "-k",
+                "kbportal.serving.worker.KBPortalWorker",
                 "hello:app",
             ],
             env,

@@ -46,4 +46,4 @@ def prepared(work: Path, copies: int = COPIES) -> tuple[Path, Path]:
 
 if __name__ == "__main__":
     where = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/kbportal-bench-100k")
-    print(prepared(where))
+    print(prepared(where, int(sys.argv[2]) if len(sys.argv) > 2 else COPIES))

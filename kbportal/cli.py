@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,8 @@ def format_problems(problems: list[Problem], fmt: str, articles_dir: Path | None
 
 def git_metadata(config: dict[str, Any]) -> Any:
     """Dates and authors from git when the articles folder is a git working copy, else None."""
-    try:
-        from kbportal.sync.metadata import GitMetadata
-    except ImportError:  # the git layer is optional for plain folders
-        return None
+    from kbportal.sync.metadata import GitMetadata
+
     metadata = GitMetadata(Path(config["ARTICLES_DIR"]))
     return metadata if metadata.available else None
 
@@ -105,6 +104,13 @@ def index_command(force: bool) -> None:
         report = build(config, metadata=git_metadata(config))
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
+    except (OSError, sqlite3.OperationalError) as exc:
+        # A full disk, a read-only or vanished data folder: say so plainly, no traceback. The
+        # unfinished build was discarded; the previous version is still the one served.
+        raise click.ClickException(
+            f"could not write the new build in {config['DATA_DIR']}: {exc}. Nothing was "
+            "changed: the version served before is still served. Free space and run it again."
+        ) from exc
     if report.problems:
         click.echo(format_problems(report.problems, "text"), err=True, nl=False)
     click.echo(report.summary())
@@ -130,6 +136,9 @@ def check_command(fmt: str, strict: bool) -> None:
     warnings = len(problems) - errors
     if fmt == "text":
         click.echo(f"{len(kb.articles)} articles checked: {errors} errors, {warnings} warnings")
+        skipped = sorted(kb.targets.skipped)
+        if skipped:  # everything was checked in this one pass; these will not publish
+            click.echo(f"{len(skipped)} skipped (not published): {', '.join(skipped)}")
     if not kb.articles:
         # Nothing would publish (kbportal index refuses an empty knowledge base), so fail here too.
         click.echo(f"error: no articles found in {articles_dir}", err=True)
@@ -274,15 +283,17 @@ def run_gunicorn(
         port=port,
         workers=workers,
         threads=threads,
-        in_each_worker=_follow_publications,
+        in_each_worker=_in_each_worker,
     )
 
 
-def _follow_publications(config: dict[str, Any]) -> None:
-    """In each worker: publish what another node announced, in the background (catch up now)."""
+def _in_each_worker(config: dict[str, Any]) -> None:
+    """In each warm worker: bound its allocator, and follow what other nodes publish."""
+    from kbportal.publish.memory import limit_arenas
     from kbportal.sync.follower import Follower
 
-    Follower(config).start()
+    limit_arenas()  # memory must not grow with publishes (see kbportal.publish.memory)
+    Follower(config).start()  # publish what another node announced (and catch up now)
 
 
 def main() -> None:

@@ -119,6 +119,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         str,
         "This web node's name on /staff/problems; default: host name and data folder.",
     ),
+    "SEARCH_CONCURRENCY": (
+        1,
+        _positive,
+        "Searches one worker runs at once; more wait (up to 10 s, then 503) so pages never do.",
+    ),
     "SESSION_COOKIE_SECURE": (
         False,
         lambda v: v.lower() in ("1", "true", "yes"),

@@ -101,3 +101,30 @@ def test_serve_rebuilds_when_the_served_build_came_from_another_folder(
     assert build_for_serving(config) is None  # now it serves its own folder: nothing to do
     served = served_build(tmp_path / "data")
     assert served is not None and served.articles_dir == site
+
+
+WAVES = {
+    "en/a/good.md": "# Good\n\nSee [broken](broken.md) and [gone](gone.md).\n",
+    "en/a/broken.md": (
+        "---\ntitle: [unclosed\n---\n# Broken\n\n"
+        "See [nowhere](nowhere.md).\n\n![Shot](../../img/missing.png)\n"
+    ),
+}
+
+
+def test_check_reports_everything_in_one_pass(tmp_path: Path, make_articles) -> None:
+    articles = make_articles(WAVES)
+    app = create_app({"ARTICLES_DIR": str(articles), "DATA_DIR": str(tmp_path / "d")})
+    info = ScriptInfo(create_app=lambda: app)
+    result = CliRunner().invoke(cli, ["check"], obj=info)
+    out = result.output
+    assert result.exit_code == 1
+    # The bad front matter, and (same pass) the broken link and image below it.
+    assert "en/a/broken.md:3: error [bad-front-matter]" in out
+    assert "en/a/broken.md:6" in out and "nowhere.md" in out
+    assert "en/a/broken.md:8" in out and "missing-image" in out
+    # A link to the skipped file says so; a link to a file that never existed is missing.
+    assert "link-to-skipped" in out and "en/a/broken.md is skipped" in out
+    assert "link to a missing article 'gone.md'" in out
+    assert "link to a missing article 'broken.md'" not in out
+    assert "1 skipped (not published): en/a/broken.md" in out

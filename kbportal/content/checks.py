@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from urllib.parse import unquote
 
-from kbportal.content.links import LinkTargets, reaches
+from kbportal.content.links import LinkTargets, reaches, skipped_target
 from kbportal.content.models import Article, Problem, Severity
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,11 @@ def check_article(article: Article, known: LinkTargets) -> list[Problem]:
     for link in article.links:
         if link.kind == "article":
             target = known.lookup(link.resolved) if link.resolved else None
-            if target is None:
+            skipped = skipped_target(known, article.path, link.target) if not target else None
+            if skipped:
+                message = f"link to '{link.target}': {skipped} is skipped (see its own problems)"
+                report(link.line, "link-to-skipped", message)
+            elif target is None:
                 report(link.line, "missing-link", f"link to a missing article '{link.target}'")
             elif public and target.visibility != "public":
                 report(

@@ -58,6 +58,7 @@ class LinkTargets:
     by_path: dict[str, Target] = field(default_factory=dict)  # source relpath -> target
     by_key: dict[str, Target] = field(default_factory=dict)  # "locale/slug" -> target
     aliases: dict[str, str] = field(default_factory=dict)  # "locale/old" -> "locale/slug"
+    skipped: set[str] = field(default_factory=set)  # article files that did not publish
     media: set[str] = field(default_factory=set)  # relpaths of servable files
     categories: dict[tuple[str, str], Category] = field(default_factory=dict)  # (locale, path)
     folders: set[tuple[str | None, str]] = field(default_factory=set)  # (locale folder, path)
@@ -116,7 +117,7 @@ def _scheme(href: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _normalize(source_path: str, path: str) -> str | None:
+def normalize_link(source_path: str, path: str) -> str | None:
     """A link path made relative to the articles root, or None if it leaves the tree."""
     path = unquote(path).replace("\\", "/")
     if "\x00" in path:
@@ -157,7 +158,7 @@ def resolve(href: str, *, source_path: str, locale: str, known: LinkTargets) -> 
         )
     ):
         return _portal_url(href, path, anchor, known)
-    normal = _normalize(source_path, path)
+    normal = normalize_link(source_path, path)
     if normal is None:
         return Resolution("outside")
     target = known.by_path.get(normal)
@@ -175,6 +176,21 @@ def resolve(href: str, *, source_path: str, locale: str, known: LinkTargets) -> 
     if target is None:
         return Resolution("missing", path=normal)
     return Resolution("article", article_path(target.locale, target.slug, anchor), target=target)
+
+
+def skipped_target(known: LinkTargets, source_path: str, href: str) -> str | None:
+    """The skipped file a link points at, if it does (else None: it is simply missing)."""
+    skipped = getattr(known, "skipped", None)  # builds from before this field have none
+    if not skipped:
+        return None
+    path = href.partition("#")[0].partition("?")[0]
+    normal = normalize_link(source_path, path) if path else None
+    if normal is None:
+        return None
+    for candidate in (normal, normal + ".md"):
+        if candidate in skipped:
+            return candidate
+    return None
 
 
 def _portal_url(href: str, path: str, anchor: str, known: LinkTargets) -> Resolution:
@@ -216,7 +232,7 @@ def resolve_image(src: str, *, source_path: str, known: LinkTargets) -> Resoluti
         return Resolution("external", src)
     if scheme is not None:
         return Resolution("unsafe")
-    normal = _normalize(source_path, src.partition("#")[0].partition("?")[0])
+    normal = normalize_link(source_path, src.partition("#")[0].partition("?")[0])
     if normal is None:
         return Resolution("outside")
     if normal not in known.media:

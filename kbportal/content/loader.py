@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kbportal.content import skipped
 from kbportal.content.categories import CATEGORY_FILE, build_categories, read_category_file
 from kbportal.content.checks import check_article, check_knowledge_base
 from kbportal.content.limits import DEFAULT_LIMITS, Limits, TooLarge
@@ -77,6 +78,7 @@ def load_knowledge_base(
     kb = KnowledgeBase(targets=LinkTargets(locales=locales, media=set(tree.media)))
     problems: list[Problem] = list(tree.refused)
     sources: list[Source] = []
+    bad_front_matter: list[str] = []
     for relpath in tree.articles:
         source, found = read_source(
             root, relpath, locales=locales, default_locale=default_locale, limits=limits
@@ -84,6 +86,8 @@ def load_knowledge_base(
         problems.extend(found)
         if source is not None:
             sources.append(source)
+        elif any(p.code in skipped.FRONT_MATTER_CODES for p in found):
+            bad_front_matter.append(relpath)
 
     files, needed = _category_files(root, tree.category_files, locales, problems, limits)
     for folder in tree.folders:
@@ -122,7 +126,10 @@ def load_knowledge_base(
             kb.targets.remove(source.path)  # nothing to link to after all
     for article in kb.articles.values():  # now that every article's headings are known
         kb.targets.add(target_for(article))
+    kb.targets.skipped = skipped.skipped_files(tree.articles, kb.articles.values())
     problems.extend(check_knowledge_base(kb.articles, kb.targets))
+    for relpath in bad_front_matter:  # one pass: their links and images too, not later
+        problems.extend(skipped.body_problems(root, relpath, kb.targets, locales, default_locale))
     kb.problems = sorted(problems, key=lambda p: (p.path, p.line, p.code))
     log.info("loaded %d articles, %d problems from %s", len(kb.articles), len(problems), root)
     return kb

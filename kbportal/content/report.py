@@ -27,6 +27,7 @@ PROBLEM_CODES: dict[str, str] = {
     "duplicate-alias": "another article already claims this alias",
     "alias-is-slug": "an alias equals an existing article's slug (the alias is ignored)",
     "missing-link": "a link to an article, file or slug that does not exist",
+    "link-to-skipped": "a link to an article file that is skipped for its own problems",
     "missing-image": "an image that is not in the articles folder",
     "missing-file": "a linked file (e.g. a PDF) that is not in the articles folder",
     "missing-anchor": "a link to a heading (#anchor) that does not exist",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -13,11 +14,12 @@ from typing import Any, cast
 
 from flask import Flask, current_app
 
-from kbportal.publish import layout, store
+from kbportal.publish import gate, layout, store
 from kbportal.publish.builder import build as build_kb
 from kbportal.publish.builder import ensure_build
 from kbportal.publish.healing import HealingKB, is_damaged, open_fallback
 from kbportal.publish.manifest import BuildError
+from kbportal.publish.memory import release_free_memory
 from kbportal.publish.published import BuildKB
 from kbportal.search.types import SearchQuery
 from kbportal.viewer import PUBLIC
@@ -52,6 +54,9 @@ def config_of(app: Flask) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Register publishing with an app (the version itself opens lazily, per worker)."""
     app.extensions["kbportal.publish"] = True
+    slots = app.config.get("KBPORTAL_SEARCH_CONCURRENCY")
+    if slots:
+        gate.configure(int(slots))
 
 
 def get_kb() -> BuildKB:
@@ -193,12 +198,17 @@ def _rebuild_in_background(config: Mapping[str, Any], damaged_id: str) -> None:
 
 
 def _close_retired(force: bool = False) -> None:
-    """Close old versions no request has needed for a while."""
+    """Close old versions no request has needed for a while, and give their memory back."""
     now = time.monotonic()
+    closed = False
     for item in list(_retired):
         if force or now - item[0] > RETIRE_AFTER:
             _retired.remove(item)
             item[1].close()
+            closed = True
+    if closed:
+        gc.collect()  # the version's caches and index readers refer to each other
+        release_free_memory()
 
 
 def _forget_after_fork() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import secrets
@@ -12,6 +11,8 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 log = logging.getLogger(__name__)
 
@@ -120,19 +121,12 @@ def staged(data_dir: Path) -> Iterator[Path]:
 def writer_lock(data_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold the data folder's exclusive build lock (one writer at a time, across processes)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "build.lock", "a+") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise BuildLockTimeout(
-                        f"another build is still running in {data_dir}"
-                    ) from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    lock = FileLock(data_dir / "build.lock", timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BuildLockTimeout(f"another build is still running in {data_dir}") from None
+    try:
+        yield
+    finally:
+        lock.release()

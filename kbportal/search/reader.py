@@ -14,7 +14,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from kbportal.search import dense, filters, query_builder
 from kbportal.search.caches import caches_for
-from kbportal.search.spelling import Vocabulary
+from kbportal.search.lexicon import Vocabulary
 from kbportal.viewer import Viewer
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from kbportal.search import analysis, evidence, expansion, query_builder, semantic, spelling
 from kbportal.search.index import INDEX_NAME, check_format
+from kbportal.search.lexicon import Vocabulary
 from kbportal.search.reader import IndexReader
 from kbportal.search.snippets import make_snippet
-from kbportal.search.spelling import Vocabulary
 from kbportal.search.types import Hit, SearchQuery, SearchResults, Suggestion
 from kbportal.viewer import Viewer
 

@@ -9,18 +9,15 @@ from typing import Any
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
-from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from kbportal.content.request_types import RequestTypes
-from kbportal.support import services
+from kbportal.support import services, tokens
 
 log = logging.getLogger(__name__)
 
 FORM_SALT = "kbportal.support.form"
-VIEW_SALT = "kbportal.support.view"
-CLOSE_SALT = "kbportal.support.close"
 FORM_MAX_AGE = 2 * 24 * 3600  # a form left open over a weekend still sends
-VIEW_MAX_AGE = 90 * 24 * 3600
 OWN_SESSION_KEY = "kbp_req_sid"
 
 
@@ -87,32 +84,26 @@ def read_form_token(token: str | None) -> tuple[str, float] | None:
 
 
 def view_token(reference: str) -> str:
-    """Lets the customer who filed a request (and only them) see its confirmation page."""
-    return URLSafeTimedSerializer(str(current_app.secret_key), salt=VIEW_SALT).dumps(reference)
+    """The confirmation page's token (see kbportal.support.tokens)."""
+    return tokens.view_token(str(current_app.secret_key), reference)
 
 
 def read_view_token(token: str | None) -> str | None:
-    try:
-        value = URLSafeTimedSerializer(str(current_app.secret_key), salt=VIEW_SALT).loads(
-            token or "", max_age=VIEW_MAX_AGE
-        )
-    except BadData:
-        return None
-    return str(value)
+    return tokens.read_view_token(str(current_app.secret_key), token)
 
 
 def close_token(reference: str) -> str:
-    """The signed "close my request" token; single use because a request closes once."""
-    return URLSafeSerializer(str(current_app.secret_key), salt=CLOSE_SALT).dumps(reference)
+    """The signed, single-use close token (see kbportal.support.tokens)."""
+    return tokens.close_token(str(current_app.secret_key), reference)
 
 
 def read_close_token(token: str | None) -> str | None:
-    try:
-        return str(
-            URLSafeSerializer(str(current_app.secret_key), salt=CLOSE_SALT).loads(token or "")
-        )
-    except BadData:
-        return None
+    return tokens.read_close_token(str(current_app.secret_key), token)
+
+
+def site_url() -> str:
+    """The portal's public address (KBPORTAL_PUBLIC_URL, else this request's)."""
+    return str(current_app.config.get("KBPORTAL_PUBLIC_URL") or request.url_root).rstrip("/")
 
 
 def error_text(code: str) -> str:

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # "dead" rows used every attempt and wait for staff to press "retry now".
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 CREATED, CLOSED = "created", "closed"  # what an outbox row tells a destination
+CONFIRMATION = "confirmation"  # the destination that e-mails the customer their confirmation
 
 
 class SupportRequest(Base):
@@ -55,6 +56,8 @@ class SupportRequest(Base):
     client_hash: Mapped[str | None] = mapped_column(String(64), default=None)  # keyed, daily
     source_article: Mapped[str | None] = mapped_column(String(512), default=None)
     source_query: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The portal's address when it was filed: links in the customer's e-mail point there.
+    site_url: Mapped[str | None] = mapped_column(String(300), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 

@@ -82,6 +82,7 @@ def snapshot(message: OutboxMessage, request: SupportRequest) -> Delivery:
         surface=request.surface,
         source_article=request.source_article,
         source_query=request.source_query,
+        site_url=request.site_url,
         attachments=tuple(
             FileDoc(a.filename, a.content_type, a.data, a.sha256) for a in request.attachments
         ),

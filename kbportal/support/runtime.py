@@ -25,7 +25,7 @@ def make_relay(app: Flask) -> Relay:
     config = settings(app)
     return Relay(
         get_database(app).session,
-        build_channels(config),
+        build_channels(config, str(app.secret_key)),
         lease_seconds=float(config["REQUESTS_LEASE_SECONDS"]),
     )
 

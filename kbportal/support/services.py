@@ -19,6 +19,7 @@ from kbportal.content.request_types import RequestTypes
 from kbportal.db import utcnow
 from kbportal.support.models import (
     CLOSED,
+    CONFIRMATION,
     CREATED,
     Attachment,
     FormSession,
@@ -64,6 +65,7 @@ class Submission:
     client_hash: str | None = None  # see `client_hash`: never the address itself
     source_article: str | None = None
     source_query: str | None = None
+    site_url: str | None = None  # the portal's address, for links in the customer's e-mail
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ def submit(
         client_hash=sub.client_hash,
         source_article=(sub.source_article or "")[:512] or None,
         source_query=(sub.source_query or "")[:200] or None,
+        site_url=(sub.site_url or "")[:300] or None,
         created_at=now,
     )
     request.attachments = [
@@ -215,7 +218,8 @@ def close(session: Session, reference: str, now: datetime | None = None) -> bool
     if request is None or request.closed_at is not None:
         return False
     request.closed_at = now
-    told = {m.destination for m in request.outbox if m.event == CREATED}
+    # Everyone told about the request hears it was closed; the customer, who closed it, not.
+    told = {m.destination for m in request.outbox if m.event == CREATED} - {CONFIRMATION}
     for name in sorted(told):
         session.add(
             OutboxMessage(

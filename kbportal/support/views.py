@@ -155,6 +155,7 @@ def submit(locale: str) -> ResponseReturnValue:
         client_hash=glue.client_hash(),
         source_article=source["article"] or None,
         source_query=source["q"] or None,
+        site_url=glue.site_url(),
     )
     try:
         done = services.submit(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -13,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from filelock import FileLock, Timeout
 
 from kbportal.content.models import Problem
 from kbportal.content.source import classify
@@ -129,21 +130,16 @@ def last_report(config: Mapping[str, Any]) -> dict[str, Any] | None:
 @contextlib.contextmanager
 def sync_lock(config: Mapping[str, Any], wait: float) -> Iterator[bool]:
     """Hold the one-sync-at-a-time lock; yields False if it stayed busy for `wait` seconds."""
-    with open(_state_dir(config) / "lock", "a+b") as handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.05)
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    lock = FileLock(_state_dir(config) / "lock", timeout=max(0.0, wait))
+    try:
+        lock.acquire()
+    except Timeout:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
 
 
 def sync(

@@ -8,6 +8,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from kbportal.publish.gate import SearchBusy
 from kbportal.publish.manifest import BuildError
 from kbportal.web.i18n import request_locale
 from kbportal.web.kb import current_kb
@@ -93,6 +94,17 @@ def handle_database_down(error: OperationalError) -> Response:
     return response
 
 
+def handle_search_busy(error: SearchBusy) -> Response:
+    """Every search slot of this worker is taken: the search (only) is asked to retry."""
+    if wants_json():
+        response = json_error(503, str(error))
+    else:
+        page = render_template("error.html", locale=request_locale(), status=503, name="Busy")
+        response = Response(page, status=503)
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 def handle_unexpected(error: Exception) -> Response:
     """A bug: log it, and give the client a plain 500 with no details."""
     if isinstance(error, HTTPException):
@@ -114,5 +126,6 @@ def init_app(app: Flask) -> None:
     """Install the error handlers."""
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(BuildError, handle_unpublished)
+    app.register_error_handler(SearchBusy, handle_search_busy)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
-from flask import Flask, Response, g, make_response, request
+from flask import Flask, Response, g, request
 
 from kbportal.viewer import PUBLIC
 from kbportal.web.viewer import current_viewer
@@ -29,21 +26,6 @@ SAFETY_HEADERS = {
         "form-action 'self'"
     ),
 }
-
-
-def cache_control(value: str) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
-    """Decorate a view to send its own Cache-Control (e.g. staff pages: "private, no-store")."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Response:
-            response = make_response(view(*args, **kwargs))
-            response.headers["Cache-Control"] = value
-            return response
-
-        return wrapped
-
-    return decorate
 
 
 def apply_policy(response: Response) -> Response:

@@ -26,7 +26,7 @@ class WidgetSettings:
 def init_app(app: Flask) -> None:
     """Parse KBPORTAL_WIDGET_ORIGINS, register the widget's pages and API, and CORS."""
     from kbportal import serving
-    from kbportal.widget import api, cors, views
+    from kbportal.widget import api, cors, requests_api, views
 
     try:
         origins = parse_origins(app.config["KBPORTAL_WIDGET_ORIGINS"])
@@ -37,11 +37,13 @@ def init_app(app: Flask) -> None:
     )
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(requests_api.bp)
     csrf = app.extensions.get("csrf")
     if csrf is not None:
         # Cookie-less by design: its POSTs never act as a signed-in user (staff beacons are
         # dropped), and a browser may only send them from a listed origin (cors.py).
         csrf.exempt(api.bp)
+        csrf.exempt(requests_api.bp)
     # Beacons are small: refuse a big body before anything reads it.
     serving.allow_body(app, "widget_api.events", api.MAX_BEACON_BYTES)
     cors.init_app(app)

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
+from kbportal.support.glue import request_types
 from kbportal.web.api import locale_arg
 from kbportal.web.errors import json_error
 from kbportal.web.kb import current_kb
@@ -18,8 +19,8 @@ from kbportal.web.viewer import current_viewer
 from kbportal.widget import sink
 from kbportal.widget.beacons import BeaconError, parse_beacons
 from kbportal.widget.ratelimit import RateLimiter, client_key
-from kbportal.widget.request_types import UnknownType, scope_for_type
-from kbportal.widget.suggest import MAX_SUGGESTIONS, words_from_url
+from kbportal.widget.request_types import UnknownType, find_type
+from kbportal.widget.suggest import MAX_SUGGESTIONS, Scope, words_from_url
 from kbportal.widget.suggest import suggest as find_suggestions
 
 log = logging.getLogger(__name__)
@@ -78,9 +79,10 @@ def suggest() -> Response:
     kb = current_kb()
     request_type = clean_text(request.args.get("type"), 64)
     try:
-        scope = scope_for_type(kb, request_type, locale)
+        rtype = find_type(request_types(), request_type)
     except UnknownType as exc:
         return field_errors(str(exc), {"type": str(exc)})
+    scope = Scope(rtype.categories, rtype.tags) if rtype else None
     found = find_suggestions(
         kb, text, locale=locale, viewer=current_viewer(), scope=scope, labels=labels, limit=limit
     )

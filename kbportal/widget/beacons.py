@@ -38,6 +38,7 @@ class Beacon:
     articles: tuple[str, ...] = ()
     query: str = ""
     session: str = ""
+    form: str = ""  # the form's key, when the beacon comes from a request form
     request_type: str = ""
     search_id: int | None = None  # click: the search it came from; search: the one it continues
     position: int | None = None  # click: 1 for the first result
@@ -84,6 +85,9 @@ def _one(item: Any, kb: PublishedKB, locales: tuple[str, ...], default_surface: 
     session = item.get("session", "")
     if session and (not isinstance(session, str) or not SESSION.match(session)):
         errors["session"] = "must be 8-64 letters, digits, - or _"
+    form = item.get("form", "")
+    if form and (not isinstance(form, str) or not SESSION.match(form)):
+        errors["form"] = "must be 8-64 letters, digits, - or _ (the form's Idempotency-Key)"
     raw = item.get("articles", [item["article"]] if "article" in item else [])
     if not isinstance(raw, list) or len(raw) > MAX_ARTICLES:
         errors["articles"] = f"must be a list of at most {MAX_ARTICLES} article slugs"
@@ -119,6 +123,7 @@ def _one(item: Any, kb: PublishedKB, locales: tuple[str, ...], default_surface: 
         articles=tuple(keys),
         query=clean_text(str(item.get("query") or "")),
         session=str(session),
+        form=str(form),
         request_type=clean_text(str(item.get("request_type") or ""), 64),
         search_id=search_id if isinstance(search_id, int) else None,
         position=position if isinstance(position, int) else None,

@@ -1,12 +1,15 @@
-"""Request types as the suggest API sees them: a name and the scope its suggestions come from."""
+"""Request types as the public API shows them: localized fields, checklist links, scope."""
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
+from kbportal.content.request_types import RequestType, RequestTypes, localized
 from kbportal.publish.view import PublishedKB
-from kbportal.widget.suggest import Scope
+from kbportal.urls import article_path
+from kbportal.viewer import PUBLIC
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +20,54 @@ class UnknownType(ValueError):
     """A request type the portal does not offer."""
 
 
-def scope_for_type(kb: PublishedKB, name: str, locale: str) -> Scope | None:
-    """The categories and tags a request type's suggestions come from; None: anywhere."""
+def find_type(types: RequestTypes, name: str) -> RequestType | None:
+    """The named request type; None for no name; UnknownType for a name the portal lacks."""
     if not name:
         return None
-    if not TYPE_NAME.match(name):
-        raise UnknownType(f"type must be a request type name such as 'problem', not {name!r}")
-    # HOOK: issue 9 (kbportal.support) publishes the request types with their categories and
-    # tags; until it lands every well-formed type name searches the whole knowledge base.
-    return None
+    found: RequestType | None = types.get(name) if TYPE_NAME.match(name) else None
+    if found is None:
+        offered = ", ".join(t.name for t in types.types)
+        raise UnknownType(f"type must be one of: {offered}")
+    return found
+
+
+def type_json(kb: PublishedKB, rtype: RequestType, locale: str) -> dict[str, Any]:
+    """A request type for a form in `locale`: labels and help in that language."""
+    return {
+        "name": rtype.name,
+        "label": localized(rtype.label, locale),
+        "help": localized(rtype.help, locale),
+        "fields": [
+            {
+                "name": spec.name,
+                "kind": spec.kind,
+                "label": localized(spec.label, locale),
+                "help": localized(spec.help, locale),
+                "required": spec.required,
+                "required_if": (
+                    {"field": spec.required_if[0], "value": spec.required_if[1]}
+                    if spec.required_if
+                    else None
+                ),
+                "options": [
+                    {"value": o.value, "label": localized(o.label, locale)} for o in spec.options
+                ],
+            }
+            for spec in rtype.fields
+        ],
+        "checklist": _checklist(kb, rtype, locale),
+    }
+
+
+def _checklist(kb: PublishedKB, rtype: RequestType, locale: str) -> list[dict[str, str]]:
+    """Checklist items whose article a customer may open (an internal link is left out)."""
+    items = []
+    for item in rtype.checklist:
+        target = item.link.get(locale) or item.link.get("") or ""
+        slug, _, anchor = target.partition("#")
+        slug = slug.strip("/").removesuffix(".md")
+        if slug and kb.article(locale, slug, PUBLIC) is None:
+            continue
+        url = article_path(locale, slug, anchor) if slug else ""
+        items.append({"text": localized(item.text, locale), "url": url})
+    return items

@@ -85,3 +85,23 @@ def test_a_node_with_another_secret_key_refuses_to_start(cluster: Cluster) -> No
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "KBPORTAL_SECRET_KEY" in done.stderr and "a, b" in done.stderr
+
+
+def test_sign_in_throttling_counts_failures_on_every_node(cluster: Cluster) -> None:
+    nodes = cluster.nodes[:2]
+    client = browser()
+
+    def attempt(url: str) -> int:
+        token = CSRF.search(client.open(f"{url}/login").read().decode()).group(1)  # type: ignore[union-attr]
+        form = {"email": "guess@example.com", "password": "wrong guess", "csrf_token": token}
+        try:
+            return int(
+                client.open(f"{url}/login", data=urllib.parse.urlencode(form).encode()).status
+            )
+        except urllib.error.HTTPError as answer:
+            return answer.code
+
+    # Failures alternate between the nodes; the limit (5 per account) holds for the pair.
+    statuses = [attempt(nodes[n % 2].url) for n in range(5)]
+    assert 429 not in statuses
+    assert attempt(nodes[0].url) == attempt(nodes[1].url) == 429

@@ -162,7 +162,7 @@ def test_a_renderer_failure_skips_only_that_file(make_articles, monkeypatch):
     assert list(kb.articles) == ["en/ok"]
     assert [(p.path, p.code) for p in kb.problems] == [
         ("boom.md", "render-failed"),
-        ("ok.md", "missing-link"),
+        ("ok.md", "link-to-skipped"),  # not "missing": the file is there, only skipped
     ]
 
 

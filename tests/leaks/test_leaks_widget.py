@@ -14,7 +14,7 @@ HIDDEN = ["internal/override", "billing/secret-note", "internal/failover", "old-
     [
         {"q": "zorblax"},
         {"q": "quintaflux refund override"},
-        {"q": "refund override", "type": "problem"},
+        {"q": "refund override", "type": "question"},
         {"q": "xylophage failover"},
         {"labels": "zorblax,quintaflux"},
         {"url": "https://shop.example.com/internal/override"},
@@ -81,3 +81,22 @@ def test_a_live_token_does_get_internal_suggestions(
         headers={"Authorization": f"Bearer {api_tokens.agent}"},
     ).get_json()
     assert any(s["title"] in (INTERNAL_TITLE, NOTE_TITLE) for s in body["suggestions"]), body
+
+
+def test_the_request_api_shows_nothing_internal(public: FlaskClient) -> None:
+    types = public.get("/api/v1/requests/types?locale=en")
+    assert types.status_code == 200
+    assert_clean(types.get_data(as_text=True), INTERNAL_TITLE, NOTE_TITLE, L2_TITLE)
+    for name in [t["name"] for t in types.get_json()["types"]]:
+        found = public.get(
+            "/api/v1/suggest", query_string={"q": "zorblax quintaflux override", "type": name}
+        )
+        assert_clean(str(found.get_json()["suggestions"]), INTERNAL_TITLE, NOTE_TITLE)
+    # An invalid request echoes field messages only, never anything the KB holds.
+    response = public.post(
+        "/api/v1/requests",
+        json={"type": "nonsense", "subject": "zorblax", "email": "x"},
+        headers={"Idempotency-Key": "leak-check-1"},
+    )
+    assert response.status_code == 400
+    assert_clean(str(response.get_json()["fields"]), INTERNAL_TITLE, NOTE_TITLE)

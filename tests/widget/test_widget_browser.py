@@ -5,10 +5,13 @@ Debian's chromium + chromedriver (tests/browser.py); skipped where they are not 
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,15 +21,44 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from support import close_app, make_app
-from widget_sample import SAMPLE
+from support import close_app, make_app, sign_in
+from widget_sample import SAMPLE, SECRET
 
 from kbportal import publish
+from kbportal.accounts import services
+from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.analytics import get_analytics
 from kbportal.analytics.models import Click, SearchRow, SurfaceEvent
 from kbportal.db import get_database
+from kbportal.support import runtime
+from kbportal.support.models import SupportRequest
+from kbportal.widget.identity import sign_email
+
+# The support tests' real webhook consumer (tests/support_requests/standins.py).
+sys.path.append(str(Path(__file__).resolve().parents[1] / "support_requests"))
+from standins import SECRET as WEBHOOK_SECRET  # noqa: E402
+from standins import WebhookReceiver, running  # noqa: E402
 
 NONCE = "r4nd0m-n0nce"
+TYPES_YML = """\
+types:
+  problem:
+    label: {en: Problem}
+    fields:
+      - name: order
+        kind: text
+        label: {en: Order number}
+        required: true
+"""
+
+
+@contextmanager
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    server = WebhookReceiver()
+    with running(server):
+        yield server
+
+
 # What the host page records: CSP violations, layout shifts and the widget's events.
 PROBE = """
 window.seen = []; window.violations = []; window.shifts = 0;
@@ -36,7 +68,8 @@ new PerformanceObserver(function (list) {
   list.getEntries().forEach(function (e) { window.shifts += e.value; });
 }).observe({ type: "layout-shift", buffered: true });
 document.addEventListener("kbportal:ready", function (e) {
-  ["opened", "closed", "searched", "article_viewed", "deflected"].forEach(function (name) {
+  var names = ["opened", "closed", "searched", "article_viewed", "deflected", "request_submitted"];
+  names.forEach(function (name) {
     e.detail.on(name, function (d) { window.seen.push([name, d]); });
   });
 });
@@ -51,6 +84,7 @@ class Sites:
     host: str
     other: str
     app: Flask
+    receiver: Any
 
 
 def host_site(portal: Callable[[], str]) -> Flask:
@@ -74,6 +108,28 @@ def host_site(portal: Callable[[], str]) -> Flask:
             f"form-action {base}"
         )
         return Response(html, headers={"Content-Security-Policy": policy})
+
+    @site.get("/contact")
+    def contact() -> Response:
+        base = portal()
+        html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Shop: contact</title></head><body><h1>Contact us</h1>
+<form id="contact" method="post" action="{base}/api/v1/requests">
+<input type="hidden" name="type" value="problem">
+<input type="hidden" name="idempotency_key" value="host-form-0001">
+<input type="hidden" name="redirect" value="{request.host_url}thanks">
+<label>E-mail <input name="email" value="carol@example.com"></label>
+<label>Subject <input name="subject" value="Charged twice for one order"></label>
+<label>Description <textarea name="description">Two charges this morning.</textarea></label>
+<label>Order <input name="order" value="C-3"></label>
+<button type="submit">Send</button></form></body></html>"""
+        # form-action covers the redirect back too: 'self' for the thanks page.
+        policy = f"default-src 'none'; form-action {base} 'self'; base-uri 'none'"
+        return Response(html, headers={"Content-Security-Policy": policy})
+
+    @site.get("/thanks")
+    def thanks() -> str:
+        return f"<!doctype html><p id='done'>Thanks! {request.args.get('request', '')}</p>"
 
     return site
 
@@ -100,9 +156,18 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     with ExitStack() as stack:
         host = stack.enter_context(serve(host_site(lambda: where["portal"])))
         other = stack.enter_context(serve(unlisted_site(lambda: where["portal"])))
-        app = make_app(tmp_path_factory.mktemp("browser"), SAMPLE, WIDGET_ORIGINS=host)
+        receiver = stack.enter_context(webhook_receiver())
+        app = make_app(
+            tmp_path_factory.mktemp("browser"),
+            {**SAMPLE, "_requests.yml": TYPES_YML},
+            WIDGET_ORIGINS=host,
+            WIDGET_IDENTITY_SECRET=SECRET,
+            REQUESTS_MIN_SECONDS=0,
+            REQUESTS_WEBHOOK_URL=receiver.url,
+            REQUESTS_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        )
         where["portal"] = stack.enter_context(serve(app))
-        yield Sites(where["portal"], host, other, app)
+        yield Sites(where["portal"], host, other, app, receiver)
         close_app(app)
         publish.close_all()
 
@@ -113,7 +178,7 @@ def driver() -> Iterator[Any]:
         yield browser
 
 
-def wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 10) -> Any:
+def wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 20) -> Any:
     return WebDriverWait(driver, timeout).until(condition)
 
 
@@ -196,6 +261,9 @@ def test_a_customer_searches_reads_and_is_deflected_under_a_strict_csp(
         found = [e for e in events_of(sites.app, kind) if surface(e) == "widget"]
         assert found, kind
     assert any(e.article == "en/billing/refunds" for e in events_of(sites.app, "deflection"))
+    # The panel session is a form session of the widget surface: confirmed deflection.
+    deflection = staff_client(sites.app).get("/staff/requests/deflection").text
+    assert "<td>widget</td>" in deflection
 
 
 def test_the_js_api_drives_the_panel(sites: Sites, driver: Any) -> None:
@@ -249,6 +317,84 @@ def test_an_unlisted_origin_can_neither_frame_the_panel_nor_call_the_api(
     driver.find_element(By.ID, "form").submit()
     wait(driver, lambda d: "KBPORTAL_WIDGET_ORIGINS" in d.page_source)
     assert len(events_of(sites.app, "click")) == before
+
+
+def staff_client(app: Flask) -> Any:
+    """A signed-in agent (through the real form) on the portal."""
+    with get_database(app).session() as session:
+        if services.get_user(session, "agent-widget@example.com") is None:
+            services.create_user(session, "agent-widget@example.com", TEST_PASSWORD)
+    client = app.test_client()
+    sign_in(client, "agent-widget@example.com", TEST_PASSWORD)
+    return client
+
+
+def requests_of(app: Flask) -> list[SupportRequest]:
+    with get_database(app).session() as session:
+        return list(session.scalars(select(SupportRequest).order_by(SupportRequest.id)))
+
+
+def test_a_customer_writes_to_support_from_the_widget(sites: Sites, driver: Any) -> None:
+    driver.get(sites.host + "/billing/invoices")
+    wait(driver, lambda d: d.execute_script("return !!(window.KBPortal && KBPortal.version)"))
+    # The host's server signed the customer's e-mail: the request will be trusted.
+    signature = sign_email(SECRET, "dan@example.com")
+    driver.execute_script(
+        "KBPortal.identify({name: 'Dan', email: 'dan@example.com', hmac: arguments[0]});"
+        "KBPortal.prefill({subject: ''}); KBPortal.request('problem');",
+        signature,
+    )
+    driver.switch_to.frame(panel_frame(driver))
+    wait(driver, lambda d: d.find_element(By.ID, "kbp-request").is_displayed())
+    assert driver.find_element(By.NAME, "email").get_attribute("value") == "dan@example.com"
+    driver.find_element(By.NAME, "subject").send_keys("Refund for a double charge")
+    driver.find_element(By.NAME, "description").send_keys("How long does a refund take?")
+    # Suggestions while typing, with the answer.
+    wait(driver, lambda d: "Getting a refund" in d.find_element(By.ID, "kbp-req-suggested").text)
+    driver.find_element(By.CSS_SELECTOR, "#kbp-request button[type=submit]").click()
+    # The order number is required: the error sits beside its field, the text is kept.
+    wait(driver, lambda d: d.find_element(By.ID, "kbp-f-order-error").is_displayed())
+    assert driver.find_element(By.ID, "kbp-f-order-error").text
+    assert driver.find_element(By.NAME, "order").get_attribute("aria-invalid") == "true"
+    assert driver.switch_to.active_element.get_attribute("name") == "order"
+    driver.switch_to.active_element.send_keys("D-4")
+    driver.find_element(By.CSS_SELECTOR, "#kbp-request button[type=submit]").click()
+    wait(driver, lambda d: "KB-" in d.find_element(By.ID, "kbp-request").text)
+    driver.switch_to.default_content()
+    seen = dict((name, detail) for name, detail in driver.execute_script("return window.seen"))
+    (row,) = [r for r in requests_of(sites.app) if r.email == "dan@example.com"]
+    assert seen["request_submitted"]["id"] == row.reference
+    assert row.surface == "widget" and row.name == "Dan"
+    assert json.loads(row.fields) == {"order": "D-4", "verified_email": "yes"}
+    # Staff see it on /staff/requests, from the widget.
+    staff = staff_client(sites.app)
+    assert row.reference in staff.get("/staff/requests").text
+    detail = staff.get(f"/staff/requests/{row.reference}").text
+    assert "widget" in detail and "Refund for a double charge" in detail
+
+
+def test_a_plain_html_form_on_the_second_origin_is_delivered_exactly_once(
+    sites: Sites, driver: Any
+) -> None:
+    for _ in range(2):  # sent, then sent again (a reload, a double click): one request
+        driver.get(sites.host + "/contact")
+        driver.find_element(By.ID, "contact").submit()
+        wait(driver, lambda d: d.current_url.startswith(sites.host + "/thanks?request=KB-"))
+    reference = driver.current_url.rsplit("=", 1)[-1]
+    (row,) = [r for r in requests_of(sites.app) if r.idempotency_key == "host-form-0001"]
+    assert row.reference == reference and row.surface == "api"
+    relay = runtime.get_relay(sites.app)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and reference not in {
+        body["id"] for body in sites.receiver.processed.values()
+    }:
+        relay.drain()
+        time.sleep(0.2)
+    delivered = [b for b in sites.receiver.processed.values() if b["id"] == reference]
+    assert len(delivered) == 1
+    assert delivered[0]["fields"]["order"] == "C-3"
+    relay.drain()  # nothing left to send
+    assert sum(1 for b in sites.receiver.processed.values() if b["id"] == reference) == 1
 
 
 def test_on_a_phone_the_panel_takes_the_screen(sites: Sites, driver: Any) -> None:

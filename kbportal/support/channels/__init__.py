@@ -18,6 +18,10 @@ def configured(config: Mapping[str, Any]) -> list[str]:
     names = []
     if config.get("SMTP_URL") and config.get("REQUESTS_EMAIL_TO"):
         names.append("email")
+    if config.get("SMTP_URL") and (
+        config.get("REQUESTS_EMAIL_FROM") or config.get("REQUESTS_EMAIL_TO")
+    ):
+        names.append("confirmation")  # the customer's own copy, with the close link
     if config.get("REQUESTS_WEBHOOK_URL"):
         names.append("webhook")
     if config.get("ZENDESK_URL"):
@@ -27,8 +31,9 @@ def configured(config: Mapping[str, Any]) -> list[str]:
     return names
 
 
-def build_channels(config: Mapping[str, Any]) -> dict[str, Channel]:
-    """One channel object per configured destination."""
+def build_channels(config: Mapping[str, Any], secret: str = "") -> dict[str, Channel]:
+    """One channel object per configured destination (`secret` signs the customer's links)."""
+    from kbportal.support.channels.confirmation import ConfirmationChannel
     from kbportal.support.channels.helpdesks import FreshdeskChannel, ZendeskChannel
     from kbportal.support.channels.smtp import SmtpChannel, SmtpSettings
     from kbportal.support.channels.webhook import WebhookChannel
@@ -42,6 +47,11 @@ def build_channels(config: Mapping[str, Any]) -> dict[str, Channel]:
             channels[name] = SmtpChannel(
                 settings, str(config["REQUESTS_EMAIL_TO"]), sender, timeout
             )
+        elif name == "confirmation":
+            settings = SmtpSettings.from_url(str(config["SMTP_URL"]))
+            sender = str(config.get("REQUESTS_EMAIL_FROM") or config["REQUESTS_EMAIL_TO"])
+            fallback = str(config.get("PUBLIC_URL") or "")
+            channels[name] = ConfirmationChannel(settings, sender, secret, fallback, timeout)
         elif name == "webhook":
             secret = str(config.get("REQUESTS_WEBHOOK_SECRET") or "")
             channels[name] = WebhookChannel(str(config["REQUESTS_WEBHOOK_URL"]), secret, timeout)

@@ -43,6 +43,7 @@ class RequestDoc:
     surface: str = "form"
     source_article: str | None = None
     source_query: str | None = None
+    site_url: str | None = None
     attachments: tuple[FileDoc, ...] = ()
 
 

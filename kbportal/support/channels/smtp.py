@@ -48,7 +48,7 @@ class SmtpSettings:
         )
 
 
-def _address(value: str) -> Address:
+def address(value: str) -> Address:
     """An Address object: the policy then refuses anything that could inject a header."""
     local, _, domain = value.rpartition("@")
     return Address(addr_spec=f"{local}@{domain}")
@@ -59,8 +59,8 @@ def build_message(delivery: Delivery, sender: str, to: str) -> EmailMessage:
     doc = delivery.request
     domain = sender.rpartition("@")[2] or "kbportal.invalid"
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = _address(sender)
-    msg["To"] = _address(to)
+    msg["From"] = address(sender)
+    msg["To"] = address(to)
     msg["Reply-To"] = Address(display_name=clean_line(doc.name, 100), addr_spec=doc.email)
     prefix = "Closed: " if delivery.event == "closed" else ""
     msg["Subject"] = clean_line(f"{prefix}[{doc.reference}] {doc.subject}", 250)
@@ -92,6 +92,11 @@ class SmtpChannel:
 
     def deliver(self, delivery: Delivery) -> str | None:
         msg = build_message(delivery, self.sender, self.to)
+        self.send(msg)
+        return str(msg["Message-ID"])
+
+    def send(self, msg: EmailMessage) -> None:
+        """Send one message; any refusal or failure raises DeliveryError."""
         s = self.settings
         try:
             if s.tls:
@@ -113,4 +118,3 @@ class SmtpChannel:
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP failed: {exc}", status="unreachable") from exc
-        return str(msg["Message-ID"])

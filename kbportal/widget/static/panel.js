@@ -164,6 +164,7 @@
   }
 
   function openArticle(slug, anchor, source) {
+    if (source !== "request_form") { state.fromForm = null; }
     var view = views.article, body = view.querySelector(".kbp-body");
     body.textContent = T.loading;
     $("kbp-article-h").textContent = "";
@@ -202,7 +203,10 @@
   });
 
   $("kbp-solved").addEventListener("click", function () {
-    beacon({ type: "deflection", article: state.article, query: state.query });
+    var solved = { type: "deflection", article: state.article, query: state.query };
+    // Opened from the request form: the deflection belongs to that form's session and type.
+    if (state.fromForm) { solved.form = state.fromForm.form; solved.request_type = state.fromForm.type; }
+    beacon(solved);
     $("kbp-solved").hidden = true;
     views.article.querySelector(".kbp-thanks").hidden = false;
     tell("deflected", { slug: state.article, query: state.query });
@@ -264,5 +268,9 @@
   // For the request form (loaded with the panel when the portal has one).
   window.kbpPanel = { api: api, beacon: beacon, tell: tell, show: show, state: state,
                       strings: T, locale: locale, session: session, openArticle: openArticle };
-  tell("ready");
+  // Ready once every deferred script (the request form's too) has run: commands the host
+  // queued may be for it.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { tell("ready"); });
+  } else { tell("ready"); }
 })();

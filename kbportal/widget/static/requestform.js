@@ -117,7 +117,10 @@
 
   function openFromForm(url) {
     var m = url.match(/^\/([a-z-]+)\/articles\/([^#]+)(?:#(.*))?$/);
-    if (m) { P.openArticle(decodeURIComponent(m[2]), m[3] || "", "request_form"); }
+    if (m) {
+      P.state.fromForm = { form: key, type: form.elements.type.value };
+      P.openArticle(decodeURIComponent(m[2]), m[3] || "", "request_form");
+    }
     else { window.open(url, "_blank", "noopener"); }
   }
 
@@ -137,14 +140,15 @@
             var li = el("li"), a = el("a", { href: s.url }, s.title);
             a.addEventListener("click", function (e) {
               e.preventDefault();
-              P.beacon({ type: "click", article: s.slug, query: text, request_type: typeName, session: key });
+              P.beacon({ type: "click", article: s.slug, query: text, request_type: typeName, form: key });
+              P.state.fromForm = { form: key, type: typeName };
               P.openArticle(s.slug, s.url.split("#")[1] || "", "request_form");
             });
             li.appendChild(a); ul.appendChild(li);
           });
           box.hidden = !data.suggestions.length;
           if (data.suggestions.length) {
-            P.beacon({ type: "exposure", request_type: typeName, query: text, session: key,
+            P.beacon({ type: "exposure", request_type: typeName, query: text, form: key,
                        articles: data.suggestions.map(function (s) { return s.slug; }) });
           }
         }).catch(function () {});

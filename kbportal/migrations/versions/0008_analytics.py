@@ -1,7 +1,7 @@
 """analytics: search log, clicks, votes, copies, surface events, aggregates; events moved out
 
 Revision ID: analytics
-Revises: admin_audit
+Revises: support_site_url
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "analytics"
-down_revision = "admin_audit"
+down_revision = "support_site_url"
 branch_labels = None
 depends_on = None
 
