@@ -142,7 +142,8 @@ class Load:
                     while sent < 1 << 30 and not self.stop.is_set():
                         sock.sendall(chunk)
                         sent += len(chunk)
-                    self.count("webhook sent whole")
+                    if sent >= 1 << 30:
+                        self.count("webhook sent whole")
             except OSError:
                 self.count("webhook cut off by the server")
 

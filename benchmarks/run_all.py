@@ -26,6 +26,7 @@ SUITE = {
     "staff": ["bench_staff.py", "--queries", "400"],  # fewer queries make the p95 ratio swing
     "push": ["bench_push_to_search.py"],
     "events": ["bench_events.py"],
+    "requests": ["bench_requests.py"],  # issue 9: needs only the sample site in articles/
     "widget": ["bench_widget.py"],  # the sample help center: needs nothing beyond the repo
 }
 

@@ -31,6 +31,17 @@ def _positive(value: str) -> int:
     return number
 
 
+def _smtp_url(value: str) -> str:
+    """smtp://[user:password@]host[:port][?starttls=1] or smtps://...: checked at start-up."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("use smtp://host:port (?starttls=1) or smtps://host:port")
+    parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    return value
+
+
 def _percent(value: str, high: int) -> int:
     """A whole percentage in [0, high]."""
     number = int(value)
@@ -132,7 +143,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     # Support requests (issue 9): where requests go, and the form's defences.
     "SMTP_URL": (
         "",
-        str,
+        _smtp_url,
         "smtp://user:pass@host:port (?starttls=1), or smtps:// for TLS; e-mails requests.",
     ),
     "REQUESTS_EMAIL_TO": ("", str, "Support address that receives requests by e-mail."),

@@ -62,15 +62,23 @@ def symlinks_to(root: Path, targets: Iterable[str]) -> set[str]:
     if not wanted:
         return found
     real_root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [name for name in dirnames if not name.startswith((".", "_"))]
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            if not os.path.islink(path):
-                continue
-            real = Path(os.path.realpath(path))  # not strict: the target may just have gone
-            if real.is_relative_to(real_root) and real.relative_to(real_root).as_posix() in wanted:
-                found.add(Path(path).relative_to(root).as_posix())
+    folders = [Path(root)]
+    while folders:  # scandir knows symlinks without a stat per file (tldr: ~10 ms)
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith((".", "_")) and not entry.is_symlink():
+                    continue
+                if entry.is_symlink():
+                    real = Path(os.path.realpath(entry.path))  # not strict: target may be gone
+                    inner = (
+                        real.relative_to(real_root).as_posix()
+                        if real.is_relative_to(real_root)
+                        else None
+                    )
+                    if inner in wanted:
+                        found.add(Path(entry.path).relative_to(root).as_posix())
+                elif entry.is_dir():
+                    folders.append(Path(entry.path))
     return found
 
 

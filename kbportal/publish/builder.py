@@ -21,7 +21,6 @@ from kbportal.publish.manifest import (
     utc,
 )
 from kbportal.publish.origin import record_origin
-from kbportal.search import build_index
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +117,7 @@ def full_build(
         store.set_meta(conn, "next_publish_at", next_at.isoformat() if next_at else None)
         conn.execute("COMMIT")
         conn.close()
-        build_index(target / "index", published)
-        public_index.build(target, published)
+        public_index.build_indexes(target, published)
         report = BuildReport(
             build_id=target.name, full=True, next_publish_at=next_at, problems=list(kb.problems)
         )

@@ -44,14 +44,26 @@ def _point(build: Path, name: str) -> None:
     (build / POINTER).write_text(name + "\n", encoding="utf-8")
 
 
-def build(target: Path, published: Iterable[Article]) -> None:
-    """Write the public index of a new build whose staff index is already written."""
+def build_indexes(target: Path, published: Iterable[Article]) -> None:
+    """Write a new build's staff index and, when some articles are not public, its public one.
+
+    When most articles are public, the public index is built first and the staff index is that
+    plus a segment of the others (hard links, then an update): about the cost of one index.
+    The staff word vectors then weigh words by the public articles, which are most of them.
+    """
     published = list(published)
     public = [a for a in published if a.is_public]
     if len(public) == len(published):
+        build_index(target / SHARED, published)
         _point(target, SHARED)
         return
     build_index(target / SEPARATE, public)
+    hidden = [a for a in published if not a.is_public]
+    if len(public) >= len(hidden):
+        link_index(target / SEPARATE, target / SHARED)
+        update_index(target / SHARED, hidden, ())
+    else:  # mostly internal: the staff index gets its own statistics and vectors
+        build_index(target / SHARED, published)
     _point(target, SEPARATE)
     log.info("public index: %d of %d articles", len(public), len(published))
 

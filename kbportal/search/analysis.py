@@ -180,22 +180,19 @@ def words(text: str) -> list[str]:
 
 
 _WORD = re.compile(WORD_PATTERN)
-_TERM_OF: dict[str, str] = {}  # a word as written -> its term ("" for a stop word)
-_TERM_OF_MAX = 200_000
 
 
+# functools' LRU cache, not a hand-made dict: bounded, thread-safe, and it evicts the least
+# used words instead of forgetting all 200,000 at once.
+@lru_cache(maxsize=200_000)
 def _term_of(word: str) -> str:
-    """The text analyzer's term for one word as written, "" if it is dropped (and remember it)."""
+    """The text analyzer's term for one word as written ("" for a dropped word), remembered."""
     term = word.lower()
     if "ё" in term:
         term = term.replace("ё", "е")
     if "'" in term or "’" in term:
         term = uncontract(term)
-    term = stem(term) if term and term not in STOP_WORDS else ""
-    if len(_TERM_OF) >= _TERM_OF_MAX:
-        _TERM_OF.clear()
-    _TERM_OF[word] = term
-    return term
+    return stem(term) if term and term not in STOP_WORDS else ""
 
 
 def term_spans(text: str) -> Iterator[tuple[str, int, int]]:
@@ -206,11 +203,7 @@ def term_spans(text: str) -> Iterator[tuple[str, int, int]]:
     over every hit's text. tests/search/test_search_term_spans.py checks it against
     `text_analyzer()` token by token.
     """
-    known = _TERM_OF.get
     for match in _WORD.finditer(text):
-        word = match.group()
-        term = known(word)
-        if term is None:
-            term = _term_of(word)
+        term = _term_of(match.group())
         if term:
             yield term, match.start(), match.end()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -30,6 +31,9 @@ COMPLETE_SCAN = 200  # indexed words looked at to complete one; more means the g
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 FEW_RESULTS = 3  # below this many articles, look for a spelling correction
+# Seconds of work after which a search drops its optional stages (meaning re-rank, spelling
+# correction): a broad or misspelled query on 100k articles then degrades only itself.
+BUDGET = 1.0  # well above any query of the labelled sets, so quality figures never depend on it
 
 
 def _clamp(value: object, default: int, high: int) -> int:
@@ -124,16 +128,19 @@ class Searcher:
     def _search(
         self, reader: IndexReader, query: SearchQuery, page: int, per_page: int
     ) -> SearchResults:
-        results = self._run(reader, query.text, query, page, per_page)
-        if results.total >= FEW_RESULTS:
-            return results
+        deadline = time.monotonic() + BUDGET
+        results = self._run(reader, query.text, query, page, per_page, deadline)
+        if results.total >= FEW_RESULTS or time.monotonic() > deadline:
+            return results  # (over budget: no second search for a spelling correction)
         scope = reader.scope(query.viewer, query.locale, query.category)
         corrected = spelling.correct(reader, query.text, scope)
         if corrected is None:
             return results
         # Nothing found as typed: show what the correction finds; either way, offer it.
         shown = (
-            self._run(reader, corrected, query, page, per_page) if results.total == 0 else results
+            self._run(reader, corrected, query, page, per_page, deadline)
+            if results.total == 0
+            else results
         )
         return SearchResults(
             query=query.text,
@@ -145,7 +152,13 @@ class Searcher:
         )
 
     def _run(
-        self, reader: IndexReader, text: str, query: SearchQuery, page: int, per_page: int
+        self,
+        reader: IndexReader,
+        text: str,
+        query: SearchQuery,
+        page: int,
+        per_page: int,
+        deadline: float = float("inf"),
     ) -> SearchResults:
         scope = reader.scope(query.viewer, query.locale, query.category)
         # A mistyped word also searches for its nearest visible word (typo tolerance).
@@ -164,6 +177,8 @@ class Searcher:
         wanted = page * per_page
         if total == 0 or wanted - per_page >= total:
             return SearchResults(query=query.text, total=total, page=page, per_page=per_page)
+        if time.monotonic() > deadline:
+            vectors = None  # over budget: rank by the first pass alone, no re-ranking by meaning
         depth = wanted if vectors is None else max(wanted, semantic.DEPTH)
         best = reader.top_articles(built, found, depth)
         if vectors is not None:

@@ -30,6 +30,9 @@ def suggestions(locale: str) -> Response:
     key = request.args.get("form", "")[:64]
     holdout = bool(key) and formsessions.in_holdout(key, int(glue.setting("REQUESTS_HOLDOUT")))
     found = [] if holdout else suggest(current_kb(), text, locale, rtype)
+    if text:
+        shown = [(s.key, s.url.partition("#")[2]) for s in found]
+        glue.record_form_search(locale, text, shown)
     if key and glue.is_counted_visitor():
         db = get_session()
         formsessions.open_form(

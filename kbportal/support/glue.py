@@ -6,6 +6,7 @@ import logging
 import secrets
 import time
 from typing import Any
+from urllib.parse import unquote
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
@@ -123,3 +124,23 @@ def error_text(code: str) -> str:
         "spam": _("Please leave the last field empty."),
     }
     return messages.get(code, _("Please check this field."))
+
+
+def record_form_search(locale: str, text: str, shown: list[tuple[str, str]]) -> None:
+    """Log what the form searched while the customer typed (surface "form"), via analytics."""
+    try:
+        from kbportal.analytics import Shown, record_search  # type: ignore[import-not-found,attr-defined,unused-ignore]
+    except ImportError:  # HOOK: analytics (issue 8) not landed; form sessions still count
+        return
+    record_search("form", locale, text, len(shown), [Shown(key, anchor) for key, anchor in shown])
+
+
+def record_form_click(url: str) -> None:
+    """Log a suggestion opened from the form as a click (surface "form"), via analytics."""
+    try:
+        from kbportal.analytics import record_click  # type: ignore[import-not-found,attr-defined,unused-ignore]
+    except ImportError:  # HOOK: analytics (issue 8) not landed
+        return
+    path, _, anchor = url.partition("#")
+    locale, _, slug = path.removeprefix("/").partition("/articles/")
+    record_click(None, f"{locale}/{unquote(slug)}", unquote(anchor), None, surface="form")

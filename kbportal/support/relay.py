@@ -18,6 +18,7 @@ import secrets
 import socket
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -45,6 +46,7 @@ MAX_DELAY = 12 * 3600.0
 # 16 attempts: 30 s doubling to 12 h, then 12 h steps: about three days from first to last.
 MAX_ATTEMPTS = 16
 WAITING_DELAY = 15.0  # a close waits this long for its request to reach the destination
+WAITING = {"waiting": True}
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
@@ -98,6 +100,9 @@ def snapshot(message: OutboxMessage, request: SupportRequest) -> Delivery:
             None,
         )
         external = created.external_id if created and created.state == DELIVERED else None
+        if created is not None and created.state != DELIVERED:
+            # Never tell a destination "closed" before it has heard of the request.
+            return Delivery(message.id, message.event, message.attempts + 1, doc, None, WAITING)
     return Delivery(message.id, message.event, message.attempts + 1, doc, external)
 
 
@@ -113,6 +118,7 @@ class Relay:
         batch: int = 20,
         name: str | None = None,
         rng: random.Random | None = None,
+        concurrency: int = 4,
     ) -> None:
         self.sessions = sessions
         self.channels = channels
@@ -120,6 +126,7 @@ class Relay:
         self.batch = batch
         self.name = name or relay_name()
         self.rng = rng or random.Random()
+        self.concurrency = concurrency
         self.wake = threading.Event()  # set by a submit in this process: deliver now
 
     def claim(self, now: datetime | None = None) -> list[tuple[int, str]]:
@@ -158,8 +165,13 @@ class Relay:
     def run_once(self) -> int:
         """Claim and deliver one batch; returns how many messages were attempted."""
         claimed = self.claim()
-        for message_id, token in claimed:
-            self.deliver(message_id, token)
+        if self.concurrency > 1 and len(claimed) > 1:
+            # Deliveries wait on the network: a few at once, each under its own lease.
+            with ThreadPoolExecutor(min(self.concurrency, len(claimed))) as pool:
+                list(pool.map(lambda item: self.deliver(*item), claimed))
+        else:
+            for message_id, token in claimed:
+                self.deliver(message_id, token)
         return len(claimed)
 
     def drain(self, limit: int = 10_000) -> int:
@@ -187,6 +199,10 @@ class Relay:
             delivery = snapshot(message, message.request)
         channel = self.channels[destination]
         try:
+            if delivery.extra.get("waiting"):
+                raise DeliveryError(
+                    "waiting for the request itself to be delivered", status="waiting"
+                )  # noqa: E501
             external_id = channel.deliver(delivery)
         except DeliveryError as exc:
             self._failed(delivery, destination, token, exc)

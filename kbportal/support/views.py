@@ -252,6 +252,7 @@ def open_suggestion(locale: str) -> ResponseReturnValue:
         sid = glue.visitor_session_id()
         formsessions.open_form(db, key, type=rtype.name, locale=locale, session_id=sid)
         formsessions.note_click(db, key, target)
+    glue.record_form_click(target)
     return redirect(target, code=303)
 
 

@@ -21,3 +21,18 @@ def test_feeds(public: FlaskClient, agent: FlaskClient) -> None:
             assert "<feed" in body
             assert_clean(body, INTERNAL_TITLE, NOTE_TITLE)
     assert "Getting a refund" in public.get("/en/feed.xml").get_data(as_text=True)
+
+
+def test_sitemap_index_parts(public: FlaskClient, monkeypatch) -> None:
+    """Past the per-file limit the sitemap is an index; no part lists an internal article."""
+    from kbportal.web import feeds
+
+    monkeypatch.setattr(feeds, "SITEMAP_MAX_URLS", 1)
+    monkeypatch.setattr(feeds, "_sitemaps", {})
+    index = public.get("/sitemap.xml").get_data(as_text=True)
+    assert "<sitemapindex" in index
+    number = 1
+    while (part := public.get(f"/sitemap-{number}.xml")).status_code == 200:
+        assert_clean(part.get_data(as_text=True), INTERNAL_TITLE, NOTE_TITLE)
+        number += 1
+    assert number > 2 and f"/sitemap-{number - 1}.xml" in index

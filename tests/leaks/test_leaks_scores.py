@@ -85,3 +85,29 @@ def test_incremental_publish_of_an_internal_article_keeps_public_scores(tmp_path
     finally:
         close_app(app)
         publish.close_all()
+
+
+def test_both_indexes_answer_whichever_way_they_were_built(tmp_path: Path) -> None:
+    """Mostly public: staff index = public + a segment; mostly internal: built apart."""
+    from support import write_tree
+
+    from kbportal.config import load_config
+
+    extra = {f"en/internal/n{n}.md": f"# Note {n}\n\nAbuse desk note {n}.\n" for n in range(6)}
+    for name, files in (
+        ("mostly-public", {**PUBLIC_FILES, **INTERNAL}),
+        ("mostly-internal", {**PUBLIC_FILES, **INTERNAL, **extra}),
+    ):
+        root = write_tree(tmp_path / name / "articles", files)
+        config = load_config({"ARTICLES_DIR": root, "DATA_DIR": tmp_path / name / "data"}, {})
+        try:
+            publish.build(config)
+            kb = publish.kb_for(config)
+            staff = kb.search(SearchQuery("abuse", Viewer(staff=True), "en"))
+            assert "en/internal/refund-abuse" in {h.key for h in staff.hits}, name
+            assert kb.search(SearchQuery("abuse", Viewer(), "en")).total == 0, name
+            public = kb.search(SearchQuery("refund card", Viewer(), "en"))
+            assert {h.key for h in public.hits} <= {f"en/{p[3:-3]}" for p in PUBLIC_FILES}
+            assert public.total >= 2
+        finally:
+            publish.close_all()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kbportal import publish
-from kbportal.publish import builder, layout, records, store
+from kbportal.publish import layout, public_index, records, store
 from kbportal.search.types import SearchQuery
 from kbportal.viewer import PUBLIC, Viewer
 
@@ -83,7 +83,7 @@ def test_a_failed_build_keeps_the_old_version_serving(
         (directory / "half-written").write_text("x")
         raise OSError("disk full")
 
-    monkeypatch.setattr(builder, "build_index", broken_index)
+    monkeypatch.setattr(public_index, "build_index", broken_index)  # where builds write it
     with pytest.raises(OSError, match="disk full"):
         publish.build(built)
 

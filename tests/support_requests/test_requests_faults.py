@@ -99,8 +99,10 @@ def test_relay_killed_between_claim_and_ack(
         wait_until(lambda: states(database) == ["delivered"] * 3)
     assert sorted(receiver.processed) == references(filed)
     counts = receiver.transport_counts()
-    assert sum(counts.values()) == 4  # the one in flight was sent again, same webhook-id
-    assert max(counts.values()) == 2
+    # Those in flight at the kill (the relay delivers a few at once) were sent again, with the
+    # same webhook-id; the consumer processed each request once.
+    assert max(counts.values()) == 2 and min(counts.values()) >= 1
+    assert 4 <= sum(counts.values()) <= 6
 
 
 @pytest.fixture

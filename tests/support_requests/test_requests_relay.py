@@ -20,7 +20,9 @@ from kbportal.support.relay import MAX_ATTEMPTS, Relay, retry_now
 
 
 def webhook_relay(database: Database, url: str, timeout: float = 5.0) -> Relay:
-    return Relay(database.session, {"webhook": WebhookChannel(url, SECRET, timeout)})
+    # One at a time: these tests script the receiver's answers in order.
+    channels = {"webhook": WebhookChannel(url, SECRET, timeout)}
+    return Relay(database.session, channels, concurrency=1)
 
 
 def rows(database: Database) -> list[OutboxMessage]:
@@ -230,3 +232,22 @@ def test_lease_keeps_a_second_relay_off_a_claimed_message(
         == 1
     )  # noqa: E501
     time.sleep(0)
+
+
+def test_smtp_url_settings() -> None:
+    from kbportal.config import ConfigError, load_config
+
+    plain = SmtpSettings.from_url("smtp://mail.example.com")
+    assert (plain.port, plain.tls, plain.starttls, plain.username) == (25, False, False, "")
+    secure = SmtpSettings.from_url("smtps://us%40er:p%25ss@mail.example.com")
+    assert (secure.port, secure.tls, secure.username, secure.password) == (
+        465,
+        True,
+        "us@er",
+        "p%ss",
+    )
+    assert SmtpSettings.from_url("smtp://h:587?starttls=1").starttls
+    with pytest.raises(ConfigError, match="KBPORTAL_SMTP_URL"):
+        load_config(environ={"KBPORTAL_SMTP_URL": "http://mail.example.com"})
+    with pytest.raises(ConfigError, match="KBPORTAL_SMTP_URL"):
+        load_config(environ={"KBPORTAL_SMTP_URL": "smtp://h:notaport"})

@@ -276,6 +276,15 @@ def test_the_js_api_drives_the_panel(sites: Sites, driver: Any) -> None:
     driver.switch_to.default_content()
     driver.execute_script("KBPortal.toggle()")
     assert not driver.execute_script("return KBPortal.isOpen()")
+    driver.execute_script("KBPortal.suggest(['refund', 'card'])")
+    driver.switch_to.frame(panel_frame(driver))
+    # The panel is closed: the list is filled for when it opens (.text sees only what shows).
+    suggested = (By.ID, "kbp-suggested")
+    wait(
+        driver,
+        lambda d: "Getting a refund" in d.find_element(*suggested).get_attribute("textContent"),
+    )
+    driver.switch_to.default_content()
     driver.execute_script("KBPortal.article('billing/refunds')")
     driver.switch_to.frame(panel_frame(driver))
     wait(driver, lambda d: d.find_element(By.ID, "kbp-article-h").text == "Getting a refund")

@@ -149,7 +149,7 @@
   }
 
   function suggest(labels, url) {
-    state.labels = labels || state.labels; state.url = url || state.url;
+    state.labels = labels || []; state.url = url || "";
     var params = { locale: locale, labels: state.labels.join(","), url: state.url };
     if (!params.labels && !params.url) { return; }
     api("suggest?" + new URLSearchParams(params))

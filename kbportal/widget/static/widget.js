@@ -152,7 +152,8 @@
       var o = Array.isArray(options) ? { labels: options } : (options || {});
       labels = (o.labels || []).map(String);
       ensureFrame();
-      send("suggest", { labels: labels, url: o.url || location.href });
+      // Labels alone replace the page's address as the source; pass url to combine them.
+      send("suggest", { labels: labels, url: o.url || "" });
     },
     prefill: function (fields) { ensureFrame(); send("prefill", fields || {}); },
     identify: function (person) { ensureFrame(); send("identify", person || {}); },
