@@ -153,6 +153,8 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
                 fcntl.flock(handle, fcntl.LOCK_UN)
     elif url.get_backend_name() == "postgresql":
         with engine.connect() as connection:
+            # Another worker's migration may take longer than a request's lock timeout: wait.
+            connection.execute(text("SET LOCAL lock_timeout = 0"))
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": PG_MIGRATION_LOCK})
             connection.commit()
             try:
@@ -171,6 +173,8 @@ def upgrade(engine: Engine, revision: str = "head") -> bool:
     if revision == "head" and current_revision(engine) == head_revision():
         return False
     with _ALEMBIC_LOCK, _migration_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL lock_timeout = 0"))  # DDL waits for its locks
         cfg = alembic_config(engine.url.render_as_string(hide_password=False))
         cfg.attributes["connection"] = connection
         before = MigrationContext.configure(connection).get_current_revision()

@@ -25,7 +25,7 @@ K = 2
 FLOOR = 0.6
 BOOST = 0.3
 MAX_WORDS = 12  # query words expanded (a long message: its first ones)
-VOCABULARY_MAX = 30_000  # article words considered, the most widespread first
+VOCABULARY_MAX = 8_000  # article words considered, the most widespread first (4 MB, float32)
 
 
 class Vocabulary:
@@ -37,19 +37,25 @@ class Vocabulary:
         rows = []
         if words is not None:
             by_df = sorted(vectors.df, key=lambda w: -vectors.df[w])
+            seen: set[int] = set()
             for word in by_df:
-                if words.stemmed or word in words.index:  # whole words only, not guessed pieces
-                    vec = words.vector(word)
-                    if vec is not None:
-                        names.append(word)
-                        rows.append(vec)
+                # Whole words only, not guessed pieces; one word per row (a Russian stem's
+                # forms share one: the most widespread form stands for them).
+                ids = words.ids(word) if words.stemmed or word in words.index else []
+                if len(ids) != 1 or ids[0] in seen:
+                    continue
+                seen.add(ids[0])
+                vec = words.vector(word)
+                if vec is not None:
+                    names.append(word)
+                    rows.append(vec)
                 if len(names) >= VOCABULARY_MAX:
                     break
         matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 1), np.float32)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         self.words = names
-        self.matrix = (matrix / norms).astype(np.float16)
+        self.matrix = (matrix / norms).astype(np.float32)  # float32: no conversion per query
 
     def nearest(self, query_words: list[str], language: str) -> list[list[str]]:
         """For each query word, up to K+8 article words by falling cosine (>= FLOOR)."""
@@ -63,7 +69,7 @@ class Vocabulary:
             return out
         q = np.vstack([v for v in vecs if v is not None]).astype(np.float32)
         q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-9)
-        sims = self.matrix.astype(np.float32) @ q.T  # vocabulary x query words
+        sims = self.matrix @ q.T  # vocabulary x query words
         take = min(K + 8, len(self.words))
         for col, i in enumerate(have):
             column = sims[:, col]

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
 from whoosh import index as windex
 from whoosh.searching import Searcher as WhooshSearcher
 
@@ -45,10 +46,23 @@ def _clamp(value: object, default: int, high: int) -> int:
     return min(max(number, 1), high)
 
 
+_blas_limited = False
+
+
+def _one_blas_thread() -> None:
+    """Let BLAS use one thread in this process: a worker's threads are its parallelism, and
+    BLAS threads spinning beside them make the small vector products 5-20x slower."""
+    global _blas_limited
+    if not _blas_limited:
+        _blas_limited = True
+        threadpool_limits(1, user_api="blas")
+
+
 class Searcher:
     """Search over an index directory; safe to share between threads (each gets a reader)."""
 
     def __init__(self, directory: Path) -> None:
+        _one_blas_thread()
         self.directory = Path(directory)
         self._lock = threading.Lock()
         self._local = threading.local()

@@ -72,6 +72,11 @@ class ArticleVectors:
         dims = matrix.shape[1] if matrix.ndim == 2 else 0
         self.heads = heads if heads is not None else np.zeros((0, dims), dtype=np.float16)
         self.head_of = np.asarray(head_of, dtype=np.int32)  # head row -> article row
+        # Head rows grouped by article row: heads_order[starts[r]:starts[r + 1]] are row r's
+        self._heads_order = np.argsort(self.head_of, kind="stable")
+        self._heads_start = np.searchsorted(
+            self.head_of[self._heads_order], np.arange(len(self.keys) + 1)
+        )
         self._last: tuple[str, np.ndarray | None] | None = None
 
     @classmethod
@@ -116,11 +121,16 @@ class ArticleVectors:
 
     def head_cosines(self, query: np.ndarray, keys: Sequence[str]) -> list[float]:
         """Best cosine of the query with each article's title or questions (0 without heads)."""
-        best = np.zeros(len(self.keys), dtype=np.float32)
-        if len(self.heads):
-            sims = self.heads.astype(np.float32) @ query
-            np.maximum.at(best, self.head_of, sims)
-        return [float(best[self.row[k]]) if k in self.row else 0.0 for k in keys]
+        rows = [self.row.get(k, -1) for k in keys]
+        order, start = self._heads_order, self._heads_start
+        picked = [order[start[r] : start[r + 1]] for r in rows if r >= 0]
+        heads = np.concatenate(picked) if picked else np.zeros(0, dtype=np.int64)
+        best = dict.fromkeys(rows, 0.0)
+        if len(heads):  # only the candidates' heads: the product stays small on a big index
+            sims = self.heads[heads].astype(np.float32) @ query
+            for owner, sim in zip(self.head_of[heads].tolist(), sims.tolist(), strict=True):
+                best[owner] = max(best[owner], sim)
+        return [best[r] if r >= 0 else 0.0 for r in rows]
 
     def save(self, directory: Path) -> None:
         """Write the vectors beside an index (atomically replaced files)."""

@@ -28,6 +28,11 @@ def sqlite_switch(tmp_path: Path) -> tuple[str, Switch]:
     """A SQLite file made immutable (chattr +i: read-only even for root) and writable again."""
     if shutil.which("chattr") is None:
         pytest.skip("chattr is not installed")
+    probe = tmp_path / "chattr-probe"
+    probe.touch()
+    if subprocess.run(["chattr", "+i", str(probe)], capture_output=True).returncode != 0:
+        pytest.skip("this filesystem (or user) cannot make a file immutable")
+    subprocess.run(["chattr", "-i", str(probe)], check=True)
     path = tmp_path / "kbportal.sqlite"
 
     def switch(read_only: bool) -> None:
