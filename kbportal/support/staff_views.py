@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -13,8 +12,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from kbportal.accounts.auth import staff_required
-from kbportal.db import get_session, utcnow
-from kbportal.support import deflection, glue, runtime, staffing
+from kbportal.db import get_session
+from kbportal.support import glue, runtime, staffing
 from kbportal.support.models import Attachment, Destination, SupportRequest
 from kbportal.support.relay import retry_now, set_destination
 from kbportal.web.params import lenient_int
@@ -63,16 +62,7 @@ def index() -> ResponseReturnValue:
 def deflection_page() -> ResponseReturnValue:
     """Deflection per type, locale and surface, the holdout comparison, where requests came from."""
     days = lenient_int(request.args.get("days"), 30, 1, 365)
-    db = get_session()
-    since = utcnow() - timedelta(days=days)
-    return render_template(
-        "support/deflection.html",
-        days=days,
-        report=deflection.report(db, since),
-        articles=list(deflection.by_article(db, since).items())[:20],
-        queries=list(deflection.by_query(db, since).items())[:20],
-        holdout_percent=int(glue.setting("REQUESTS_HOLDOUT")),
-    )
+    return render_template("support/deflection.html", days=days)
 
 
 @bp.get("/<reference>")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from kbportal.content.request_types import ChecklistItem, FieldSpec, localized
+from kbportal.db import get_session, utcnow
+from kbportal.support import deflection
 from kbportal.support.validation import ACCEPTED_TYPES
 from kbportal.urls import article_path
 
@@ -26,8 +30,23 @@ def accept_types(spec: FieldSpec) -> list[str]:
     return sorted({mime for kind in spec.accept for mime in ACCEPTED_TYPES.get(kind, ())})
 
 
+def deflection_figures(days: int = 30) -> dict[str, Any]:
+    """What the deflection section shows, for templates (this page's and /staff/insights)."""
+    db = get_session()
+    since = utcnow() - timedelta(days=max(1, min(int(days), 365)))
+    return {
+        "report": deflection.report(db, since),
+        "articles": list(deflection.by_article(db, since).items())[:20],
+        "queries": list(deflection.by_query(db, since).items())[:20],
+        "holdout_percent": int(current_app.config["KBPORTAL_REQUESTS_HOLDOUT"]),
+    }
+
+
 def init_app(app: Flask) -> None:
     """Make the helpers callable from templates."""
     app.jinja_env.globals.update(
-        localized=localized, checklist_url=checklist_url, accept_types=accept_types
+        localized=localized,
+        checklist_url=checklist_url,
+        accept_types=accept_types,
+        deflection_figures=deflection_figures,
     )

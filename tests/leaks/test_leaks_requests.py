@@ -80,7 +80,13 @@ def test_the_confirmation_page(leak_app: Flask, public: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/staff/requests", "/staff/requests/KB-AAAAAAAA", "/staff/requests/KB-A/attachments/1"]
+    "path",
+    [
+        "/staff/requests",
+        "/staff/requests/deflection",
+        "/staff/requests/KB-AAAAAAAA",
+        "/staff/requests/KB-A/attachments/1",
+    ],
 )
 def test_staff_pages_are_staff_only(public: FlaskClient, path: str) -> None:
     response = public.get(path)
