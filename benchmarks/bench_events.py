@@ -1,4 +1,4 @@
-"""Page-view events: one synchronous transaction per view vs the buffered EventLog.
+"""Page-view events: one synchronous transaction per view vs the buffered analytics Recorder.
 
 Several processes record views at full speed for a few seconds against one database (SQLite
 in WAL mode by default, or --url postgresql+psycopg://...); prints views/s for each mode.
@@ -15,20 +15,22 @@ import json
 import multiprocessing
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from kbportal.analytics.models import ViewCount
+from kbportal.analytics.recorder import Batch, Recorder
 from kbportal.db import make_engine, upgrade, utcnow
-from kbportal.events import EventLog, ViewCount
 
 
 def _worker(
     url: str, mode: str, seconds: float, rate: float, results: multiprocessing.Queue
 ) -> None:
     engine = make_engine(url)
-    events = EventLog(sessionmaker(engine))
+    events = Recorder(sessionmaker(engine))
     done = 0
     start = time.perf_counter()
     deadline = start + seconds
@@ -39,9 +41,9 @@ def _worker(
         key = f"en/article-{done % 50}"
         if mode == "sync":
             # What a row-per-view design would do on the request path.
-            events._write([{"kind": "view", "at": utcnow(), "article": key}])
+            events._write(Batch(views=Counter({(utcnow().date(), key): 1})))
         else:
-            events.record("view", article=key)
+            events.view(utcnow().date(), key)
         done += 1
     events.close()
     engine.dispose()

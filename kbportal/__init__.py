@@ -19,7 +19,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from kbportal import accounts, agents, db, events, publish, serving, support, sync, web, widget
+    from kbportal import (
+        accounts,
+        agents,
+        analytics,
+        db,
+        publish,
+        serving,
+        support,
+        sync,
+        web,
+        widget,
+    )
     from kbportal.config import ensure_secret_key, load_config
 
     settings = load_config(config)
@@ -41,12 +52,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     serving.init_app(app)  # first: its checks run before anything reads the request
     db.init_app(app)
-    events.init_app(app)
     accounts.init_app(app)
     publish.init_app(app)
     web.init_app(app)
     agents.init_app(app)  # after web: uses its locale converter
     sync.init_app(app)
+    analytics.init_app(app)  # after web: uses its locale converter
     support.init_app(app)  # after web and accounts: locale converter, staff gate, CSRF
     widget.init_app(app)
     return app

@@ -189,6 +189,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         str,
         "Shared secret for KBPortal.identify(): HMAC-SHA256 of the e-mail; empty: unverified.",
     ),
+    "ANALYTICS_RETENTION_DAYS": (
+        365,
+        _positive,
+        "Days raw search, click and vote rows are kept; daily aggregates are kept longer.",
+    ),
 }
 
 

@@ -11,7 +11,7 @@ def import_models() -> None:
     """Import every module that defines tables (for Alembic's autogenerate and its tests)."""
     import kbportal.accounts.audit  # noqa: F401
     import kbportal.accounts.models  # noqa: F401
+    import kbportal.analytics.models  # noqa: F401
     import kbportal.cluster.models  # noqa: F401
-    import kbportal.events  # noqa: F401
     import kbportal.support.models  # noqa: F401
     import kbportal.sync.deliveries  # noqa: F401

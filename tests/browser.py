@@ -26,6 +26,10 @@ FLAGS = (
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
+    # Headless Chrome says "HeadlessChrome", which analytics rightly counts as a bot; these
+    # tests play a person, so the browser reads as the desktop Chromium it is.
+    "--user-agent=Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chromium/130.0 Chrome/130.0 Safari/537.36",
 )
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 
 from kbportal import create_app
 from kbportal.accounts import services
+from kbportal.analytics import get_analytics
 from kbportal.db import get_database
-from kbportal.events import get_event_log
 
 Files = Mapping[str, str | bytes]
 # A real 1x1 PNG, so media serving has an actual image to send.
@@ -72,7 +72,7 @@ def make_app(root: Path, files: Files, **overrides: object) -> Flask:
 
 def close_app(app: Flask) -> None:
     """Flush the app's event log and close its database pool (now, not at interpreter exit)."""
-    get_event_log(app).close()
+    get_analytics(app).close()
     get_database(app).dispose()
 
 
@@ -106,6 +106,8 @@ HIT_KEYS = frozenset(
         "visibility",
     }
 )
+# The API's hits also carry the link that credits a click to the search (docs/analytics.md).
+API_HIT_KEYS = HIT_KEYS | {"click_url"}
 
 
 @contextmanager

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kbportal.events import Event
+from kbportal.analytics.models import AgentCopy
 
 log = logging.getLogger(__name__)
 
-KIND = "copy_link"
-TEMPLATE_KIND = "copy_template"
+KIND = "link"
+TEMPLATE_KIND = "template"
 
 
 @dataclass(frozen=True)
@@ -31,19 +31,19 @@ class CopyCount:
 def _counts(
     session: Session, since: datetime, by_section: bool, limit: int, kind: str = KIND
 ) -> list[CopyCount]:
-    section = func.coalesce(Event.section, "")
-    columns = [Event.article, section] if by_section else [Event.article]
-    copies = func.count(Event.id)
+    section = func.coalesce(AgentCopy.section, "")
+    columns = [AgentCopy.article, section] if by_section else [AgentCopy.article]
+    copies = func.count(AgentCopy.id)
     stmt = (
         select(
             *columns,
             copies,
-            func.count(func.distinct(Event.user_id)),
-            func.max(Event.at),
+            func.count(func.distinct(AgentCopy.user_id)),
+            func.max(AgentCopy.at),
         )
-        .where(Event.kind == kind, Event.at >= since, Event.article.is_not(None))
+        .where(AgentCopy.kind == kind, AgentCopy.at >= since)
         .group_by(*columns)
-        .order_by(copies.desc(), Event.article)
+        .order_by(copies.desc(), AgentCopy.article)
         .limit(limit)
     )
     rows = []
@@ -72,9 +72,9 @@ def most_copied_templates(
 
 def count_copies(session: Session, user_id: int | None = None) -> int:
     """How many copy events are stored (for one user, or everyone): benchmarks and tests."""
-    stmt = select(func.count(Event.id)).where(Event.kind == KIND)
+    stmt = select(func.count(AgentCopy.id)).where(AgentCopy.kind == KIND)
     if user_id is not None:
-        stmt = stmt.where(Event.user_id == user_id)
+        stmt = stmt.where(AgentCopy.user_id == user_id)
     return int(session.scalar(stmt) or 0)
 
 

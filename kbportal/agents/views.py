@@ -17,7 +17,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from kbportal import events
+from kbportal import analytics
 from kbportal.accounts.auth import staff_required, staff_user
 from kbportal.agents import links, replies, reports
 from kbportal.db import get_session, utcnow
@@ -125,12 +125,8 @@ def record_copy() -> ResponseReturnValue:
     except links.CopyError as error:
         return _json(404 if str(error) == "no such article" else 400, error=str(error))
     try:
-        events.record(
-            "copy_link",
-            article=copied.article.key,
-            section=copied.section or None,
-            user_id=user.id,
-            data={"how": copied.how},
+        analytics.record_copy(
+            "link", copied.article.key, copied.section or None, user.id, copied.how
         )
     except Exception:  # the page retries; the agent must learn the copy was not counted
         log.exception("could not record a copied link")
@@ -150,7 +146,7 @@ def record_template_copy() -> ResponseReturnValue:
     except replies.TemplateCopyError as error:
         return _json(404 if str(error) == "no such template" else 400, error=str(error))
     try:
-        events.record("copy_template", article=article.key, user_id=user.id)
+        analytics.record_copy("template", article.key, None, user.id)
     except Exception:  # the page retries; the agent must learn the copy was not counted
         log.exception("could not record a copied reply")
         return _json(503, error="not recorded, try again")

@@ -17,13 +17,14 @@
     input.setAttribute("aria-describedby", list.id);
     var timer = null;
     var latest = 0;
+    var searchId = "";  // the previous keystroke's search: the server keeps one row per search
 
     function show(items) {
       list.textContent = "";
       items.forEach(function (item) {
         var li = document.createElement("li");
         var a = document.createElement("a");
-        a.href = item.url;
+        a.href = item.click_url || item.url;  // click_url credits the click to this search
         a.textContent = item.title;  // text, never HTML
         li.appendChild(a);
         list.appendChild(li);
@@ -38,10 +39,14 @@
       if (text.length < 2) { show([]); return; }
       timer = setTimeout(function () {
         var ticket = ++latest;
-        var url = form.getAttribute("data-suggest") + "&q=" + encodeURIComponent(text);
+        var url = form.getAttribute("data-suggest") + "&q=" + encodeURIComponent(text) +
+          (searchId ? "&prev=" + searchId : "");
         fetch(url, { headers: { "Accept": "application/json" } })
           .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
-          .then(function (data) { if (ticket === latest) { show(data.suggestions || []); } })
+          .then(function (data) {
+            if (data.search_id) { searchId = String(data.search_id); }
+            if (ticket === latest) { show(data.suggestions || []); }
+          })
           .catch(function () { show([]); });
       }, 150);
     });

@@ -7,6 +7,8 @@ import logging
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from kbportal import analytics
+from kbportal.analytics.views import credit_click
 from kbportal.search.types import SearchQuery
 from kbportal.urls import article_path
 from kbportal.web import services
@@ -87,7 +89,10 @@ def article(locale: str, slug: str) -> Response | str:
             if current:
                 return redirect(article_path(locale, current), code=301)
         abort(404)  # missing and not-yours look exactly the same
-    services.record_event("view", article=found.key)
+    clicked = credit_click(locale, found.slug)
+    if clicked is not None:
+        return clicked
+    analytics.record_view(found.key)
     return render_template(
         "article.html",
         locale=locale,
@@ -107,21 +112,29 @@ def search(locale: str) -> str:
     page = lenient_int(request.args.get("page"), 1, 1, MAX_PAGE)
     category = clean_text(request.args.get("category")).strip("/")
     results = None
+    search_id = 0
     if text:
         per_page = int(current_app.config["KBPORTAL_SEARCH_PAGE_SIZE"])
         results = kb.search(
             SearchQuery(text, viewer, locale, category or None, page=page, per_page=per_page)
         )
-        if page == 1:
-            services.record_event(
-                "search", query=text, data={"locale": locale, "total": results.total}
-            )
+        search_id = analytics.record_search(
+            "page",
+            locale,
+            text,
+            results.total,
+            services.shown(results),
+            corrected=results.corrected,
+            filters=f"category={category}" if category else "",
+            page=page,
+        )
     return render_template(
         "search.html",
         locale=locale,
         q=text,
         category=category,
         results=results,
+        search_id=search_id,
         categories=services.filter_choices(kb, locale, viewer, category),
         max_page=MAX_PAGE,
     )

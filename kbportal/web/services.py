@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from kbportal.analytics import Shown, popular_articles
 from kbportal.content.models import Article
 from kbportal.publish.view import CategoryNode, PublishedKB
+from kbportal.search.types import SearchResults
 from kbportal.urls import category_path
 from kbportal.viewer import PUBLIC, Viewer
 
@@ -77,10 +79,6 @@ POPULAR_BACKOFF = 30  # seconds the home page goes without view counts after a d
 
 def popular(kb: PublishedKB, locale: str, viewer: Viewer, limit: int = 5) -> list[Article]:
     """The most viewed articles the viewer may see, or [] when view counts are unavailable."""
-    try:
-        from kbportal.events import popular_articles
-    except ImportError:  # HOOK: helper F's kbportal.events has not landed; home shows recent only
-        return []
     # Per app: when its database last failed (each app, as each worker, has its own).
     down_until: list[float] = current_app.extensions.setdefault("kbportal.popular_down", [0.0])
     if time.monotonic() < down_until[0]:
@@ -102,16 +100,9 @@ def popular(kb: PublishedKB, locale: str, viewer: Viewer, limit: int = 5) -> lis
     return found
 
 
-def record_event(kind: str, **fields: object) -> None:
-    """Record an analytics event through kbportal.events, if that module is installed."""
-    try:
-        from kbportal.events import record
-    except ImportError:  # HOOK: helper F's kbportal.events has not landed yet
-        return
-    try:
-        record(kind, **fields)  # type: ignore[arg-type]
-    except Exception:  # a lost view count must never cost the reader the page
-        log.warning("could not record %s event", kind, exc_info=True)
+def shown(results: SearchResults) -> list[Shown]:
+    """The results a search page showed, for the search log."""
+    return [Shown(hit.key, hit.anchor) for hit in results.hits]
 
 
 def public_articles(kb: PublishedKB, locale: str) -> Iterator[Article]:

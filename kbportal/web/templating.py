@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from kbportal.config import SETTINGS
 from kbportal.content.models import Article
-from kbportal.urls import article_path, category_path
+from kbportal.urls import article_path, category_path, click_path
 from kbportal.web.branding import current_brand
 from kbportal.web.i18n import configured_locales, default_locale, offered_locales, request_locale
 
@@ -95,6 +95,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         article_url=article_url,
         article_path=article_path,
+        click_path=click_path,
         category_url=category_path,
         locale_name=locale_name,
     )

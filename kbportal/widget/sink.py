@@ -2,15 +2,16 @@
 
 Exposure, click and deflection beacons with a `form` key (a request form's Idempotency-Key) or a
 `session` count on that form session: suggestions shown, opened and "this solved my problem",
-with their surface, in the deflection figures. Searches go
-to the search log when issue 8's analytics is installed, and to kbportal.events until then.
+with their surface, in the deflection figures. Searches go to the search log, clicks to its
+clicks, and exposures and deflections to analytics' surface events too (every beacon is
+counted there, with or without a form).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
+from kbportal import analytics
 from kbportal.db import get_session
 from kbportal.support import formsessions, glue
 from kbportal.urls import article_path
@@ -21,26 +22,30 @@ log = logging.getLogger(__name__)
 
 def record_beacon(beacon: Beacon) -> int | None:
     """Record one beacon (never an address); returns the search id of a search beacon."""
-    try:
-        from kbportal import analytics  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        analytics = None
-    if analytics is not None and beacon.type == "search":
-        from kbportal.analytics.searchlog import (  # type: ignore[import-not-found,unused-ignore]
-            Shown,
+    if beacon.type == "search":
+        return analytics.record_search(
+            beacon.surface,
+            beacon.locale,
+            beacon.query,
+            int(beacon.data.get("total", 0)),
+            [analytics.Shown(key) for key in beacon.articles],
+            prev=beacon.search_id,
         )
-
-        shown = [Shown(key) for key in beacon.articles]
-        total = int(beacon.data.get("total", 0))
-        search_id: int = analytics.record_search(
-            beacon.surface, beacon.locale, beacon.query, total, shown, prev=beacon.search_id
+    if beacon.type == "click":
+        article = beacon.articles[0] if beacon.articles else ""
+        analytics.record_click(beacon.search_id, article, "", beacon.position, beacon.surface)
+    else:
+        analytics.record_event(
+            beacon.type,
+            beacon.surface,
+            beacon.locale,
+            beacon.articles,
+            beacon.query,
+            beacon.session or None,
+            beacon.request_type,
         )
-        return search_id
-    if analytics is not None and beacon.type == "click" and beacon.search_id:
-        analytics.record_click(beacon.search_id, beacon.articles[0], "", beacon.position)
     if beacon.type in ("exposure", "click", "deflection") and (beacon.form or beacon.session):
         _form_session(beacon)
-    _record_event(beacon)
     return None
 
 
@@ -73,23 +78,3 @@ def _form_session(beacon: Beacon) -> None:
         formsessions.note_click(db, key, urls[0])
     elif beacon.type == "deflection" and urls:
         formsessions.note_solved(db, key, urls[0])
-
-
-def _record_event(beacon: Beacon) -> None:
-    """The interim store: kbportal.events, one row per beacon, surface in its data."""
-    try:
-        from kbportal.events import record  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # issue 8 replaced it: the search log and form sessions hold it all
-        return
-    data: dict[str, Any] = {"surface": beacon.surface, "locale": beacon.locale}
-    if beacon.session:
-        data["session"] = beacon.session
-    if beacon.request_type:
-        data["request_type"] = beacon.request_type
-    if beacon.type == "search":
-        record("search", query=beacon.query, data={**data, **beacon.data})
-    elif beacon.type == "exposure":
-        record("exposure", query=beacon.query, data={**data, "articles": list(beacon.articles)})
-    else:
-        article = beacon.articles[0] if beacon.articles else None
-        record(beacon.type, article=article, query=beacon.query or None, data=data)

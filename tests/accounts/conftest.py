@@ -16,8 +16,8 @@ from kbportal import create_app
 from kbportal.accounts import services
 from kbportal.accounts.models import User
 from kbportal.accounts.testing import TEST_PASSWORD
+from kbportal.analytics import get_analytics
 from kbportal.db import get_database
-from kbportal.events import get_event_log
 
 PASSWORD = TEST_PASSWORD
 
@@ -36,7 +36,7 @@ def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
         }
     )
     yield application
-    get_event_log(application).close()  # buffered views go in before the database is dropped
+    get_analytics(application).close()  # buffered views go in before the database is dropped
     get_database(application).dispose()
 
 

@@ -17,8 +17,9 @@ from support import close_app, write_tree
 from kbportal import create_app
 from kbportal.accounts import services
 from kbportal.accounts.testing import BACKENDS, postgres_url
-from kbportal.db import get_database
-from kbportal.events import ViewCount, get_event_log
+from kbportal.analytics import get_analytics
+from kbportal.analytics.models import Click, ViewCount
+from kbportal.db import get_database, utcnow
 
 Switch = Callable[[bool], None]
 
@@ -97,6 +98,26 @@ def views(app: Flask) -> int:
         return int(session.scalar(select(func.coalesce(func.sum(ViewCount.views), 0))) or 0)
 
 
+def click_row(n: int) -> dict[str, object]:
+    now = utcnow()
+    return {
+        "search_id": None,
+        "at": now,
+        "day": now.date(),
+        "article": "en/account/reset",
+        "section": "",
+        "position": n + 1,
+        "session_id": None,
+        "segment": "customer",
+        "surface": "page",
+    }
+
+
+def clicks(app: Flask) -> int:
+    with get_database(app).session() as session:
+        return int(session.scalar(select(func.count(Click.id))) or 0)
+
+
 def test_sign_in_and_views_recover_when_the_database_is_writable_again(
     app: Flask, switchable: tuple[str, Switch]
 ) -> None:
@@ -104,8 +125,8 @@ def test_sign_in_and_views_recover_when_the_database_is_writable_again(
     database = get_database(app)
     with database.session() as session:
         services.create_user(session, "agent@example.com", PASSWORD, role="agent")
-    events = get_event_log(app)
-    events.record("view", article="en/account/reset")
+    events = get_analytics(app).recorder
+    events.view(utcnow().date(), "en/account/reset")
     events.flush()
     assert views(app) == 1
 
@@ -115,7 +136,7 @@ def test_sign_in_and_views_recover_when_the_database_is_writable_again(
     form = {"email": "agent@example.com", "password": "x", "csrf_token": csrf_token(client)}
     assert client.post("/login", data=form).status_code == 503
     for _ in range(3):
-        events.record("view", article="en/account/reset")
+        events.view(utcnow().date(), "en/account/reset")
     assert events.flush() == 0  # kept for later, not dropped
     assert events.dropped == 0
 
@@ -127,20 +148,20 @@ def test_sign_in_and_views_recover_when_the_database_is_writable_again(
 
 
 def test_a_full_buffer_counts_what_it_drops(app: Flask, switchable: tuple[str, Switch]) -> None:
-    events = get_event_log(app)
+    events = get_analytics(app).recorder
     # A tiny buffer, and no background flush racing the counts below.
     events.max_buffer, events.batch_size, events.flush_interval = 5, 1000, 3600.0
-    events.record("view", article="en/account/reset")
+    events.view(utcnow().date(), "en/account/reset")
     events.flush()  # the schema exists before the outage
     switch = switchable[1]
     switch(True)
     get_database(app).dispose()
-    for _ in range(8):
-        events.record("view", article="en/account/reset")
+    for n in range(8):
+        events.click(click_row(n))
         events.flush()
-    kept = len(events._buffer)
+    kept = events.pending()
     assert kept <= 5
     assert events.dropped + kept == 8  # nothing lost without being counted
     switch(False)
     events.flush()
-    assert views(app) == 1 + kept
+    assert clicks(app) == kept

@@ -20,7 +20,19 @@ from kbportal.db import (
 )
 from kbportal.models import import_models
 
-TABLES = {"users", "user_groups", "api_tokens", "login_attempts", "events", "view_counts"}
+TABLES = {
+    "users",
+    "user_groups",
+    "api_tokens",
+    "login_attempts",
+    "view_counts",
+    "search_log",
+    "search_clicks",
+    "article_votes",
+    "agent_copies",
+    "search_daily",
+    "gap_decisions",
+}
 
 
 def test_migrations_build_the_models_schema(db_url: str) -> None:

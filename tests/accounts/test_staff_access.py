@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kbportal.accounts.auth import staff_required
-from kbportal.events import get_event_log
+from kbportal.analytics import get_analytics
 
 
 def add_staff_routes(app: Flask) -> None:
@@ -49,12 +49,12 @@ def test_page_views_make_popular_articles(app: Flask, client: FlaskClient, make_
     for _ in range(5):  # staff read an internal runbook more often
         assert client.get("/en/articles/staff/escalation").status_code == 200
     client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
-    events = get_event_log(app)
-    events.flush()
-    assert events.popular_articles("en") == ["en/staff/escalation", "en/account/reset"]
-    events.forget_cache()
+    analytics = get_analytics(app)
+    analytics.recorder.flush()
+    assert analytics.popularity.articles("en") == ["en/staff/escalation", "en/account/reset"]
+    analytics.popularity.forget()
     home = client.get("/en/").get_data(as_text=True)
     assert PUBLIC_TITLE in home
     assert INTERNAL_TITLE not in home
-    public_only = events.popular_articles("en", keep=lambda key: key != "en/staff/escalation")
+    public_only = analytics.popularity.articles("en", keep=lambda key: key != "en/staff/escalation")
     assert public_only == ["en/account/reset"]

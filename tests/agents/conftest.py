@@ -16,8 +16,8 @@ from kbportal import create_app, publish
 from kbportal.accounts import services
 from kbportal.accounts.models import User
 from kbportal.accounts.testing import TEST_PASSWORD
+from kbportal.analytics import get_analytics
 from kbportal.db import get_database
-from kbportal.events import get_event_log
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def app(db_url: str, articles_dir: Path, tmp_path: Path) -> Iterator[Flask]:
         }
     )
     yield application
-    get_event_log(application).close()
+    get_analytics(application).close()
     get_database(application).dispose()
     publish.close_all()
 

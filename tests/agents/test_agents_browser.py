@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from kbportal.accounts.models import User
 from kbportal.accounts.testing import TEST_PASSWORD
-from kbportal.events import Event
+from kbportal.analytics.models import AgentCopy
 
 
 @pytest.fixture
@@ -106,7 +106,9 @@ def test_copy_buttons_copy_and_record(
 
     db.expire_all()
     user_id = db.scalar(select(User.id).where(User.email == "agent@example.com"))
-    events = list(db.scalars(select(Event).where(Event.kind == "copy_link").order_by(Event.id)))
+    events = list(
+        db.scalars(select(AgentCopy).where(AgentCopy.kind == "link").order_by(AgentCopy.id))
+    )
     assert [(e.article, e.section, e.user_id) for e in events] == [
         ("en/billing/refunds", "refund-timing", user_id),
         ("en/billing/refunds", None, user_id),
@@ -129,5 +131,5 @@ def test_a_template_is_filled_as_you_type(
     form = browser.find_element(By.CSS_SELECTOR, "form[data-template-form]")
     assert form.get_attribute("data-recorded") == "yes"
     db.expire_all()
-    copied = db.scalars(select(Event.article).where(Event.kind == "copy_template")).all()
+    copied = db.scalars(select(AgentCopy.article).where(AgentCopy.kind == "template")).all()
     assert copied == ["en/internal/templates/refund-ok"]

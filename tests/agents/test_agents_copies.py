@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from kbportal import publish
 from kbportal.accounts.models import User
 from kbportal.agents.reports import count_copies
-from kbportal.events import Event
+from kbportal.analytics.models import AgentCopy
 from kbportal.publish import config_of
 
 
@@ -25,9 +25,10 @@ def copy(client: FlaskClient, token: str, **payload: object) -> tuple[int, dict]
     return response.status_code, response.get_json()
 
 
-def copies(db: Session) -> list[Event]:
+def copies(db: Session) -> list[AgentCopy]:
     db.expire_all()
-    return list(db.scalars(select(Event).where(Event.kind == "copy_link").order_by(Event.id)))
+    stmt = select(AgentCopy).where(AgentCopy.kind == "link").order_by(AgentCopy.id)
+    return list(db.scalars(stmt))
 
 
 def test_a_copy_is_stored_before_the_answer(agent: FlaskClient, db: Session) -> None:
@@ -46,7 +47,7 @@ def test_a_copy_is_stored_before_the_answer(agent: FlaskClient, db: Session) -> 
     assert event.section == "paging-the-duty-engineer"
     assert event.user_id == user.id
     assert event.at is not None
-    assert event.data == '{"how": "section"}'
+    assert event.how == "section"
     status, _ = copy(agent, token, article="en/billing/refunds", how="markdown")
     assert status == 201
     assert [e.section for e in copies(db)] == ["paging-the-duty-engineer", None]

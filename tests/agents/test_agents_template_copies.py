@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kbportal.accounts.models import User
-from kbportal.events import Event
+from kbportal.analytics.models import AgentCopy
 
 KEY = f"en/{TEMPLATE_SLUG}"
 PAGE = f"/staff/templates/{KEY}"
@@ -22,9 +22,9 @@ def copy(client: FlaskClient, token: str, payload: object) -> tuple[int, dict]:
     return response.status_code, response.get_json()
 
 
-def template_copies(db: Session) -> list[Event]:
+def template_copies(db: Session) -> list[AgentCopy]:
     db.expire_all()
-    stmt = select(Event).where(Event.kind == "copy_template").order_by(Event.id)
+    stmt = select(AgentCopy).where(AgentCopy.kind == "template").order_by(AgentCopy.id)
     return list(db.scalars(stmt))
 
 
@@ -42,7 +42,7 @@ def test_a_template_copy_is_stored_before_the_answer(agent: FlaskClient, db: Ses
     assert (event.article, event.section, event.user_id) == (KEY, None, user.id)
     assert event.at is not None
     # Not a copied link: the links report keeps counting links only.
-    assert db.scalars(select(Event).where(Event.kind == "copy_link")).all() == []
+    assert db.scalars(select(AgentCopy).where(AgentCopy.kind == "link")).all() == []
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from leaks_sample import INTERNAL_TITLE, L2_TITLE, NOTE_TITLE, assert_clean
 
-from kbportal.events import get_event_log
+from kbportal.analytics import get_analytics
 
 
 def test_related_articles(public: FlaskClient, agent: FlaskClient) -> None:
@@ -54,9 +54,9 @@ def test_recent_and_popular_on_home(
     # Staff read the internal runbook a lot: views are counted, so it is "popular".
     for _ in range(5):
         assert agent.get("/en/articles/internal/override").status_code == 200
-    event_log = get_event_log(leak_app)
-    event_log.flush()
-    event_log.forget_cache()
+    analytics = get_analytics(leak_app)
+    analytics.recorder.flush()
+    analytics.popularity.forget()
     assert INTERNAL_TITLE in agent.get("/en/").get_data(as_text=True)  # counted: not vacuous
     html = public.get("/en/").get_data(as_text=True)
     assert_clean(html, INTERNAL_TITLE, NOTE_TITLE)

@@ -8,17 +8,25 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import HIT_KEYS
+from support import API_HIT_KEYS
+
+
+def without_click(hit: dict[str, object]) -> dict[str, object]:
+    """A hit without its per-search click link, to compare hits of two searches."""
+    return {key: value for key, value in hit.items() if key != "click_url"}
 
 
 def test_search_shape(client: FlaskClient) -> None:
     response = client.get("/api/v1/search?q=refund&locale=en")
     assert response.status_code == 200 and response.mimetype == "application/json"
     body = response.get_json()
-    assert set(body) == {"query", "total", "results"}
+    assert set(body) == {"query", "total", "results", "search_id"}
     assert body["query"] == "refund" and body["total"] >= 1
     first = body["results"][0]
-    assert set(first) == HIT_KEYS and first["visibility"] == "public"
+    assert set(first) == API_HIT_KEYS and first["visibility"] == "public"
+    assert first["click_url"].startswith(
+        f"/en/articles/billing/refunds?click={body['search_id']}.1"
+    )
     assert first["slug"] == "billing/refunds" and first["locale"] == "en"
     assert first["url"].startswith("/en/articles/billing/refunds")
     assert isinstance(first["score"], float)
@@ -35,7 +43,8 @@ def test_search_limit_page_category_and_locale(client: FlaskClient) -> None:
     everything = client.get("/api/v1/search?q=refund+invoice+booking").get_json()
     one = client.get("/api/v1/search?q=refund+invoice+booking&limit=1&page=2").get_json()
     assert len(one["results"]) == 1 and one["total"] == everything["total"]
-    assert one["results"][0] == everything["results"][1]
+    assert without_click(one["results"][0]) == without_click(everything["results"][1])
+    assert one["results"][0]["click_url"].endswith(".2")  # the overall position
     billing = client.get("/api/v1/search?q=refund+booking&category=billing").get_json()
     assert billing["results"] and {r["category"] for r in billing["results"]} == {"billing"}
     russian = client.get("/api/v1/search?q=возврат&locale=ru").get_json()
@@ -94,7 +103,8 @@ def test_autocomplete_shape(client: FlaskClient) -> None:
         "title": "Getting a refund",
         "slug": "billing/refunds",
         "url": "/en/articles/billing/refunds",
-    } in body["suggestions"]
+    } in [without_click(s) for s in body["suggestions"]]
+    assert body["suggestions"][0]["click_url"].endswith(f"?click={body['search_id']}.1")
     assert client.get("/api/v1/autocomplete?q=").get_json() == {"query": "", "suggestions": []}
     assert client.get("/api/v1/autocomplete?q=a&locale=zz").status_code == 400
 

@@ -196,18 +196,19 @@ def test_big_categories_are_paginated(tmp_path: Path, app_factory: Callable[...,
 
 
 def test_home_shows_popular_articles_from_recorded_views(app_factory: Callable[..., Flask]) -> None:
-    from kbportal.events import get_event_log
+    from kbportal.analytics import get_analytics
+    from kbportal.db import utcnow
 
     app = app_factory()
     client = app.test_client()
     for _ in range(3):
         client.get("/en/articles/billing/invoices")
     client.get("/en/articles/start/welcome")
-    log = get_event_log(app)
+    analytics = get_analytics(app)
     for _ in range(5):  # staff reading an internal article: counted, but never shown to customers
-        log.record("view", article="en/billing/internal/override")
-    log.flush()
-    log.forget_cache()
+        analytics.recorder.view(utcnow().date(), "en/billing/internal/override")
+    analytics.recorder.flush()
+    analytics.popularity.forget()
     body = client.get("/en/").get_data(as_text=True)
     popular = body.split('id="popular-title"', 1)[1].split("</section>", 1)[0]
     assert popular.index("/en/articles/billing/invoices") < popular.index(

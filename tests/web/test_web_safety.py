@@ -105,8 +105,7 @@ def test_public_pages_are_cacheable_by_anyone(client: FlaskClient) -> None:
     for url in (
         "/en/",
         "/en/articles/billing/refunds",
-        "/en/search?q=refund",
-        "/api/v1/search?q=refund",
+        "/en/search",
         "/sitemap.xml",
         "/nope",
     ):
@@ -114,6 +113,16 @@ def test_public_pages_are_cacheable_by_anyone(client: FlaskClient) -> None:
         assert response.headers["Cache-Control"] == "public, max-age=60", url
         assert "Cookie" in response.headers["Vary"]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Set-Cookie" not in response.headers, url  # no per-visitor cookie on these
+
+
+def test_search_results_are_one_visitors_own(client: FlaskClient) -> None:
+    # Each results page carries its own search id (for click credit) and the visitor's
+    # session cookie: a shared cache must not hand it to anyone else (docs/analytics.md).
+    for url in ("/en/search?q=refund", "/api/v1/search?q=refund"):
+        response = client.get(url)
+        assert response.headers["Cache-Control"] == "private, no-store", url
+        assert "kbp_vs=" in response.headers["Set-Cookie"]
 
 
 def test_personalised_responses_are_private(
@@ -122,8 +131,9 @@ def test_personalised_responses_are_private(
     import kbportal.web.headers as headers
 
     monkeypatch.setattr(headers, "current_viewer", lambda: Viewer(staff=True))
-    for url in ("/en/", "/en/articles/billing/refunds", "/api/v1/search?q=refund", "/nope"):
+    for url in ("/en/", "/en/articles/billing/refunds", "/nope"):
         assert client.get(url).headers["Cache-Control"] == "private", url
+    assert client.get("/api/v1/search?q=refund").headers["Cache-Control"].startswith("private")
     # A view that chose "public" is overruled for staff.
     with client.get("/media/img/logo.png") as media:
         assert media.headers["Cache-Control"] == "private"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -10,8 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from widget_sample import HOST, INTERNAL_TITLE, OTHER
 
+from kbportal.analytics import get_analytics
+from kbportal.analytics.models import Click, SearchRow, SurfaceEvent
 from kbportal.db import get_database
-from kbportal.events import Event, get_event_log
 
 
 def test_suggest_finds_the_answer_with_its_confidence(client: FlaskClient) -> None:
@@ -60,10 +62,17 @@ def test_suggest_never_offers_internal_articles(client: FlaskClient) -> None:
     assert "override" not in json.dumps(body["suggestions"])
 
 
-def _events(app: Flask, kind: str) -> list[Event]:
-    get_event_log(app).flush()
+def _events(app: Flask, kind: str) -> list[SurfaceEvent]:
+    get_analytics(app).recorder.flush()
     with get_database(app).session() as session:
-        return list(session.scalars(select(Event).where(Event.kind == kind).order_by(Event.id)))
+        stmt = select(SurfaceEvent).where(SurfaceEvent.kind == kind).order_by(SurfaceEvent.id)
+        return list(session.scalars(stmt))
+
+
+def _rows(app: Flask, model: type[Click] | type[SearchRow]) -> list[Any]:
+    get_analytics(app).recorder.flush()
+    with get_database(app).session() as session:
+        return list(session.scalars(select(model)))
 
 
 def test_beacons_are_recorded_with_their_surface(app: Flask, client: FlaskClient) -> None:
@@ -85,24 +94,24 @@ def test_beacons_are_recorded_with_their_surface(app: Flask, client: FlaskClient
     )
     assert response.status_code == 202 and response.get_json() == {"recorded": 3}
     exposure = _events(app, "exposure")[-1]
-    assert json.loads(exposure.data or "{}") == {
-        "surface": "widget",
-        "locale": "en",
-        "session": "sess-12345678",
-        "articles": ["en/billing/refunds", "en/billing/invoices"],
-    }
-    click = _events(app, "click")[-1]
-    assert click.article == "en/billing/refunds" and click.query == "refund?"
-    assert json.loads(click.data or "{}")["surface"] == "api"
+    assert (exposure.surface, exposure.locale, exposure.session_id, exposure.query) == (
+        "widget",
+        "en",
+        "sess-12345678",
+        "refund?",
+    )
+    assert exposure.articles.splitlines() == ["en/billing/refunds", "en/billing/invoices"]
+    click = _rows(app, Click)[-1]
+    assert click.article == "en/billing/refunds" and click.surface == "api"
     deflection = _events(app, "deflection")[-1]
-    assert json.loads(deflection.data or "{}")["request_type"] == "problem"
+    assert deflection.request_type == "problem" and deflection.article == "en/billing/refunds"
 
 
 def test_send_beacon_text_plain_is_read_as_json(app: Flask, client: FlaskClient) -> None:
     body = json.dumps({"type": "search", "query": "refund card", "total": 2, "surface": "widget"})
     response = client.post("/api/v1/events", data=body, content_type="text/plain;charset=UTF-8")
     assert response.status_code == 202
-    assert _events(app, "search")[-1].query == "refund card"
+    assert _rows(app, SearchRow)[-1].query == "refund card"
 
 
 @pytest.mark.parametrize(

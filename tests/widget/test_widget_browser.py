@@ -27,8 +27,9 @@ from widget_sample import SAMPLE, SECRET
 from kbportal import publish
 from kbportal.accounts import services
 from kbportal.accounts.testing import TEST_PASSWORD
+from kbportal.analytics import get_analytics
+from kbportal.analytics.models import Click, SearchRow, SurfaceEvent
 from kbportal.db import get_database
-from kbportal.events import Event, get_event_log
 from kbportal.support import runtime
 from kbportal.support.models import SupportRequest
 from kbportal.widget.identity import sign_email
@@ -191,14 +192,19 @@ def panel_frame(driver: Any) -> Any:
     return root.find_element(By.CSS_SELECTOR, "iframe")
 
 
-def events_of(app: Flask, kind: str) -> list[Event]:
-    get_event_log(app).flush()
+def events_of(app: Flask, kind: str) -> list[Any]:
+    """Rows of one kind: searches and clicks from the search log, the rest surface events."""
+    get_analytics(app).recorder.flush()
     with get_database(app).session() as session:
-        return list(session.scalars(select(Event).where(Event.kind == kind)))
+        if kind == "search":
+            return list(session.scalars(select(SearchRow)))
+        if kind == "click":
+            return list(session.scalars(select(Click)))
+        return list(session.scalars(select(SurfaceEvent).where(SurfaceEvent.kind == kind)))
 
 
-def surface(event: Event) -> str:
-    return str(json.loads(event.data or "{}").get("surface"))
+def surface(event: Any) -> str:
+    return str(event.surface)
 
 
 def test_a_customer_searches_reads_and_is_deflected_under_a_strict_csp(

@@ -1,0 +1,45 @@
+"""What analytics views read from a request: the KB, the reader, clean text (no kbportal.web).
+
+kbportal.web records through this package, so this package must not import kbportal.web.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask import jsonify
+from werkzeug.wrappers import Response
+
+from kbportal.accounts.auth import viewer_for_request
+from kbportal.publish import get_kb
+from kbportal.publish.view import PublishedKB
+from kbportal.viewer import Viewer
+
+
+def current_kb() -> PublishedKB:
+    """The published KB this worker serves now."""
+    return get_kb()
+
+
+def current_viewer() -> Viewer:
+    """Who is reading: a staff Viewer or PUBLIC."""
+    return viewer_for_request()
+
+
+def clean_text(value: str | None, max_chars: int) -> str:
+    """Free text without control characters, whitespace collapsed, at most `max_chars`."""
+    if not value:
+        return ""
+    kept = (
+        " " if ch.isspace() else ch
+        for ch in value[: max_chars * 4]
+        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs", "Cf", "Co", "Cn")
+    )
+    return " ".join("".join(kept).split())[:max_chars].strip()
+
+
+def json_error(status: int, message: str) -> Response:
+    """An API error, {"error": message}, as the rest of the API answers."""
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
