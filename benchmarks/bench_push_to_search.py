@@ -258,9 +258,13 @@ def run_rounds(
     last = state["last"]
     steps = ", ".join(f"{k} {v:.2f}" for k, v in last.get("timings", {}).items())
     print(f"  last sync: {last['message']}, {last['seconds']:.2f} s ({steps})")
+    rss_after = workers_rss_mb(servers[0])
+    time.sleep(12)  # old versions close 10 s after their last use (publish.accessor)
+    for _ in range(8):  # a few requests, so each worker closes what it retired
+        get_json(f"{nodes[0]}/api/v1/search?q=tar")
     print(
-        f"  first node's worker RSS: {rss_before} MB before the pushes, "
-        f"{workers_rss_mb(servers[0])} MB after {args.rounds} publishes"
+        f"  first node's worker RSS: {rss_before} MB before the pushes, {rss_after} MB right "
+        f"after {args.rounds} publishes, {workers_rss_mb(servers[0])} MB once old versions closed"
     )
 
 

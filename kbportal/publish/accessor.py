@@ -7,7 +7,6 @@ import logging
 import os
 import threading
 import time
-import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -40,7 +39,6 @@ _retired: list[tuple[float, BuildKB]] = []
 _failed: dict[Path, tuple[float, str | None, str]] = {}
 _damaged: set[str] = set()  # ids of builds found damaged in this process: never served again
 _rebuilding: set[str] = set()
-_healing: weakref.WeakKeyDictionary[BuildKB, HealingKB] = weakref.WeakKeyDictionary()
 _pid = os.getpid()
 _warmed: dict[Path, str] = {}  # data folder -> the build `warm` last searched in
 WARM_QUERY = "install"
@@ -67,9 +65,11 @@ def get_kb() -> BuildKB:
 def kb_for(config: Mapping[str, Any]) -> BuildKB:
     """The open version for a data folder (healing itself if found damaged while in use)."""
     kb = _kb_for(config)
-    healing = _healing.get(kb)
+    healing = kb.wrapper
     if healing is None:  # one wrapper per version: callers may compare versions by identity
-        healing = _healing[kb] = HealingKB(
+        # Kept on the version itself: a weak-keyed map whose value holds the version never
+        # let go of one, and every publish kept a whole version in memory (~25 MB on tldr).
+        healing = kb.wrapper = HealingKB(
             kb, lambda broken, exc: _replace_damaged(config, broken, exc)
         )
     return cast(BuildKB, healing)

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections import OrderedDict, defaultdict
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from kbportal.content.links import MEDIA_SUFFIXES, LinkTargets, Target
 from kbportal.content.models import Article, Problem
@@ -66,6 +67,7 @@ class BuildKB:
         self._visible_locales: dict[Viewer, frozenset[str]] = {}  # few viewers: groups differ
         self._locales_lock = threading.Lock()
         self._decoded: OrderedDict[str, Article] = OrderedDict()
+        self.wrapper: Any = None  # the accessor's HealingKB around this version, once made
         self.searcher = Searcher(build_dir / "index")
         # Customers search an index of public articles only, so that no score, order or
         # spelling depends on an internal article (publish.public_index).

@@ -62,7 +62,9 @@ class Vocabulary:
         words = table(language)
         if words is None or not self.words or not query_words:
             return [[] for _ in query_words]
-        vecs = [words.vector(w) for w in query_words]
+        # Whole query words only: a vector guessed from the pieces of an unknown word (a rare
+        # name, a product code) has no meaning to find neighbours by.
+        vecs = [words.vector(w) if len(words.ids(w)) == 1 else None for w in query_words]
         have = [i for i, v in enumerate(vecs) if v is not None]
         out: list[list[str]] = [[] for _ in query_words]
         if not have:

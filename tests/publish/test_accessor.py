@@ -79,3 +79,17 @@ def test_readers_keep_the_old_version_while_one_thread_opens_the_new(
     new = publish.kb_for(built)
     assert new is not old and new.build_id == layout.current_build_id(built["DATA_DIR"])
     assert new.article("en", "billing/invoices", PUBLIC).title == "Invoices v3"  # type: ignore[union-attr]
+
+
+def test_a_retired_version_is_freed(built: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import weakref
+
+    monkeypatch.setattr(accessor, "RETIRE_AFTER", 0.0)
+    old = weakref.ref(publish.kb_for(built)._kb)  # type: ignore[attr-defined]
+    (built["ARTICLES_DIR"] / "en/billing/invoices.md").write_text("# Invoices v4\n\nNew.\n")
+    publish.update(built, ["en/billing/invoices.md"], [])
+    publish.kb_for(built)  # switches; the old version retires
+    publish.kb_for(built)  # and is closed
+    gc.collect()
+    assert old() is None  # not kept alive by the accessor (memory must not grow per publish)

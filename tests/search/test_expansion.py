@@ -43,3 +43,13 @@ def test_no_vectors_no_expansion(make_searcher: MakeSearcher) -> None:
     s = make_searcher([PHOTOS, CARS, BAKING])
     s._vectors = {}
     assert s.search(SearchQuery("pictures")).total == 0
+
+
+def test_an_unknown_word_is_not_expanded_from_guessed_pieces(make_searcher: MakeSearcher) -> None:
+    # "quokkafy" is no word the table knows: its vector would be a guess from WordPiece pieces
+    # (here close to the camera article's words), so it searches for itself alone.
+    camera = article("camera", "Camera", "Capture a photo or a raw image with the camera.")
+    made_up = article("made-up", "Made up", "Quokkafy the interface.")
+    s = make_searcher([camera, made_up, BAKING])
+    assert [h.slug for h in s.search(SearchQuery("quokkafy")).hits] == ["made-up"]
+    assert expansion.vocabulary(s._vectors["en"]).nearest(["quokkafy"], "en") == [[]]
