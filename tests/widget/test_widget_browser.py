@@ -262,8 +262,12 @@ def test_a_customer_searches_reads_and_is_deflected_under_a_strict_csp(
         assert found, kind
     assert any(e.article == "en/billing/refunds" for e in events_of(sites.app, "deflection"))
     # The panel session is a form session of the widget surface: confirmed deflection.
-    deflection = staff_client(sites.app).get("/staff/requests/deflection").text
+    staff = staff_client(sites.app)
+    deflection = staff.get("/staff/requests/deflection").text
     assert "<td>widget</td>" in deflection
+    # And the editors' insights, narrowed to the widget, show the customer's search.
+    insights = staff.get("/staff/insights?surface=widget")
+    assert insights.status_code == 200 and "refund card" in insights.text
 
 
 def test_the_js_api_drives_the_panel(sites: Sites, driver: Any) -> None:
@@ -329,12 +333,13 @@ def test_an_unlisted_origin_can_neither_frame_the_panel_nor_call_the_api(
 
 
 def staff_client(app: Flask) -> Any:
-    """A signed-in agent (through the real form) on the portal."""
+    """A signed-in editor (through the real form) on the portal."""
+    email = "editor-widget@example.com"
     with get_database(app).session() as session:
-        if services.get_user(session, "agent-widget@example.com") is None:
-            services.create_user(session, "agent-widget@example.com", TEST_PASSWORD)
+        if services.get_user(session, email) is None:
+            services.create_user(session, email, TEST_PASSWORD, role="editor")
     client = app.test_client()
-    sign_in(client, "agent-widget@example.com", TEST_PASSWORD)
+    sign_in(client, email, TEST_PASSWORD)
     return client
 
 
