@@ -41,13 +41,17 @@ def visitor_session_id() -> str | None:
     try:
         from kbportal.analytics.sessions import current_session, touch  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
-        # HOOK: until kbportal.analytics lands, a random id in the (signed) Flask session.
+        # Without kbportal.analytics: a random id in the (signed) Flask session.
         sid = session.get(OWN_SESSION_KEY)
         if not isinstance(sid, str) or len(sid) > 32:
             sid = session[OWN_SESSION_KEY] = secrets.token_hex(8)
         return sid
-    visitor = current_session()
-    touch()
+    try:
+        visitor = current_session()
+        touch()
+    except Exception:  # no session id is better than no request
+        log.warning("analytics session unavailable", exc_info=True)
+        return None
     return str(visitor.session_id) if visitor.session_id else None
 
 
@@ -59,7 +63,11 @@ def is_counted_visitor() -> bool:
         from kbportal.accounts.auth import current_staff_user
 
         return current_staff_user() is None
-    return str(current_session().segment) == "customer"
+    try:
+        return str(current_session().segment) == "customer"
+    except Exception:  # unknown: leave it out of the customer figures
+        log.warning("analytics session unavailable", exc_info=True)
+        return False
 
 
 def client_hash() -> str:
@@ -130,17 +138,19 @@ def record_form_search(locale: str, text: str, shown: list[tuple[str, str]]) -> 
     """Log what the form searched while the customer typed (surface "form"), via analytics."""
     try:
         from kbportal.analytics import Shown, record_search  # type: ignore[import-not-found,attr-defined,unused-ignore]
-    except ImportError:  # HOOK: analytics (issue 8) not landed; form sessions still count
-        return
-    record_search("form", locale, text, len(shown), [Shown(key, anchor) for key, anchor in shown])
+
+        record_search("form", locale, text, len(shown), [Shown(k, a) for k, a in shown])
+    except Exception:  # analytics must never cost the customer the form
+        log.warning("could not log the form's search", exc_info=True)
 
 
 def record_form_click(url: str) -> None:
     """Log a suggestion opened from the form as a click (surface "form"), via analytics."""
-    try:
-        from kbportal.analytics import record_click  # type: ignore[import-not-found,attr-defined,unused-ignore]
-    except ImportError:  # HOOK: analytics (issue 8) not landed
-        return
     path, _, anchor = url.partition("#")
     locale, _, slug = path.removeprefix("/").partition("/articles/")
-    record_click(None, f"{locale}/{unquote(slug)}", unquote(anchor), None, surface="form")
+    try:
+        from kbportal.analytics import record_click  # type: ignore[import-not-found,attr-defined,unused-ignore]
+
+        record_click(None, f"{locale}/{unquote(slug)}", unquote(anchor), None, surface="form")
+    except Exception:  # analytics must never cost the customer the article
+        log.warning("could not log the form's click", exc_info=True)

@@ -74,7 +74,7 @@ def _from_analytics(db: Session, req: SupportRequest, tried: Tried) -> None:
     """Searches and article views of the same visitor session (issue 8's tables)."""
     try:
         from kbportal.analytics import models  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # HOOK: analytics (issue 8) not landed; the form's own record only
+    except ImportError:  # without kbportal.analytics: the form's own record only
         return
     since = req.created_at - LOOK_BACK
     search = getattr(models, "SearchRow", None)
