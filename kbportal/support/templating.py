@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
@@ -30,14 +30,19 @@ def accept_types(spec: FieldSpec) -> list[str]:
     return sorted({mime for kind in spec.accept for mime in ACCEPTED_TYPES.get(kind, ())})
 
 
-def deflection_figures(days: int = 30) -> dict[str, Any]:
+def deflection_figures(days: int = 30, since: date | None = None) -> dict[str, Any]:
     """What the deflection section shows, for templates (this page's and /staff/insights)."""
     db = get_session()
-    since = utcnow() - timedelta(days=max(1, min(int(days), 365)))
+    if since is None:
+        start = utcnow() - timedelta(days=max(1, min(int(days), 365)))
+    elif isinstance(since, datetime):
+        start = since if since.tzinfo else since.replace(tzinfo=UTC)
+    else:
+        start = datetime(since.year, since.month, since.day, tzinfo=UTC)
     return {
-        "report": deflection.report(db, since),
-        "articles": list(deflection.by_article(db, since).items())[:20],
-        "queries": list(deflection.by_query(db, since).items())[:20],
+        "report": deflection.report(db, start),
+        "articles": list(deflection.by_article(db, start).items())[:20],
+        "queries": list(deflection.by_query(db, start).items())[:20],
         "holdout_percent": int(current_app.config["KBPORTAL_REQUESTS_HOLDOUT"]),
     }
 

@@ -122,3 +122,26 @@ def test_deflection_page(staff: FlaskClient) -> None:
     page = staff.get("/staff/requests/deflection?days=30")
     assert page.status_code == 200
     assert "Explicit deflection" in page.text and "Searches followed by a request" in page.text
+
+
+def test_what_they_already_tried_comes_from_the_visit(app: Flask, staff: FlaskClient) -> None:
+    from kbportal.analytics import get_analytics
+
+    customer = app.test_client()
+    headers = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"}
+    customer.get("/en/search?q=calendar+not+syncing", headers=headers)
+    html = customer.get("/en/requests/new?type=problem", headers=headers).text
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    data = {
+        **hidden,
+        "subject": "Calendar still not syncing",
+        "description": "Tried the article, no luck",
+        "email": "cal@example.com",
+        "send_anyway": "1",
+    }
+    sent = customer.post("/en/requests/new", data=data, headers=headers)
+    assert sent.status_code == 303
+    reference = sent.headers["Location"].split("/")[3].split("?")[0]
+    get_analytics(app).recorder.flush()
+    page = staff.get(f"/staff/requests/{reference}").text
+    assert "Searched for" in page and "calendar not syncing" in page
