@@ -221,8 +221,8 @@ class Recorder:
         """Everything buffered, in one transaction: searches first, so clicks find them."""
         with self.sessions() as session, session.begin():
             dialect = _dialect(session)
-            for row in batch.searches:
-                _upsert_search(session, dialect, row)
+            if batch.searches:
+                _upsert_searches(session, dialect, batch.searches)
             if batch.reformulated:
                 session.execute(
                     update(SearchRow)
@@ -231,13 +231,21 @@ class Recorder:
                 )
             if batch.clicks:
                 session.execute(insert(Click), batch.clicks)
-                counts = Counter(c["search_id"] for c in batch.clicks if c["search_id"])
-                for search_id, n in counts.items():
-                    session.execute(
-                        update(SearchRow)
-                        .where(SearchRow.id == search_id)
-                        .values(clicks=SearchRow.clicks + n)
-                    )
+            # Each touched search's clicks, counted from the clicks table: right whichever of a
+            # search and its clicks reached the database first (two workers flush apart).
+            touched = {row["id"] for row in batch.searches}
+            touched |= {c["search_id"] for c in batch.clicks if c["search_id"]}
+            if touched and batch.clicks:
+                counted = (
+                    select(func.count(Click.id))
+                    .where(Click.search_id == SearchRow.id)
+                    .scalar_subquery()
+                )
+                session.execute(
+                    update(SearchRow)
+                    .where(SearchRow.id.in_(sorted(touched)))
+                    .values(clicks=counted)
+                )
             if batch.events:
                 session.execute(insert(SurfaceEvent), batch.events)
             for (day, article), count in sorted(batch.views.items()):
@@ -295,18 +303,15 @@ def _dialect(session: Session) -> Any:
     return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
 
 
-def _upsert_search(session: Session, dialect: Any, row: dict[str, Any]) -> None:
-    """Insert a search row, or bring a stored one up to date (as-you-type, later pages)."""
-    # Clicks may have reached the database first (another worker flushed sooner): count them.
-    earlier_clicks = (
-        select(func.count(Click.id)).where(Click.search_id == row["id"]).scalar_subquery()
-    )
-    stmt = dialect.insert(SearchRow).values(**row, clicks=earlier_clicks)
+def _upsert_searches(session: Session, dialect: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert search rows, or bring stored ones up to date (keystrokes, later pages): one
+    statement for the whole batch."""
+    stmt = dialect.insert(SearchRow)
     updates: dict[str, Any] = {name: getattr(stmt.excluded, name) for name in _SEARCH_UPDATES}
-    updates["page"] = func.max(SearchRow.page, stmt.excluded.page)
-    if dialect is postgresql:
-        updates["page"] = func.greatest(SearchRow.page, stmt.excluded.page)
-    session.execute(stmt.on_conflict_do_update(index_elements=[SearchRow.id], set_=updates))
+    page = func.greatest if dialect is postgresql else func.max
+    updates["page"] = page(SearchRow.page, stmt.excluded.page)
+    stmt = stmt.on_conflict_do_update(index_elements=[SearchRow.id], set_=updates)
+    session.execute(stmt, rows)
 
 
 def _add_views(session: Session, dialect: Any, day: date, article: str, count: int) -> None:
