@@ -269,8 +269,9 @@
   window.kbpPanel = { api: api, beacon: beacon, tell: tell, show: show, state: state,
                       strings: T, locale: locale, session: session, openArticle: openArticle };
   // Ready once every deferred script (the request form's too) has run: commands the host
-  // queued may be for it.
-  if (document.readyState === "loading") {
+  // queued may be for it. A deferred script runs while readyState is already "interactive",
+  // before the scripts after it, so only DOMContentLoaded (fired after all of them) is late enough.
+  if (document.readyState === "complete") { tell("ready"); } else {
     document.addEventListener("DOMContentLoaded", function () { tell("ready"); });
-  } else { tell("ready"); }
+  }
 })();
