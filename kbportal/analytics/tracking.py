@@ -13,6 +13,7 @@ from kbportal.analytics.gapcache import GapCache
 from kbportal.analytics.popularity import Popularity
 from kbportal.analytics.recorder import Recorder
 from kbportal.analytics.retention import DailyPurge
+from kbportal.analytics.rollup import HourlyRollup
 from kbportal.analytics.searchlog import SearchLog, SearchMade, Shown, click_row
 from kbportal.analytics.visitors import Throttle
 from kbportal.db import get_database, utcnow
@@ -40,7 +41,9 @@ class Analytics:
             # Serving processes purge once a day (a stamp file in the data folder says when).
             stamp = Path(app.config["KBPORTAL_DATA_DIR"]) / "analytics-purge.stamp"
             days = int(app.config["KBPORTAL_ANALYTICS_RETENTION_DAYS"])
-            self.recorder.tick = DailyPurge(database.session, days, stamp).maybe_run
+            purge = DailyPurge(database.session, days, stamp)
+            rolling = HourlyRollup(database.session)
+            self.recorder.tick = lambda: (rolling.maybe_run(), purge.maybe_run())
 
     def close(self) -> None:
         """Write what is buffered and stop the flusher."""
