@@ -131,13 +131,19 @@ def overview(session: Session, scope: Scope) -> Overview:
     rolled = rollup.horizon(session)
     by_day: dict[date, Figures] = {}
     buckets = [0] * (POSITION_BUCKETS + 1)
-    kept = _where(select(SearchDaily), scope, SearchDaily)
-    for agg in session.scalars(kept):
-        by_day.setdefault(agg.day, Figures()).add(
-            Figures(*(getattr(agg, name) or 0 for name in rollup.FIGURES))
-        )
-        for i, name in enumerate(POSITION_COLUMNS):
-            buckets[i] += getattr(agg, name) or 0
+    names = (*rollup.FIGURES, *POSITION_COLUMNS)
+    kept = _where(
+        select(SearchDaily.day, *(func.sum(getattr(SearchDaily, n)) for n in names)).group_by(
+            SearchDaily.day
+        ),
+        scope,
+        SearchDaily,
+    )
+    for day, *sums in session.execute(kept):
+        counts = [int(n or 0) for n in sums]
+        by_day.setdefault(day, Figures()).add(Figures(*counts[: len(rollup.FIGURES)]))
+        for i, n in enumerate(counts[len(rollup.FIGURES) :]):
+            buckets[i] += n
     if rolled is None or rolled <= scope.until:
         raw_scope = scope if rolled is None else replace(scope, since=max(scope.since, rolled))
         _raw_overview(session, raw_scope, by_day, buckets)
