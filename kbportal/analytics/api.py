@@ -69,6 +69,7 @@ def overview() -> Response:
             "total": figures_json(result.total),
             "daily": [{"day": d.isoformat(), **figures_json(f)} for d, f in result.daily],
             "positions": [{"position": p, "clicks": n} for p, n in result.positions],
+            "lost_rows": reports.lost_rows(get_session(), current),
         }
     )
 

@@ -189,6 +189,19 @@ class Rollup(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Loss(Base):
+    """Rows a process held unwritten when it died (see kbportal.analytics.journal)."""
+
+    __tablename__ = "analytics_losses"
+    __table_args__ = (Index("ix_analytics_losses_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # when it was found
+    rows: Mapped[int] = mapped_column(Integer)
+    cause: Mapped[str] = mapped_column(String(16))  # "crash"
+    node: Mapped[str] = mapped_column(String(255), default="")
+
+
 class GapDecision(Base):
     """An editor's grouping decision for one failed query: join a group, or stand alone."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -14,6 +14,7 @@ from kbportal.analytics import rollup
 from kbportal.analytics.models import (
     POSITION_COLUMNS,
     Click,
+    Loss,
     SearchDaily,
     SearchRow,
     ViewCount,
@@ -189,6 +190,14 @@ def _raw_overview(
         figures = by_day.setdefault(day, Figures())
         figures.clicks += n
         figures.position_sum += position * n
+
+
+def lost_rows(session: Session, scope: Scope) -> int:
+    """Rows found lost in the period: held unwritten by a process that died (journal)."""
+    start = datetime.combine(scope.since, time.min, tzinfo=UTC)
+    end = datetime.combine(scope.until + timedelta(days=1), time.min, tzinfo=UTC)
+    stmt = select(func.sum(Loss.rows)).where(Loss.at >= start, Loss.at < end)
+    return int(session.scalar(stmt) or 0)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ def overview() -> ResponseReturnValue:
         top=top,
         articles=articles,
         copied=copied,
+        lost=reports.lost_rows(db, scope),
         gaps=shown_groups,
         gaps_ready=groups is not None,
         gaps_total=len(groups or []),

@@ -31,7 +31,9 @@ class Analytics:
     def __init__(self, app: Flask) -> None:
         database = get_database(app)
         self.sessions = database.session
-        self.recorder = Recorder(database.session)
+        # A per-process journal in the data folder counts rows a crash loses.
+        journal = Path(app.config["KBPORTAL_DATA_DIR"]) / "analytics-journal"
+        self.recorder = Recorder(database.session, journal=journal)
         self.search_log = SearchLog(self.recorder)
         self.popularity = Popularity(database.session)
         self.gaps = GapCache(database.session)

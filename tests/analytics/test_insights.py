@@ -215,3 +215,16 @@ def test_articles_agents_copy_that_customers_rarely_find(
     page = editor.get("/staff/insights").text
     assert 'data-copied="en/billing/refunds"' in page and "Getting a refund" in page
     assert 'data-copied="en/account/password"' not in page
+
+
+def test_rows_lost_to_a_crash_are_shown_to_editors(portal: Flask, editor: FlaskClient) -> None:
+    from kbportal.analytics.models import Loss
+
+    assert 'data-figure="lost_rows"' not in editor.get("/staff/insights").text
+    with get_database(portal).session() as session, session.begin():
+        session.add(Loss(at=at(TODAY), rows=15, cause="crash", node="web-1"))
+        session.add(Loss(at=at(TODAY - timedelta(days=40)), rows=99, cause="crash", node="web-1"))
+    page = editor.get("/staff/insights").text
+    assert 'data-figure="lost_rows">15 searches, clicks and views were lost' in page
+    auth = {"Authorization": f"Bearer {editor.token}"}
+    assert editor.get("/api/v1/analytics/overview", headers=auth).json["lost_rows"] == 15

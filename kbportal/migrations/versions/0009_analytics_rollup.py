@@ -1,4 +1,5 @@
-"""analytics rollup: clicked positions in search_daily, the rollup horizon, a covering index
+"""analytics rollup: clicked positions in search_daily, the rollup horizon, a covering index,
+rows lost to crashes
 
 Revision ID: analytics_rollup
 Revises: analytics
@@ -29,6 +30,17 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_analytics_rollup")),
     )
+    op.create_table(
+        "analytics_losses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("cause", sa.String(length=16), nullable=False),
+        sa.Column("node", sa.String(length=255), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_losses")),
+    )
+    with op.batch_alter_table("analytics_losses", schema=None) as batch_op:
+        batch_op.create_index("ix_analytics_losses_at", ["at"], unique=False)
     with op.batch_alter_table("search_log", schema=None) as batch_op:
         batch_op.drop_index("ix_search_log_normalized")
         batch_op.create_index(
@@ -42,6 +54,7 @@ def downgrade() -> None:
     with op.batch_alter_table("search_log", schema=None) as batch_op:
         batch_op.drop_index("ix_search_log_segment_normalized")
         batch_op.create_index("ix_search_log_normalized", ["normalized"], unique=False)
+    op.drop_table("analytics_losses")
     op.drop_table("analytics_rollup")
     with op.batch_alter_table("search_daily", schema=None) as batch_op:
         for name in reversed(POSITIONS):
