@@ -48,9 +48,7 @@ def kill_worker(served: Served) -> None:
         time.sleep(0.2)
 
 
-def test_votes_survive_a_worker_killed_right_after_the_answer(
-    db_url: str, tmp_path: Path
-) -> None:
+def test_votes_survive_a_worker_killed_right_after_the_answer(db_url: str, tmp_path: Path) -> None:
     with serve(tmp_path, workers=1, threads=1, KBPORTAL_DATABASE_URL=db_url) as served:
         form = "helpful=no&reason=unclear&comment=Which+card%3F"
         assert post_vote(served, form) == 303  # answered: the vote is already stored
