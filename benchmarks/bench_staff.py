@@ -28,6 +28,8 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# throwaway_db (scratch PostgreSQL schemas) is a test helper: it lives in tests/, not the package.
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))
 from harness import free_port, serve, stop  # noqa: E402
 from tldr_data import queries, tldr_root  # noqa: E402
 
@@ -325,7 +327,7 @@ def main() -> None:
         ok &= run_backend("SQLite", env, args, texts, latency=True)
         base = None if args.no_postgres else postgres_base()
         if base:
-            from kbportal.accounts.testing import POSTGRES_ENV, temporary_database
+            from throwaway_db import POSTGRES_ENV, temporary_database
 
             os.environ[POSTGRES_ENV] = base
             with temporary_database("postgresql", work) as url:

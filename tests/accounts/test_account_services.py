@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import TEST_PASSWORD as PASSWORD
 
 from kbportal.accounts import services
 from kbportal.accounts.models import LoginAttempt, User
 from kbportal.accounts.services import AccountError, authenticate
-from kbportal.accounts.testing import TEST_PASSWORD as PASSWORD
 from kbportal.db import utcnow
 
 

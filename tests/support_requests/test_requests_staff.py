@@ -11,11 +11,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from standins import SECRET, Fault, WebhookReceiver, running
-from support import PNG, app_config, cheap_password_hashing, close_app, sign_in
+from support import PNG, TEST_PASSWORD, app_config, cheap_password_hashing, close_app, sign_in
 
 from kbportal import create_app, publish
 from kbportal.accounts import services as accounts
-from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.db import get_database
 from kbportal.support.runtime import get_relay
 
