@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import cheap_password_hashing, close_app, make_app, sign_in, write_tree
+from support import TEST_PASSWORD, cheap_password_hashing, close_app, make_app, sign_in, write_tree
 
 from kbportal import publish
 from kbportal.accounts import services
-from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.content.loader import load_knowledge_base
 from kbportal.db import get_database
 
