@@ -96,6 +96,26 @@ def internal_folder(categories: Categories, locales: Iterable[str], folder: str)
     return None
 
 
+def folder_audience(
+    categories: Categories, locales: Iterable[str], folder: str
+) -> tuple[str, ...] | None:
+    """The staff groups a folder's chain restricts it to, or None if no folder names groups.
+
+    Audiences narrow downwards (categories.build_categories), so the deepest one is the
+    narrowest; across several locales the groups in all of them. () means no one.
+    """
+    found: tuple[str, ...] | None = None
+    for locale in dict.fromkeys(locales):
+        deepest: tuple[str, ...] = ()
+        for path in folder_chain(folder):
+            category = categories.get((locale, path))
+            if category is not None and category.audience:
+                deepest = category.audience
+        if deepest:
+            found = deepest if found is None else tuple(g for g in found if g in deepest)
+    return found
+
+
 def internal_file(
     categories: Categories, locales: tuple[str, ...], relpath: str
 ) -> Category | None:
