@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -244,18 +244,3 @@ def close(session: Session, reference: str, now: datetime | None = None) -> bool
         session.rollback()
         return False
     return True
-
-
-def recent_requests(
-    session: Session, *, session_id: str | None, email: str | None, since: datetime
-) -> list[SupportRequest]:
-    """Requests from a visitor session or an e-mail address since a moment."""
-    keys = []
-    if session_id:
-        keys.append(SupportRequest.session_id == session_id)
-    if email:
-        keys.append(SupportRequest.email == email)
-    if not keys:
-        return []
-    stmt = select(SupportRequest).where(or_(*keys), SupportRequest.created_at >= since)
-    return list(session.scalars(stmt))
