@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import re
 import signal
 import socket
@@ -143,19 +144,23 @@ def test_the_search_process_answers_only_its_own_user(config, master) -> None:  
     remote_search.enable(master.pid, Path(str(config["DATA_DIR"])))
     kb.search(SearchQuery("refund", PUBLIC, "en"))  # started
     name = searchd.address(master.pid, Path(str(config["DATA_DIR"])))
+    request = pickle.dumps(("search", "/nowhere", ()))  # a valid frame: answered with an error
+    frame = len(request).to_bytes(4, "big") + request
     probe = (
         "import socket, sys\n"
         "s = socket.socket(socket.AF_UNIX)\n"
         f"s.connect({name!r})\n"
-        "s.sendall(b'\\x00\\x00\\x00\\x04junk')\n"
         "s.settimeout(10)\n"
         "try:\n"
+        f"    s.sendall({frame!r})\n"
         "    sys.exit(0 if s.recv(10) == b'' else 3)\n"
-        "except ConnectionResetError:\n"
+        "except (ConnectionResetError, BrokenPipeError):\n"
         "    sys.exit(0)\n"
     )
-    done = subprocess.run(["/usr/bin/python3", "-c", probe], user=65534, timeout=30, cwd="/")
-    assert done.returncode == 0  # closed unanswered, nothing unpickled
+    ours = subprocess.run(["/usr/bin/python3", "-c", probe], timeout=30, cwd="/")
+    assert ours.returncode == 3  # our own user is answered
+    theirs = subprocess.run(["/usr/bin/python3", "-c", probe], user=65534, timeout=30, cwd="/")
+    assert theirs.returncode == 0  # another user's connection is closed, nothing unpickled
 
 
 def test_search_routes_are_told_apart_from_pages() -> None:
