@@ -235,13 +235,17 @@ def load_run(port: int, emails: list[str], texts: list[str], rounds: int) -> tup
 
 
 def stored_copies(database_url: str) -> int:
-    from kbportal.agents.reports import count_copies
+    from sqlalchemy import func, select
+
+    from kbportal.agents.reports import KIND
+    from kbportal.analytics.models import AgentCopy
     from kbportal.db import Database
 
     database = Database(database_url, auto_upgrade=False)
     try:
         with database.session() as session:
-            return count_copies(session)
+            stmt = select(func.count(AgentCopy.id)).where(AgentCopy.kind == KIND)
+            return int(session.scalar(stmt) or 0)
     finally:
         database.engine.dispose()
 

@@ -41,16 +41,6 @@ def real_relpath(root: Path, relpath: str) -> str:
     return inner
 
 
-def is_symlinked(root: Path, relpath: str) -> bool:
-    """Whether the file or any folder on its way inside the tree is a symlink."""
-    path = root
-    for part in relpath.split("/"):
-        path = path / part
-        if os.path.islink(path):
-            return True
-    return False
-
-
 def symlinks_to(root: Path, targets: Iterable[str]) -> set[str]:
     """Files in the tree that are symlinks to any of the targets (to re-read with them).
 
