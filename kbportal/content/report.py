@@ -42,6 +42,8 @@ PROBLEM_CODES: dict[str, str] = {
     "visibility-conflict": "an article says public inside an internal category (it stays internal)",
     "visibility-escape": "front matter `category` or `locale` would list a file from an internal "
     "folder in a public place; it stays internal",
+    "audience-escape": "an `audience` names staff groups outside its folder's audience (they "
+    "are dropped; an article left with none is skipped)",
     "unsafe-symlink": "a symlink that leaves the articles folder, leads to an internal file or "
     "is a folder; it is not followed and the file is skipped",
     "duplicate-key": "front matter gives the same key twice; the file is skipped",

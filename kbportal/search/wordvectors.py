@@ -96,13 +96,6 @@ def table(language: str = "en") -> WordVectors | None:
         return found
 
 
-def reset() -> None:
-    """Forget loaded tables (tests that move DATA_DIR)."""
-    with _lock:
-        _tables.clear()
-        _failed.clear()
-
-
 def language_of(text: str) -> str:
     """The table for a query's words by their script: Russian if any Cyrillic, else English."""
     return "ru" if _CYRILLIC.search(text) else "en"

@@ -6,8 +6,10 @@ including its faults (down, 500, hanging, 429 with Retry-After, 410) on demand.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -124,32 +126,82 @@ class SmtpHandler:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse = 0  # answer this many DATA commands with a 451
+        self.answers: list[str] = []  # answer the next DATA commands with these (e.g. "554 ...")
+        self.holding = False  # when set, DATA keeps the message, then waits for `hold` to answer
+        self.hold = threading.Event()
+        self.arrived = threading.Event()  # a whole message reached DATA
+        self.sessions: list[dict[str, Any]] = []  # TLS state of each DATA's connection
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
+        self.sessions.append({"tls": encrypted or session.ssl is not None})
         if self.refuse:
             self.refuse -= 1
             return "451 4.3.0 try again later"
+        if self.answers:
+            return self.answers.pop(0)
         msg = message_from_bytes(envelope.content, policy=policy.SMTP)
+        # Kept before the 250, as a real mail server queues a message before accepting it: a
+        # client that never hears the 250 has still delivered it.
         self.messages.append(msg)  # type: ignore[arg-type]
+        self.arrived.set()
+        if self.holding:
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 30)
         return "250 OK"
 
     def by_message_id(self) -> dict[str, EmailMessage]:
         return {str(m["Message-ID"]): m for m in self.messages}
 
+    def transport_counts(self) -> Counter[str]:
+        """How often each Message-ID was accepted (250) over the wire."""
+        return Counter(str(m["Message-ID"]) for m in self.messages)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (aiosmtpd checks its own port on start)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[SmtpHandler, str]]:
-    """A real SMTP server (aiosmtpd) on a free port; yields its handler and smtp:// URL."""
-    handler = SmtpHandler()
-    with socket.socket() as probe:  # aiosmtpd checks its own port on start: it needs a number
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+def smtp_server(
+    port: int | None = None,
+    *,
+    handler: SmtpHandler | None = None,
+    starttls: ssl.SSLContext | None = None,
+    implicit_tls: ssl.SSLContext | None = None,
+    **options: Any,
+) -> Iterator[tuple[SmtpHandler, str]]:
+    """A real SMTP server (aiosmtpd) on a free port; yields its handler and smtp:// URL.
+
+    `starttls`: the server offers STARTTLS and refuses mail without it; `implicit_tls`: TLS
+    from the first byte (the URL is then smtps://).
+    """
+    handler = handler or SmtpHandler()
+    port = port or free_port()
+    extra: dict[str, Any] = dict(options)  # more of aiosmtpd's SMTP options (authenticator...)
+    if starttls is not None:
+        extra |= {"tls_context": starttls, "require_starttls": True}
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, ssl_context=implicit_tls, **extra
+    )
     controller.start()
+    scheme = "smtps" if implicit_tls is not None else "smtp"
     try:
-        yield handler, f"smtp://127.0.0.1:{port}"
+        yield handler, f"{scheme}://127.0.0.1:{port}"
     finally:
+        handler.hold.set()
         controller.stop()
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A port that takes the connection and then says nothing (a hung mail server)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # the kernel completes the handshake; no greeting ever comes
+        yield int(listener.getsockname()[1])
 
 
 class FakeHelpdesk(_Server):

@@ -29,20 +29,25 @@ RUN_CLI = "from kbportal.cli import main; main()"
 
 @contextmanager
 def relay_process(
-    db_url: str, tmp_path: Path, webhook: str, lease: int = 2
-) -> Iterator[subprocess.Popen[bytes]]:  # noqa: E501
-    """`kbportal deliver --watch` as its own process (the way production runs it)."""
+    db_url: str, tmp_path: Path, webhook: str = "", lease: int = 2, **settings: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`kbportal deliver --watch` as its own process (the way production runs it).
+
+    `settings` are more KBPORTAL_ settings, e.g. SMTP_URL for the e-mail destination.
+    """
     env = {
         **os.environ,
         "KBPORTAL_DATABASE_URL": db_url,
         "KBPORTAL_DATA_DIR": str(tmp_path / "data"),
         "KBPORTAL_ARTICLES_DIR": str(tmp_path / "articles"),
         "KBPORTAL_SECRET_KEY": "test",
-        "KBPORTAL_REQUESTS_WEBHOOK_URL": webhook,
-        "KBPORTAL_REQUESTS_WEBHOOK_SECRET": SECRET,
         "KBPORTAL_REQUESTS_LEASE_SECONDS": str(lease),
         "KBPORTAL_REQUESTS_DELIVERY_TIMEOUT": "5",
+        **{f"KBPORTAL_{name}": value for name, value in settings.items()},
     }
+    if webhook:
+        env["KBPORTAL_REQUESTS_WEBHOOK_URL"] = webhook
+        env["KBPORTAL_REQUESTS_WEBHOOK_SECRET"] = SECRET
     process = subprocess.Popen(
         [sys.executable, "-c", RUN_CLI, "deliver", "--watch", "--interval", "0.1"],
         env=env,
