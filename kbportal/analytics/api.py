@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from kbportal.accounts.auth import staff_required
 from kbportal.analytics import reports
-from kbportal.analytics.request import clean_text, json_error
+from kbportal.analytics.request import clean_text, json_error, public_article
 from kbportal.analytics.scope import BadScope, parse_scope
 from kbportal.db import get_session, utcnow
 
@@ -107,7 +107,7 @@ def copied() -> Response:
     from kbportal.analytics.copied import copied_not_found
 
     current = scope()
-    rows = copied_not_found(get_session(), current)
+    rows = copied_not_found(get_session(), current, keep=public_article)
     return jsonify(
         {
             "scope": scope_json(current),

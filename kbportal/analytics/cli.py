@@ -17,6 +17,7 @@ from kbportal.analytics import gaps as gap_service
 from kbportal.analytics import reports
 from kbportal.analytics.copied import copied_not_found
 from kbportal.analytics.grouping import Group, by_id
+from kbportal.analytics.request import public_article
 from kbportal.analytics.retention import purge
 from kbportal.analytics.rollup import roll_up
 from kbportal.analytics.scope import BadScope, parse_scope
@@ -96,7 +97,7 @@ def _rows(report: str, scope: reports.Scope) -> list[dict[str, Any]]:
         if report == "copied":
             return [
                 {**asdict(c), "clicks_per_copy": c.clicks_per_copy}
-                for c in copied_not_found(session, scope, limit=1000)
+                for c in copied_not_found(session, scope, limit=1000, keep=public_article)
             ]
         return [group_json(g) for g in gap_service.gap_groups(session, scope)]
     finally:

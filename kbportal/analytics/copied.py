@@ -42,7 +42,8 @@ def copied_not_found(
 
     Copies are agents' copied links in the period; clicks are customers' clicks from search
     results on the article in the period (whatever segment the page shows: the question is
-    whether customers find it themselves).
+    whether customers find it themselves). `keep` leaves out articles customers cannot
+    reach at all (internal ones): search could never lead them there.
     """
     start = datetime.combine(scope.since, time.min, tzinfo=UTC)
     end = datetime.combine(scope.until + timedelta(days=1), time.min, tzinfo=UTC)

@@ -12,7 +12,7 @@ from kbportal.accounts.auth import current_staff_user, staff_required
 from kbportal.analytics import charts, reports, sessions
 from kbportal.analytics.copied import MIN_COPIES, copied_not_found
 from kbportal.analytics.models import SEGMENTS, VOTE_REASONS
-from kbportal.analytics.request import clean_text, current_kb, current_viewer
+from kbportal.analytics.request import clean_text, current_kb, current_viewer, public_article
 from kbportal.analytics.scope import PERIODS, lenient_scope
 from kbportal.analytics.searchlog import KNOWN_SURFACES
 from kbportal.analytics.tracking import get_analytics
@@ -68,7 +68,7 @@ def overview() -> ResponseReturnValue:
     states = grouped.states if grouped else {}
     top = reports.top_searches(db, scope)
     articles = reports.unhelpful_articles(db, scope)
-    copied = copied_not_found(db, scope)
+    copied = copied_not_found(db, scope, keep=public_article)
     days = [(day.isoformat(), f) for day, f in figures.daily]
     series = {
         "searches": charts.bar_chart([(d, f.searches) for d, f in days], "Searches per day"),
