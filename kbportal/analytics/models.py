@@ -58,7 +58,8 @@ class Click(Base):
     __table_args__ = (
         Index("ix_search_clicks_search_id", "search_id"),
         Index("ix_search_clicks_day", "day"),
-        Index("ix_search_clicks_article", "article"),
+        # Covers an article's clicks in a period by segment and surface (read from the index).
+        Index("ix_search_clicks_article_day", "article", "day", "segment", "surface"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -215,42 +215,38 @@ class TopSearch:
 def top_searches(session: Session, scope: Scope, limit: int = TOP_LIMIT) -> list[TopSearch]:
     """The commonest searches of the period, by normalised form.
 
-    Counted from the covering index (segment, normalized, day, total, clicks) alone; the
-    example phrasing and the sessions are then read for the few queries shown.
+    Ranked by counting entries of the covering index (segment, normalized, day, ...) alone;
+    the figures, example phrasing and sessions are then read for the few queries shown.
     """
     count = func.count()
     stmt = _where(
-        select(
-            SearchRow.normalized,
-            count,
-            _count(SearchRow.total == 0),
-            _count(SearchRow.clicks > 0),
-        )
+        select(SearchRow.normalized, count)
         .group_by(SearchRow.normalized)
         .order_by(count.desc(), SearchRow.normalized)
         .limit(limit),
         scope,
     )
-    ranked = session.execute(stmt).all()
-    names = [str(row[0]) for row in ranked]
-    extra: dict[str, tuple[str, int]] = {}
-    if names:
-        details = _where(
-            select(
-                SearchRow.normalized,
-                func.min(SearchRow.query),
-                func.count(func.distinct(SearchRow.session_id)),
-            )
-            .where(SearchRow.normalized.in_(names))
-            .group_by(SearchRow.normalized),
-            scope,
+    names = [str(name) for name, _n in session.execute(stmt)]
+    if not names:
+        return []
+    details = _where(
+        select(
+            SearchRow.normalized,
+            func.min(SearchRow.query),
+            func.count(),
+            _count(SearchRow.total == 0),
+            _count(SearchRow.clicks > 0),
+            func.count(func.distinct(SearchRow.session_id)),
         )
-        extra = {str(n): (str(q), int(s)) for n, q, s in session.execute(details)}
-    return [
-        TopSearch(str(n), extra.get(str(n), (str(n), 0))[0], int(c), int(z or 0), int(k or 0),
-                  extra.get(str(n), ("", 0))[1])
-        for n, c, z, k in ranked
-    ]  # fmt: skip
+        .where(SearchRow.normalized.in_(names))
+        .group_by(SearchRow.normalized),
+        scope,
+    )
+    found = {
+        str(n): TopSearch(str(n), str(q), int(c), int(z or 0), int(k or 0), int(s))
+        for n, q, c, z, k, s in session.execute(details)
+    }
+    return [found[name] for name in names if name in found]
 
 
 @dataclass
@@ -378,18 +374,24 @@ def _views(session: Session, scope: Scope, keys: list[str]) -> dict[str, int]:
 def _searches_leading_to(
     session: Session, scope: Scope, keys: list[str], per_article: int = 5
 ) -> dict[str, list[tuple[str, int]]]:
-    """The queries whose results readers opened the article from, commonest first."""
+    """The queries whose results readers opened the article from, commonest first.
+
+    Filtered on the click's own day, segment and surface, so the database starts from the
+    articles' clicks (an index) and looks up only their searches.
+    """
     if not keys:
         return {}
     count = func.count()
-    stmt = _where(
+    stmt = (
         select(Click.article, func.min(SearchRow.query), count)
         .join(SearchRow, SearchRow.id == Click.search_id)
-        .where(Click.article.in_(keys))
+        .where(Click.article.in_(keys), Click.segment == scope.segment)
+        .where(Click.day >= scope.since, Click.day <= scope.until)
         .group_by(Click.article, SearchRow.normalized)
-        .order_by(count.desc()),
-        scope,
+        .order_by(count.desc())
     )
+    if scope.surface:
+        stmt = stmt.where(Click.surface == scope.surface)
     led: dict[str, list[tuple[str, int]]] = {}
     for article, query, n in session.execute(stmt):
         items = led.setdefault(str(article), [])

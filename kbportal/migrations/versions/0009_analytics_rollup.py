@@ -48,9 +48,17 @@ def upgrade() -> None:
             ["segment", "normalized", "day", "total", "clicks"],
             unique=False,
         )
+    with op.batch_alter_table("search_clicks", schema=None) as batch_op:
+        batch_op.drop_index("ix_search_clicks_article")
+        batch_op.create_index(
+            "ix_search_clicks_article_day", ["article", "day", "segment", "surface"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("search_clicks", schema=None) as batch_op:
+        batch_op.drop_index("ix_search_clicks_article_day")
+        batch_op.create_index("ix_search_clicks_article", ["article"], unique=False)
     with op.batch_alter_table("search_log", schema=None) as batch_op:
         batch_op.drop_index("ix_search_log_segment_normalized")
         batch_op.create_index("ix_search_log_normalized", ["normalized"], unique=False)
