@@ -15,6 +15,12 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("text", "json", "github")
 
+
+def counted(n: int, noun: str) -> str:
+    """ "1 article", "2 articles": the command line's English counts (nouns with a plain -s)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 # Every problem code the pipeline reports, with what it means (docs/content.md lists them all).
 PROBLEM_CODES: dict[str, str] = {
     "unreadable": "the file could not be read (or is not an article file of the folder)",

@@ -15,9 +15,9 @@ import threading
 import time
 from pathlib import Path
 
+from kbportal import searchwire
 from kbportal.publish.gate import SearchBusy
 from kbportal.search.types import SearchQuery, SearchResults, Suggestion
-from kbportal.serving import searchd
 from kbportal.viewer import Viewer
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class RemoteSearch:
         self, master_pid: int, data_dir: Path, *, nice: int = 10, wait: float = 30.0
     ) -> None:
         self.master_pid, self.data_dir, self.nice, self.wait = master_pid, data_dir, nice, wait
-        self.name = searchd.address(master_pid, data_dir)
+        self.name = searchwire.address(master_pid, data_dir)
         self._local = threading.local()  # one connection per thread: no locking per search
         self._start_lock = threading.Lock()
         self._started: subprocess.Popen[bytes] | None = None
@@ -63,8 +63,8 @@ class RemoteSearch:
         for attempt in range(2):
             try:
                 sock = self._connection()
-                searchd.send(sock, (method, str(directory), args))
-                status, value = searchd.receive(sock)
+                searchwire.send(sock, (method, str(directory), args))
+                status, value = searchwire.receive(sock)
             except TimeoutError:
                 self._drop()
                 raise SearchBusy("search is busy; try again in a moment") from None
@@ -89,7 +89,7 @@ class RemoteSearch:
             try:
                 sock.settimeout(self.wait)
                 sock.connect(self.name)
-                if not searchd.same_user(sock):  # someone else took the name: never unpickle
+                if not searchwire.same_user(sock):  # someone else took the name: never unpickle
                     raise ConnectionRefusedError("the search socket belongs to another user")
             except OSError:
                 sock.close()

@@ -88,7 +88,10 @@ class _Server:
                 time.sleep(fault.delay)
             response = Response(fault.body, status=fault.status, headers=fault.headers)
         else:
-            response = self.handle(request, body)
+            try:
+                response = self.handle(request, body)
+            finally:
+                request.close()  # uploaded files' temporary storage
         return response(environ, start_response)
 
     def handle(self, request: Request, body: bytes) -> Response:
@@ -211,31 +214,79 @@ class FakeHelpdesk(_Server):
         super().__init__()
         self.zendesk: dict[int, dict[str, Any]] = {}
         self.zendesk_keys: dict[str, int] = {}
+        self.zendesk_payloads: dict[str, Any] = {}
+        self.uploads: dict[str, dict[str, Any]] = {}  # token -> file, until a comment uses it
+        self.lose_put_answers = 0  # apply an update, then answer 502
+        self.fail_uploads = 0  # answer this many uploads with 503
         self.freshdesk: dict[int, dict[str, Any]] = {}
         self.next_id = 100
         self.lose_answers = 0  # create the ticket, then answer 502 (the reply was "lost")
 
     def handle(self, request: Request, body: bytes) -> Response:
-        data = json.loads(body) if body else {}
+        data = json.loads(body) if body and request.mimetype == "application/json" else {}
         path = request.path
         with self.lock:
             if path == "/api/v2/requests.json" and request.method == "POST":
                 key = request.headers.get("Idempotency-Key", "")
-                if key in self.zendesk_keys:  # Zendesk replays the first answer for a key
+                if key in self.zendesk_keys:  # Zendesk replays the first answer for a key...
                     ticket = self.zendesk_keys[key]
-                    return _json({"request": {"id": ticket, **self.zendesk[ticket]}}, 201)
+                    if self.zendesk_payloads[key] != data:  # ...of the same payload only
+                        return _json({"error": "IdempotentRequestError"}, 400)
+                    status = self.zendesk[ticket]["status"]
+                    return _json({"request": {"id": ticket, "status": status}}, 201)
                 ticket = self._new_id()
-                self.zendesk[ticket] = {**data["request"], "status": "new"}
+                first = {**data["request"]["comment"], "attachments": []}
+                self.zendesk[ticket] = {**data["request"], "status": "new", "comments": [first]}
                 if key:
                     self.zendesk_keys[key] = ticket
+                    self.zendesk_payloads[key] = data
                 return self._answer({"request": {"id": ticket}}, 201)
+            if path == "/api/v2/uploads.json" and request.method == "POST":
+                if self.fail_uploads:
+                    self.fail_uploads -= 1
+                    return Response("busy", status=503, headers={"Retry-After": "1"})
+                token = f"upload-{self._new_id()}"
+                self.uploads[token] = {
+                    "filename": request.args.get("filename", ""),
+                    "content_type": request.headers.get("Content-Type", ""),
+                    "data": body,
+                }
+                return _json({"upload": {"token": token}}, 201)
+            if path.endswith("/comments.json") and request.method == "GET":
+                ticket = int(path.split("/")[4])
+                comments = [
+                    {
+                        "body": c["body"],
+                        "attachments": [{"file_name": f["filename"]} for f in c["attachments"]],
+                    }
+                    for c in self.zendesk[ticket]["comments"]
+                ]
+                return _json({"comments": comments}, 200)
             if path.startswith("/api/v2/requests/") and request.method == "PUT":
                 ticket = int(path.rsplit("/", 1)[1].removesuffix(".json"))
                 if data["request"].get("solved"):
                     self.zendesk[ticket]["status"] = "solved"
+                comment = data["request"].get("comment")
+                if comment and comment.get("uploads"):
+                    if any(t not in self.uploads for t in comment["uploads"]):
+                        return _json({"error": "InvalidUploadToken"}, 422)
+                    files = [self.uploads.pop(t) for t in comment["uploads"]]  # used once
+                    self.zendesk[ticket]["comments"].append({**comment, "attachments": files})
+                    if self.lose_put_answers:
+                        self.lose_put_answers -= 1
+                        return Response("bad gateway", status=502)
                 return _json({"request": {"id": ticket}}, 200)
             if path == "/api/v2/tickets" and request.method == "POST":
                 ticket = self._new_id()
+                if request.mimetype == "multipart/form-data":  # a ticket with attachments
+                    form = request.form
+                    data = {k: form[k] for k in form if not k.endswith("[]")}
+                    data |= {"priority": int(data["priority"]), "status": int(data["status"])}
+                    data["tags"] = form.getlist("tags[]")
+                    data["attachments"] = [
+                        {"filename": f.filename, "content_type": f.mimetype, "data": f.read()}
+                        for f in request.files.getlist("attachments[]")
+                    ]
                 self.freshdesk[ticket] = data
                 return self._answer({"id": ticket}, 201)
             if path == "/api/v2/search/tickets":

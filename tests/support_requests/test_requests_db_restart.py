@@ -1,6 +1,7 @@
 """The database going away for real while requests are filed and relayed: a PostgreSQL server
 of our own stopped and started (a clean stop and a crash), and a SQLite file locked by another
-process. Every request a customer was told about is stored once and delivered exactly once;
+process. Every request a customer was told about is stored once and delivered exactly once,
+to a webhook consumer and to an SMTP server (aiosmtpd, counted by Message-ID);
 a submit that failed is retried with the same form key and makes no second request."""
 
 from __future__ import annotations
@@ -22,15 +23,18 @@ import pytest
 from requests_sample import GOOD, TYPES
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from standins import SECRET, WebhookReceiver, free_port
+from standins import SECRET, SmtpHandler, WebhookReceiver, free_port, smtp_server
 
 from kbportal.db import Database
 from kbportal.support import services
+from kbportal.support.channels import Channel
+from kbportal.support.channels.smtp import SmtpChannel, SmtpSettings
 from kbportal.support.channels.webhook import WebhookChannel
 from kbportal.support.models import OutboxMessage, SupportRequest
 from kbportal.support.relay import Relay
 
 MAX_REQUESTS = 400  # the filer's bound: the test stops by itself whatever happens
+DESTINATIONS = ["webhook", "email"]
 
 
 class OwnPostgres:
@@ -90,6 +94,16 @@ def own_postgres() -> Iterator[OwnPostgres]:
         server.remove()
 
 
+@pytest.fixture
+def mailbox() -> Iterator[tuple[SmtpHandler, str]]:
+    """The support mailbox: a real SMTP server."""
+    with smtp_server() as (handler, url):
+        yield handler, url
+
+
+FROM = "help@orbita.example"
+
+
 class Filer(threading.Thread):
     """A stream of customers submitting; a failed submit is retried with the same key."""
 
@@ -110,7 +124,7 @@ class Filer(threading.Thread):
                     with self.database.session() as session:
                         sub = services.Submission("question", "en", dict(GOOD), key)
                         services.submit(
-                            session, TYPES, sub, destinations=["webhook"], rate_limit=10**6
+                            session, TYPES, sub, destinations=DESTINATIONS, rate_limit=10**6
                         )
                     break
                 except SQLAlchemyError:
@@ -123,12 +137,14 @@ class Filer(threading.Thread):
 
 
 def run_through(
-    database: Database, receiver: WebhookReceiver, outages: list[Callable[[], None]]
+    database: Database, receiver: WebhookReceiver, smtp: str, outages: list[Callable[[], None]]
 ) -> Filer:
     """File and relay while each outage happens in turn; returns the filer when all is done."""
-    relay = Relay(
-        database.session, {"webhook": WebhookChannel(receiver.url, SECRET, 5.0)}, lease_seconds=2
-    )
+    channels: dict[str, Channel] = {
+        "webhook": WebhookChannel(receiver.url, SECRET, 5.0),
+        "email": SmtpChannel(SmtpSettings.from_url(smtp), "support@example.com", FROM, 5.0),
+    }
+    relay = Relay(database.session, channels, lease_seconds=2)
     stop = threading.Event()
     relaying = threading.Thread(target=relay.run, args=(stop, 0.05), daemon=True)
     filer = Filer(database)
@@ -147,7 +163,8 @@ def run_through(
         def all_delivered() -> bool:
             with database.session() as session:
                 states = session.scalars(select(OutboxMessage.state)).all()
-            return len(states) == len(filer.keys) and set(states) == {"delivered"}
+            expected = len(filer.keys) * len(DESTINATIONS)
+            return len(states) == expected and set(states) == {"delivered"}
 
         wait_for(all_delivered, 120)
     finally:
@@ -170,17 +187,21 @@ def wait_for(check: Callable[[], bool], timeout: float = 90.0) -> None:
         time.sleep(0.1)
 
 
-def check_exactly_once(database: Database, receiver: WebhookReceiver, filer: Filer) -> None:
+def check_exactly_once(
+    database: Database, receiver: WebhookReceiver, mailbox: SmtpHandler, filer: Filer
+) -> None:
     with database.session() as session:
         stored = session.scalars(select(SupportRequest).order_by(SupportRequest.id)).all()
         outbox = session.scalar(select(func.count()).select_from(OutboxMessage))
     assert sorted(r.idempotency_key for r in stored) == sorted(filer.keys)  # one per key
-    assert outbox == len(stored)
+    assert outbox == len(stored) * len(DESTINATIONS)
     assert sorted(receiver.processed) == sorted(f"{r.reference}.created" for r in stored)
+    message_ids = sorted(f"<{r.reference}.created@orbita.example>" for r in stored)
+    assert sorted(mailbox.by_message_id()) == message_ids
 
 
 def test_postgresql_restarted_and_crashed_while_filing_and_relaying(
-    own_postgres: OwnPostgres, receiver: WebhookReceiver
+    own_postgres: OwnPostgres, receiver: WebhookReceiver, mailbox: tuple[SmtpHandler, str]
 ) -> None:
     database = Database(own_postgres.url, timeout=2.0)
     database.ensure_ready()
@@ -194,15 +215,16 @@ def test_postgresql_restarted_and_crashed_while_filing_and_relaying(
         return outage
 
     try:
-        filer = run_through(database, receiver, [restart("fast"), restart("immediate")])
-        check_exactly_once(database, receiver, filer)
+        outages = [restart("fast"), restart("immediate")]
+        filer = run_through(database, receiver, mailbox[1], outages)
+        check_exactly_once(database, receiver, mailbox[0], filer)
         assert filer.failures > 0  # the outages were felt, not slept through
     finally:
         database.dispose()
 
 
 def test_sqlite_file_locked_by_another_process_and_back(
-    tmp_path: Path, receiver: WebhookReceiver
+    tmp_path: Path, receiver: WebhookReceiver, mailbox: tuple[SmtpHandler, str]
 ) -> None:
     path = tmp_path / "kbportal.db"
     database = Database(f"sqlite:///{path}", timeout=0.3)
@@ -222,8 +244,8 @@ def test_sqlite_file_locked_by_another_process_and_back(
             assert holder.wait(timeout=30) == 0
 
     try:
-        filer = run_through(database, receiver, [lock, lock])
-        check_exactly_once(database, receiver, filer)
+        filer = run_through(database, receiver, mailbox[1], [lock, lock])
+        check_exactly_once(database, receiver, mailbox[0], filer)
         assert filer.failures > 0
     finally:
         database.dispose()

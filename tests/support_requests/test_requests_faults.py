@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, select, text
-from standins import SECRET, WebhookReceiver
+from standins import SECRET, WebhookReceiver, smtp_server
 
 from kbportal.db import Database
 from kbportal.support.channels.webhook import WebhookChannel
@@ -124,15 +124,22 @@ def test_two_relays_on_postgresql_never_deliver_twice(
     receiver: WebhookReceiver,
     file_request: Callable[..., SupportRequest],
 ) -> None:
-    filed = [file_request() for _ in range(40)]
-    with (
-        relay_process(postgres_only, tmp_path, receiver.url, lease=30),
-        relay_process(postgres_only, tmp_path, receiver.url, lease=30),
-    ):
-        late = [file_request() for _ in range(20)]  # filed while both relays run
-        wait_until(lambda: states(database) == ["delivered"] * 60)
+    both = ("webhook", "email")
+    filed = [file_request(destinations=both) for _ in range(40)]
+    with smtp_server() as (mailbox, smtp):
+        mail = {"SMTP_URL": smtp, "REQUESTS_EMAIL_TO": "support@example.com"}
+        with (
+            relay_process(postgres_only, tmp_path, receiver.url, lease=30, **mail),
+            relay_process(postgres_only, tmp_path, receiver.url, lease=30, **mail),
+        ):
+            late = [file_request(destinations=both) for _ in range(20)]  # while both run
+            wait_until(lambda: states(database) == ["delivered"] * 120)
     assert sorted(receiver.processed) == references(filed + late)
     assert set(receiver.transport_counts().values()) == {1}  # not even a duplicate on the wire
+    assert sorted(mailbox.by_message_id()) == sorted(
+        f"<{r.reference}.created@example.com>" for r in filed + late
+    )
+    assert set(mailbox.transport_counts().values()) == {1}
 
 
 def test_database_dropping_connections_loses_nothing(
