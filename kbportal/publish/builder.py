@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.models import Article
-from kbportal.publish import layout, public_index, records, sources, store
+from kbportal.content.placement import symlinks_in
+from kbportal.publish import layout, public_index, records, sources, store, targets
 from kbportal.publish.manifest import (
     BuildError,
     BuildReport,
@@ -101,7 +102,9 @@ def full_build(
                     )
                 )
         records.put_files(conn, entries)
-        store.set_blob(conn, "link_targets", sources.targets_of(kb))
+        targets.save(conn, sources.targets_of(kb))
+        store.set_blob(conn, store.SYMLINKS, symlinks_in(articles_dir))
+        store.count_articles(conn)
         # The request form's types publish with the articles they link to, in the same swap.
         store.set_blob(conn, "request_types", sources.load_request_types(config, kb)[0].to_json())
         pending = [

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kbportal.content.placement import symlinks_to
+from kbportal.content.placement import refresh_symlinks, symlinks_in, symlinks_to
 from kbportal.content.request_types import REQUESTS_FILE
 from kbportal.publish import layout, public_index, records, sources, store
 from kbportal.publish.builder import full_build
@@ -38,18 +39,39 @@ def update(
     renamed = dict(renamed or {})
     changed_paths = _clean([*changed, *renamed.values()])
     removed_paths = _clean([*removed, *renamed.keys()]) - changed_paths
-    # A symlinked article is read through its target: it changes (or goes) when the target does.
     root = Path(config["ARTICLES_DIR"])
-    changed_paths |= symlinks_to(root, changed_paths | removed_paths) - removed_paths
     data_dir = Path(config["DATA_DIR"])
     with layout.writer_lock(data_dir):
         current = layout.current_build(data_dir)
+        # A symlinked article is read through its target: it changes (or goes) with it.
+        known = _symlinks(current)
+        if known is not None:
+            known = refresh_symlinks(root, known, changed_paths | removed_paths)
+        changed_paths |= symlinks_to(root, changed_paths | removed_paths, known) - removed_paths
         touched = changed_paths | removed_paths
         # The request types file is checked against every article: rebuild it with them.
         category_changed = any(kind_of(p) == "category" or p == REQUESTS_FILE for p in touched)
         if current is None or category_changed or not store.is_current_format(current):
             return full_build(config, now=now, metadata=metadata)
-        return _update(config, current, changed_paths, removed_paths, renamed, now, metadata)
+        links = known if known is not None else symlinks_in(root)
+        return _update(config, current, changed_paths, removed_paths, renamed, now, metadata, links)
+
+
+def _symlinks(build: Path | None) -> dict[str, str | None] | None:
+    """The symlink map a build recorded of its tree (None: none recorded, walk the tree)."""
+    if build is None:
+        return None
+    try:
+        conn = store.open_readonly(build / "content.sqlite")
+    except sqlite3.Error:
+        return None
+    try:
+        found = store.get_blob(conn, store.SYMLINKS)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return found if isinstance(found, dict) else None
 
 
 def publish_due(
@@ -101,6 +123,7 @@ def _update(
     renamed: Mapping[str, str],
     now: datetime | None,
     metadata: sources.Metadata | None,
+    links: dict[str, str | None],
 ) -> BuildReport:
     """The update itself, under the writer lock."""
     started = time.perf_counter()
@@ -130,6 +153,7 @@ def _update(
         for path in changes.backlinks():
             changes.load(path)
         changes.write()
+        store.set_blob(conn, store.SYMLINKS, links)
         report = _finish(conn, changes, target.name, now)
         conn.close()
         public_index.update(target, changes.upserts.values(), changes.gone)  # first: see there

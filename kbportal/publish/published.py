@@ -8,11 +8,11 @@ from collections import OrderedDict, defaultdict
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from kbportal.content.links import MEDIA_SUFFIXES, LinkTargets, Target
+from kbportal.content.links import MEDIA_SUFFIXES, Target
 from kbportal.content.models import Article, Problem
 from kbportal.content.placement import internal_file
 from kbportal.content.request_types import RequestTypes
-from kbportal.publish import gate, public_index, records, store
+from kbportal.publish import gate, public_index, records, store, targets
 from kbportal.publish.tree import CategoryTree
 from kbportal.publish.view import CategoryNode, Suggestion
 from kbportal.search import Searcher
@@ -217,9 +217,8 @@ class BuildKB:
             found = records.problems(self._conn)
             if viewer is None:
                 return found
-            targets = store.get_blob(self._conn, "link_targets")
-        by_path = targets.by_path if isinstance(targets, LinkTargets) else {}
-        return [p for p in found if _may_open(viewer, by_path.get(p.path))]
+            owners = {p.path: targets.by_path(self._conn, p.path) for p in found}
+        return [p for p in found if _may_open(viewer, owners[p.path])]
 
     def meta(self, name: str) -> str | None:
         """A manifest value of this build (e.g. "next_publish_at")."""

@@ -18,7 +18,8 @@ from kbportal.search import is_current
 log = logging.getLogger(__name__)
 
 # Bumped whenever the tables change: an older build is rebuilt in full, never patched.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
+SYMLINKS = "symlinks"  # blob: the tree's symlinks, relpath -> target (placement.symlinks_in)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
@@ -39,6 +40,9 @@ CREATE TABLE IF NOT EXISTS problems (
 CREATE INDEX IF NOT EXISTS problems_path ON problems (path);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, hash TEXT NOT NULL, key TEXT, status TEXT NOT NULL, publish_at TEXT);
+CREATE INDEX IF NOT EXISTS files_key ON files (key);
+CREATE TABLE IF NOT EXISTS targets_by_path (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS targets_by_key (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS article_links (
     key TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (key, target));
 CREATE INDEX IF NOT EXISTS article_links_target ON article_links (target);
@@ -184,12 +188,34 @@ def articles_by_keys(conn: sqlite3.Connection, keys: list[str]) -> dict[str, Art
     return found
 
 
-def all_counts(conn: sqlite3.Connection) -> tuple[int, int, int]:
-    """Stored articles: all, public, internal."""
+def count_articles(conn: sqlite3.Connection) -> None:
+    """Count the stored articles once (full builds); a publish then adjusts the counts."""
     total, public = conn.execute(
         "SELECT count(*), coalesce(sum(visibility = 'public'), 0) FROM articles"
     ).fetchone()
-    return total, public, total - public
+    set_counts(conn, total, public)
+
+
+def set_counts(conn: sqlite3.Connection, total: int, public: int) -> None:
+    """Record how many articles the build holds, and how many of them are public."""
+    set_meta(conn, "articles", str(total))
+    set_meta(conn, "public_articles", str(public))
+
+
+def all_counts(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    """Stored articles: all, public, internal (kept in the manifest: no scan of the table)."""
+    total, public = get_meta(conn, "articles"), get_meta(conn, "public_articles")
+    if total is None or public is None:
+        count_articles(conn)
+        return all_counts(conn)
+    return int(total), int(public), int(total) - int(public)
+
+
+def missing_keys(conn: sqlite3.Connection, keys: Iterable[str]) -> set[str]:
+    """Those of the keys that no stored article has."""
+    return {
+        k for k in keys if not conn.execute("SELECT 1 FROM articles WHERE key = ?", (k,)).fetchone()
+    }
 
 
 def delete_articles(conn: sqlite3.Connection, keys: Iterable[str]) -> None:
