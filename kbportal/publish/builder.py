@@ -12,6 +12,7 @@ from typing import Any
 from kbportal.content.models import Article
 from kbportal.content.placement import symlinks_in
 from kbportal.publish import layout, public_index, records, sources, store, targets
+from kbportal.publish.bodies import BodyWriter
 from kbportal.publish.manifest import (
     BuildError,
     BuildReport,
@@ -76,7 +77,10 @@ def full_build(
     with layout.staged(data_dir) as target:
         conn = store.create(target / "content.sqlite")
         conn.execute("BEGIN")
-        store.put_articles(conn, published)
+        writer = BodyWriter(target)
+        store.put_articles(conn, published, writer)
+        writer.close()
+        store.set_bodies(conn, writer.end, writer.end)
         store.put_categories(conn, kb.categories.values())
         live = {a.key for a in published}
         carried = {old: new for old, new in old_renames.items() if new in live and old not in live}

@@ -14,6 +14,7 @@ from kbportal.content.links import LinkTargets
 from kbportal.content.models import Article, Category, Problem
 from kbportal.publish import records, sources, store
 from kbportal.publish import targets as targets_store
+from kbportal.publish.bodies import BodyWriter
 from kbportal.publish.manifest import file_hash, status_of, utc
 
 log = logging.getLogger(__name__)
@@ -148,8 +149,8 @@ class Changes:
         loaded = {a.path for a in self.upserts.values()} | set(self.problems)
         return sorted(p for p in paths if p not in loaded and (self.root / p).is_file())
 
-    def write(self) -> None:
-        """Store the changed articles and everything derived from them."""
+    def write(self, writer: BodyWriter) -> None:
+        """Store the changed articles (their bodies appended by `writer`) and what derives."""
         self.gone -= self.upserts.keys()
         conn, upserts = self.conn, list(self.upserts.values())
         before = records.visibilities(conn, sorted(self.gone | self.upserts.keys()))
@@ -159,9 +160,13 @@ class Changes:
         public += sum(a.visibility == "public" for a in upserts)
         public -= sum(visibility == "public" for visibility, _ in before.values())
         store.set_counts(conn, total, public)
+        _, live = store.bodies_of(conn)
+        live -= store.body_bytes(conn, self.gone | self.upserts.keys())
+        start = writer.end
         store.delete_articles(conn, self.gone)
         records.delete_refs(conn, self.gone | self.upserts.keys())
-        store.put_articles(conn, upserts)
+        store.put_articles(conn, upserts, writer)
+        store.set_bodies(conn, writer.end, live + writer.end - start)
         records.put_refs(conn, upserts)
         records.delete_redirects_to(conn, self.upserts.keys(), "alias")
         for article in upserts:

@@ -13,7 +13,8 @@ from typing import Any
 
 from kbportal.content.placement import refresh_symlinks, symlinks_in, symlinks_to
 from kbportal.content.request_types import REQUESTS_FILE
-from kbportal.publish import layout, public_index, records, sources, store
+from kbportal.publish import bodies, layout, public_index, records, sources, store
+from kbportal.publish.bodies import BodyReader, BodyWriter
 from kbportal.publish.builder import full_build
 from kbportal.publish.changes import Changes
 from kbportal.publish.manifest import BuildReport, EmptyBuildError, kind_of, normalize
@@ -108,9 +109,11 @@ def copy_build(source: Path, target: Path) -> None:
     """Copy a build: the SQLite file by value, the index files by hard link.
 
     Whoosh never rewrites an existing file (a commit writes new segment and TOC files and
-    deletes unused ones), so linked files stay correct for the build they came from.
+    deletes unused ones), so linked files stay correct for the build they came from. The
+    bodies file is linked too: it is only ever appended to (kbportal.publish.bodies).
     """
     shutil.copyfile(source / "content.sqlite", target / "content.sqlite")
+    bodies.link(source, target)
     public_index.link_index(source / "index", target / "index")
     public_index.copy(source, target)
 
@@ -152,7 +155,12 @@ def _update(
             changes.rename(normalize(old_path) or "", normalize(new_path) or "")
         for path in changes.backlinks():
             changes.load(path)
-        changes.write()
+        writer = BodyWriter(target)
+        try:
+            changes.write(writer)
+        finally:
+            writer.close()
+        _drop_garbage(conn, current, target)
         store.set_blob(conn, store.SYMLINKS, links)
         report = _finish(conn, changes, target.name, now)
         conn.close()
@@ -161,6 +169,20 @@ def _update(
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
     return report
+
+
+def _drop_garbage(conn: sqlite3.Connection, current: Path, target: Path) -> None:
+    """Write the bodies afresh once replaced ones outweigh the live ones (rare, O(KB))."""
+    end, live = store.bodies_of(conn)
+    if not bodies.rewrite_due(end, live):
+        return
+    reader = BodyReader(current, end)
+    try:
+        end = store.rewrite_bodies(conn, reader, target)
+    finally:
+        reader.close()
+    store.set_bodies(conn, end, end)
+    log.info("bodies rewritten without replaced ones: %d bytes", end)
 
 
 def _finish(conn: Any, changes: Changes, build_id: str, now: datetime) -> BuildReport:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.models import Article, Category
-from kbportal.publish import codec, public_index
+from kbportal.publish import bodies, codec, public_index
+from kbportal.publish.bodies import BodyReader, BodyWriter
 from kbportal.search import is_current
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ CREATE TABLE IF NOT EXISTS articles (
     key TEXT PRIMARY KEY, locale TEXT NOT NULL, slug TEXT NOT NULL, path TEXT NOT NULL,
     category TEXT NOT NULL, visibility TEXT NOT NULL, title TEXT NOT NULL, audience TEXT NOT NULL,
     updated TEXT, ord INTEGER, summary TEXT NOT NULL, template INTEGER NOT NULL,
-    authors TEXT NOT NULL, data TEXT NOT NULL);
+    authors TEXT NOT NULL, body_at INTEGER NOT NULL, body_len INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
 CREATE TABLE IF NOT EXISTS categories (
     locale TEXT NOT NULL, path TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (locale, path));
@@ -118,11 +119,13 @@ def get_blob(conn: sqlite3.Connection, name: str) -> Any:
     return pickle.loads(row[0]) if row else None  # noqa: S301
 
 
-def put_articles(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
-    """Insert or replace rendered articles (listing fields as columns, the rest as JSON)."""
-    conn.executemany(
-        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
+def put_articles(conn: sqlite3.Connection, articles: Iterable[Article], bodies: BodyWriter) -> None:
+    """Insert or replace rendered articles: listing fields as columns, the whole article as
+    JSON in the build's bodies file (kbportal.publish.bodies)."""
+    rows = []
+    for a in articles:
+        at, length = bodies.add(codec.dumps(a))
+        rows.append(
             (
                 a.key,
                 a.locale,
@@ -137,11 +140,47 @@ def put_articles(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
                 a.summary,
                 int(a.template),
                 json.dumps(list(a.authors), ensure_ascii=False),
-                codec.dumps(a),
+                at,
+                length,
             )
-            for a in articles
-        ),
+        )
+    conn.executemany(
+        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
+
+
+def body_bytes(conn: sqlite3.Connection, keys: Iterable[str] | None = None) -> int:
+    """How many bytes of the bodies file the given stored articles (or all) take."""
+    if keys is None:
+        return int(conn.execute("SELECT coalesce(sum(body_len), 0) FROM articles").fetchone()[0])
+    total = 0
+    for key in keys:
+        row = conn.execute("SELECT body_len FROM articles WHERE key = ?", (key,)).fetchone()
+        total += row[0] if row else 0
+    return total
+
+
+def set_bodies(conn: sqlite3.Connection, end: int, live: int) -> None:
+    """Record where this build's bodies end, and how many of those bytes are live articles."""
+    set_meta(conn, "bodies_end", str(end))
+    set_meta(conn, "bodies_live", str(live))
+
+
+def bodies_of(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(end, live bytes) of a build's bodies file."""
+    return int(get_meta(conn, "bodies_end") or 0), int(get_meta(conn, "bodies_live") or 0)
+
+
+def rewrite_bodies(conn: sqlite3.Connection, source: BodyReader, target: Path) -> int:
+    """Write a build's live bodies into a fresh file of its own (dropping the garbage)."""
+    (target / bodies.FILE).unlink()  # the link to the shared file: the old builds keep theirs
+    writer = BodyWriter(target)
+    rows = conn.execute("SELECT key, body_at, body_len FROM articles").fetchall()
+    for key, at, length in rows:
+        new_at, _ = writer.add(source.read(at, length))
+        conn.execute("UPDATE articles SET body_at = ? WHERE key = ?", (new_at, key))
+    writer.close()
+    return writer.end
 
 
 def light_articles(conn: sqlite3.Connection) -> list[Article]:
@@ -174,17 +213,19 @@ def light_articles(conn: sqlite3.Connection) -> list[Article]:
     ]
 
 
-def articles_by_keys(conn: sqlite3.Connection, keys: list[str]) -> dict[str, Article]:
+def articles_by_keys(
+    conn: sqlite3.Connection, keys: list[str], bodies: BodyReader
+) -> dict[str, Article]:
     """Full stored articles for the given keys (missing ones left out)."""
     found: dict[str, Article] = {}
     for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
         chunk = keys[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for key, data in conn.execute(
-            f"SELECT key, data FROM articles WHERE key IN ({marks})",
+        for key, at, length in conn.execute(
+            f"SELECT key, body_at, body_len FROM articles WHERE key IN ({marks})",
             chunk,  # noqa: S608
-        ):
-            found[key] = codec.loads_article(data)
+        ).fetchall():
+            found[key] = codec.loads_article(bodies.read(at, length))
     return found
 
 
