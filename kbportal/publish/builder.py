@@ -120,6 +120,7 @@ def full_build(
         store.set_meta(conn, "schema", store.SCHEMA_VERSION)
         store.set_meta(conn, "build_id", target.name)
         store.set_meta(conn, "created", now.isoformat())
+        store.set_meta(conn, store.UPDATES_SINCE_FULL, "0")
         record_origin(conn, articles_dir)
         store.set_meta(conn, "next_publish_at", next_at.isoformat() if next_at else None)
         conn.execute("COMMIT")

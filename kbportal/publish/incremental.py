@@ -196,6 +196,8 @@ def _finish(conn: Any, changes: Changes, build_id: str, now: datetime) -> BuildR
     next_at = min(pending) if pending else None
     store.set_meta(conn, "build_id", build_id)
     store.set_meta(conn, "created", now.isoformat())
+    since = int(store.get_meta(conn, store.UPDATES_SINCE_FULL) or 0) + 1
+    store.set_meta(conn, store.UPDATES_SINCE_FULL, str(since))
     store.set_meta(conn, "next_publish_at", next_at.isoformat() if next_at else None)
     conn.execute("COMMIT")
     live, upserts = changes.live, changes.upserts

@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 # Bumped whenever the tables change: an older build is rebuilt in full, never patched.
 SCHEMA_VERSION = "5"
+# Incremental publishes since the last full build: each leaves deleted entries in the index
+# (and replaced vectors and bodies) that only a full build merges away (sync: COMPACT_AFTER).
+UPDATES_SINCE_FULL = "updates_since_full"
 SYMLINKS = "symlinks"  # blob: the tree's symlinks, relpath -> target (placement.symlinks_in)
 
 SCHEMA = """

@@ -31,7 +31,7 @@ def watch(
     done = 0
     while rounds is None or done < rounds:
         try:
-            report = sync(config, wait=interval)
+            report = sync(config, wait=interval, compact=True)
             if report.status != "up-to-date":
                 _print(report, as_json)
         except SyncError as exc:
