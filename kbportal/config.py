@@ -141,6 +141,17 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         _positive,
         "Searches one worker runs at once; more wait (up to 10 s, then 503) so pages never do.",
     ),
+    "SEARCH_PROCESS": (
+        True,
+        lambda v: v.lower() in ("1", "true", "yes", "on"),
+        "Run `kbportal serve`'s searches in one search process per node, below the workers' "
+        "priority, so expensive searches slow only searches; off: in each worker.",
+    ),
+    "SEARCH_NICE": (
+        10,
+        lambda v: _percent(v, 19),
+        "How much lower (0-19, as `nice`) the search process runs than the workers.",
+    ),
     "SESSION_COOKIE_SECURE": (
         False,
         lambda v: v.lower() in ("1", "true", "yes"),

@@ -41,16 +41,6 @@ def real_relpath(root: Path, relpath: str) -> str:
     return inner
 
 
-def is_symlinked(root: Path, relpath: str) -> bool:
-    """Whether the file or any folder on its way inside the tree is a symlink."""
-    path = root
-    for part in relpath.split("/"):
-        path = path / part
-        if os.path.islink(path):
-            return True
-    return False
-
-
 def symlinks_in(root: Path) -> dict[str, str | None]:
     """Every symlink in the tree: its relpath -> the relpath it points at inside (None: outside).
 
@@ -130,6 +120,26 @@ def internal_folder(categories: Categories, locales: Iterable[str], folder: str)
             if category is not None and category.visibility == "internal":
                 return category
     return None
+
+
+def folder_audience(
+    categories: Categories, locales: Iterable[str], folder: str
+) -> tuple[str, ...] | None:
+    """The staff groups a folder's chain restricts it to, or None if no folder names groups.
+
+    Audiences narrow downwards (categories.build_categories), so the deepest one is the
+    narrowest; across several locales the groups in all of them. () means no one.
+    """
+    found: tuple[str, ...] | None = None
+    for locale in dict.fromkeys(locales):
+        deepest: tuple[str, ...] = ()
+        for path in folder_chain(folder):
+            category = categories.get((locale, path))
+            if category is not None and category.audience:
+                deepest = category.audience
+        if deepest:
+            found = deepest if found is None else tuple(g for g in found if g in deepest)
+    return found
 
 
 def internal_file(

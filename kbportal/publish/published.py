@@ -12,7 +12,7 @@ from kbportal.content.links import MEDIA_SUFFIXES, Target
 from kbportal.content.models import Article, Problem
 from kbportal.content.placement import internal_file
 from kbportal.content.request_types import RequestTypes
-from kbportal.publish import gate, public_index, records, store, targets
+from kbportal.publish import gate, public_index, records, remote_search, store, targets
 from kbportal.publish.bodies import BodyReader
 from kbportal.publish.tree import CategoryTree
 from kbportal.publish.view import CategoryNode, Suggestion
@@ -234,8 +234,14 @@ class BuildKB:
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Full-text search, filtered by the query's viewer."""
-        with gate.search_slot().slot():
-            results = self._searcher_for(query.viewer).search(query)
+        searcher = self._searcher_for(query.viewer)
+        remote = remote_search.current()
+        found = remote.search(searcher.directory, query) if remote is not None else None
+        if found is not None:
+            results = found
+        else:
+            with gate.search_slot().slot():
+                results = searcher.search(query)
         leaked = [h for h in results.hits if not self._visible(h.key, query.viewer)]
         if leaked:  # the index filters; this is a second lock on the door, and it should never fire
             log.error("search returned %d hits the viewer may not see", len(leaked))
@@ -246,10 +252,16 @@ class BuildKB:
         self, prefix: str, viewer: Viewer, locale: str | None = None, limit: int = 8
     ) -> list[Suggestion]:
         """Titles that complete what the reader is typing."""
-        with gate.search_slot().slot():
-            found = self._searcher_for(viewer).autocomplete(
-                prefix, viewer, locale=locale, limit=limit
-            )
+        searcher = self._searcher_for(viewer)
+        remote = remote_search.current()
+        found = (
+            remote.autocomplete(searcher.directory, prefix, viewer, locale, limit)
+            if remote is not None
+            else None
+        )
+        if found is None:
+            with gate.search_slot().slot():
+                found = searcher.autocomplete(prefix, viewer, locale=locale, limit=limit)
         return [s for s in found if self._visible(f"{s.locale}/{s.slug}", viewer)]
 
     def media_file(self, relpath: str, viewer: Viewer = PUBLIC) -> Path | None:
