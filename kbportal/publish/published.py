@@ -10,7 +10,7 @@ from typing import Any
 
 from kbportal.content.links import MEDIA_SUFFIXES, Target
 from kbportal.content.models import Article, Problem
-from kbportal.content.placement import internal_file
+from kbportal.content.placement import file_audience, internal_file
 from kbportal.content.request_types import RequestTypes
 from kbportal.publish import gate, public_index, records, remote_search, store, targets
 from kbportal.publish.bodies import BodyReader
@@ -280,11 +280,15 @@ class BuildKB:
             return None
         if not real.is_relative_to(root) or not real.is_file():
             return None  # a symlink leading out of the tree
+        paths = (rel, real.relative_to(root).as_posix())
         if not viewer.staff and any(  # where the file is on disk decides, as for articles
-            internal_file(self._categories, self._locales, path) is not None
-            for path in (rel, real.relative_to(root).as_posix())
+            internal_file(self._categories, self._locales, path) is not None for path in paths
         ):
             return None
+        for path in paths:  # and a group's folder keeps its files from other staff too
+            groups = file_audience(self._categories, self._locales, path)
+            if groups is not None and not viewer.groups & set(groups):
+                return None
         return real
 
 
