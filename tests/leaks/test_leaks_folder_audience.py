@@ -201,3 +201,37 @@ def test_a_groups_images_are_theirs_alone(app: Flask) -> None:
     assert app.test_client().get("/media/en/l2/img/diagram.png").status_code == 404
     problems = agent.get("/staff/problems").text
     assert "other staff groups" in problems and "diagram" not in problems
+
+
+def test_a_folder_cannot_widen_its_parents_audience_or_say_public(make_articles) -> None:
+    root = make_articles(
+        {
+            "en/ops/_category.yml": "audience: [l2]\n",
+            "en/ops/sales/_category.yml": "audience: [sales]\nvisibility: public\n",
+            "en/ops/sales/s.md": "# S\n",
+        }
+    )
+    kb = load_knowledge_base(root)
+    assert kb.categories[("en", "ops/sales")].audience == ("l2",)  # none left: the parent's
+    assert kb.articles["en/ops/sales/s"].audience == ("l2",)
+    found = {(p.path, p.code, p.severity) for p in kb.problems}
+    assert ("en/ops/sales/_category.yml", "audience-escape", "error") in found
+    assert ("en/ops/sales/_category.yml", "visibility-conflict", "warning") in found
+
+
+def test_publishing_one_new_file_in_a_groups_folder_makes_it_theirs(tmp_path: Path) -> None:
+    from kbportal.config import load_config
+    from kbportal.viewer import Viewer
+
+    root = write_tree(tmp_path / "articles", FILES)
+    config = load_config({"ARTICLES_DIR": root, "DATA_DIR": tmp_path / "data"}, {})
+    try:
+        publish.build(config)
+        (root / "en/l2/new.md").write_text("# New quokka\n\nzephyrine.\n")
+        publish.update(config, ["en/l2/new.md"], [])
+        kb = publish.kb_for(config)
+        assert kb.article("en", "l2/new", Viewer(staff=True)) is None
+        found = kb.article("en", "l2/new", Viewer(staff=True, groups=frozenset({"l2"})))
+        assert found is not None and found.audience == ("l2",)
+    finally:
+        publish.close_all()
