@@ -2,8 +2,9 @@
 
 Starts `kbportal serve` (2 workers x 4 threads) on loopback over a ~100k-article build (tldr
 copied 12 times, see replicated_tldr.py; built once and reused), then for each scenario fetches
-pages from 2 clients for a fixed time and reports their p50/p99 latency, errors and the worker
-processes' peak memory, beside an idle run of the same server:
+pages from 2 clients for a fixed time and reports their p50/p99 latency, errors and the peak
+memory of the server's processes (workers and search process), beside an idle run of the same
+server, with the load average and each search's own latency:
 
   idle      nothing else happens
   slow      16 clients send a POST /login body at one byte a second
@@ -11,6 +12,7 @@ processes' peak memory, beside an idle run of the same server:
   webhooks  6 clients post 1 GiB unsigned bodies to /hooks/git, again and again
 
 Usage: python benchmarks/bench_resilience.py [--seconds 20] [--work /tmp/kbportal-bench-100k]
+       [--copies 12] [--only idle search]   (KBPORTAL_SEARCH_* variables reach the server)
 All traffic stays on 127.0.0.1; every loop ends when its scenario's time is up.
 """
 
@@ -278,12 +280,17 @@ def main() -> None:
     report = {"machine": machine(), "copies": args.copies, "load_average": load, "results": results}
     report["search_process"] = os.environ.get("KBPORTAL_SEARCH_PROCESS", "1")
     print(json.dumps(report, indent=2))
-    print("\n| scenario | pages served | errors | p50 ms | p99 ms | workers' peak RSS MB |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "\n| scenario | pages served | errors | p50 ms | p99 ms | peak RSS MB | searches | p50 ms |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for row in results:
+        attack = row["attack"]
+        searches = sum(n for k, n in attack.items() if k.startswith("search"))  # type: ignore[union-attr]
         print(
             f"| {row['scenario']} | {row['pages']} | {row['errors']} | {row['p50_ms']} "
-            f"| {row['p99_ms']} | {row['workers_peak_rss_mb']} |"
+            f"| {row['p99_ms']} | {row['workers_peak_rss_mb']} | {searches or ''} "
+            f"| {row['search_p50_ms'] or ''} |"
         )
 
 

@@ -80,6 +80,12 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         _natural,
         "Seconds between polls of the git remote; 0 turns polling off.",
     ),
+    "COMPACT_AFTER": (
+        900,
+        _natural,
+        "Seconds without a publish after which `kbportal sync` rebuilds in full, merging away "
+        "what incremental publishes left behind (deleted index entries); 0 never.",
+    ),
     "PUBLIC_URL": ("", str, "Public address for links agents copy; default: the request's."),
     "MAX_ARTICLE_BYTES": (
         256 * 1024,

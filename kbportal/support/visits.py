@@ -54,9 +54,7 @@ def _chunks(values: list[Any]) -> Iterator[list[Any]]:
         yield values[start : start + CHUNK]
 
 
-def _session_reads(
-    db: Session, requests: list[SupportRequest]
-) -> dict[str, list[tuple[datetime, str, str]]]:
+def _session_reads(db: Session, requests: list[Any]) -> dict[str, list[tuple[datetime, str, str]]]:
     """(when, article, section) read in each visitor session, from issue 8's tables."""
     try:
         from kbportal.analytics import models  # type: ignore[attr-defined,unused-ignore]
@@ -111,11 +109,14 @@ def _form_reads(db: Session, ids: list[int]) -> dict[int, list[tuple[str, str]]]
 
 
 def read_before(
-    req: SupportRequest,
+    req: Any,
     form: Iterable[tuple[str, str]],
     session: Iterable[tuple[datetime, str, str]],
 ) -> set[tuple[str, str]]:
-    """What one request's customer read before writing: (article, section), "" = the page."""
+    """What one request's customer read before writing: (article, section), "" = the page.
+
+    `req` has the request's session_id, source_article and created_at (a row or the model).
+    """
     read: set[tuple[str, str]] = set()
     if req.source_article:
         read.add((req.source_article.strip("/"), ""))
@@ -129,10 +130,12 @@ def after_reading(
     db: Session, since: datetime, until: datetime | None = None, limit: int | None = None
 ) -> list[ReadBefore]:
     """Articles by the number of requests filed after reading them, most first."""
-    stmt = select(SupportRequest).where(SupportRequest.created_at >= since)
+    r = SupportRequest
+    # Only what the count needs: not the descriptions of a month of requests.
+    stmt = select(r.id, r.session_id, r.source_article, r.created_at).where(r.created_at >= since)
     if until is not None:
-        stmt = stmt.where(SupportRequest.created_at < until)
-    requests = list(db.scalars(stmt))
+        stmt = stmt.where(r.created_at < until)
+    requests: list[Any] = list(db.execute(stmt))
     forms = _form_reads(db, [r.id for r in requests])
     reads = _session_reads(db, requests)
     articles: dict[str, int] = defaultdict(int)

@@ -130,7 +130,7 @@ class Browser:
             return response.status, url, response.read().decode("utf-8")
 
 
-def eventually(check: Callable[[], bool], seconds: float = 60.0) -> bool:
+def eventually(check: Callable[[], bool], seconds: float = 90.0) -> bool:
     """Whether `check` comes true within `seconds` (a watcher or a worker acting on its own)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -187,7 +187,7 @@ def served(newcomer: Newcomer, tmp_path: Path) -> Iterator[tuple[Newcomer, Brows
     server = newcomer.start(serve, log)
     browser = Browser(f"http://127.0.0.1:{port}")
     try:
-        assert eventually(lambda: _answers(browser)), log.read_text()
+        assert eventually(lambda: _answers(browser), seconds=180), log.read_text()
         yield newcomer, browser, editor
     finally:
         if server.poll() is None:
