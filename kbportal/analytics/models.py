@@ -23,9 +23,11 @@ class SearchRow(Base):
     __tablename__ = "search_log"
     __table_args__ = (
         Index("ix_search_log_segment_day", "segment", "day", "locale", "surface"),
-        # Covers top searches and one query's figures: read from the index alone, in order.
+        # Covers top searches and one query's figures, sessions and phrasings: read from the
+        # index alone, in normalised order.
         Index(
-            "ix_search_log_segment_normalized", "segment", "normalized", "day", "total", "clicks"
+            "ix_search_log_segment_normalized",
+            *("segment", "normalized", "day", "total", "clicks", "session_id", "query"),
         ),
         Index("ix_search_log_at", "at"),
     )
