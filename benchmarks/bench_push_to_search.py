@@ -35,6 +35,8 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# throwaway_db (scratch PostgreSQL schemas) is a test helper: it lives in tests/, not the package.
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))
 from harness import free_port, serve, stop  # noqa: E402
 from tldr_data import tldr_root  # noqa: E402
 
@@ -176,7 +178,7 @@ def main() -> None:
             "KBPORTAL_GIT_REMOTE": "origin",
         }
         if args.nodes > 1:
-            from kbportal.accounts.testing import temporary_database
+            from throwaway_db import temporary_database
 
             url = stack.enter_context(temporary_database("postgresql", work))
             env |= {"KBPORTAL_DATABASE_URL": url, "KBPORTAL_SECRET_KEY": "bench-shared-key"}

@@ -2,8 +2,9 @@
 
 Starts `kbportal serve` (2 workers x 4 threads) on loopback over a ~100k-article build (tldr
 copied 12 times, see replicated_tldr.py; built once and reused), then for each scenario fetches
-pages from 2 clients for a fixed time and reports their p50/p99 latency, errors and the worker
-processes' peak memory, beside an idle run of the same server:
+pages from 2 clients for a fixed time and reports their p50/p99 latency, errors and the peak
+memory of the server's processes (workers and search process), beside an idle run of the same
+server, with the load average and each search's own latency:
 
   idle      nothing else happens
   slow      16 clients send a POST /login body at one byte a second
@@ -11,6 +12,7 @@ processes' peak memory, beside an idle run of the same server:
   webhooks  6 clients post 1 GiB unsigned bodies to /hooks/git, again and again
 
 Usage: python benchmarks/bench_resilience.py [--seconds 20] [--work /tmp/kbportal-bench-100k]
+       [--copies 12] [--only idle search]   (KBPORTAL_SEARCH_* variables reach the server)
 All traffic stays on 127.0.0.1; every loop ends when its scenario's time is up.
 """
 
@@ -77,8 +79,19 @@ def fetch(url: str, timeout: float = 60) -> tuple[int, float]:
 
 
 def worker_pids(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children")
-    return [int(p) for p in children.read_text().split()] if children.exists() else []
+    """The master's descendants: its workers and the search process one of them started."""
+    found: list[int] = []
+    todo = [master]
+    while todo:
+        pid = todo.pop()
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        try:
+            below = [int(p) for p in children.read_text().split()]
+        except OSError:
+            below = []
+        found += below
+        todo += below
+    return found
 
 
 def rss_mb(pid: int) -> float:
@@ -96,6 +109,7 @@ class Load:
     def __init__(self, base: str, port: int, stop: threading.Event) -> None:
         self.base, self.port, self.stop = base, port, stop
         self.counts: dict[str, int] = {}
+        self.search_seconds: list[float] = []  # each search's own latency: it may degrade
 
     def count(self, key: str) -> None:
         self.counts[key] = self.counts.get(key, 0) + 1
@@ -127,6 +141,7 @@ class Load:
             query = urllib.request.quote(BROAD[n % len(BROAD)])
             status, seconds = fetch(f"{self.base}/api/v1/search?q={query}&locale=en")
             self.count(f"search {status}")
+            self.search_seconds.append(seconds)
             n += 1
 
     def webhook(self) -> None:
@@ -198,8 +213,11 @@ def scenario(
         "errors": errors,
         "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1) if latencies else None,
-        "workers_peak_rss_mb": round(peak),
+        "workers_peak_rss_mb": round(peak),  # the search process included
         "attack": load.counts,
+        "search_p50_ms": round(statistics.median(load.search_seconds) * 1000)
+        if load.search_seconds
+        else None,
     }
 
 
@@ -247,9 +265,11 @@ def main() -> None:
         for path in paths:
             status, _ = fetch(base + path)
             assert status == 200, (path, status)
-        results = [
-            scenario(name, base, port, server.pid, args.seconds, paths) for name in args.only
-        ]
+        load = [os.getloadavg()[0]]
+        results = []
+        for name in args.only:
+            results.append(scenario(name, base, port, server.pid, args.seconds, paths))
+            load.append(os.getloadavg()[0])  # the machine is shared: say how busy it was
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -257,13 +277,20 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-    print(json.dumps({"machine": machine(), "copies": args.copies, "results": results}, indent=2))
-    print("\n| scenario | pages served | errors | p50 ms | p99 ms | workers' peak RSS MB |")
-    print("|---|---|---|---|---|---|")
+    report = {"machine": machine(), "copies": args.copies, "load_average": load, "results": results}
+    report["search_process"] = os.environ.get("KBPORTAL_SEARCH_PROCESS", "1")
+    print(json.dumps(report, indent=2))
+    print(
+        "\n| scenario | pages served | errors | p50 ms | p99 ms | peak RSS MB | searches | p50 ms |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for row in results:
+        attack = row["attack"]
+        searches = sum(n for k, n in attack.items() if k.startswith("search"))  # type: ignore[union-attr]
         print(
             f"| {row['scenario']} | {row['pages']} | {row['errors']} | {row['p50_ms']} "
-            f"| {row['p99_ms']} | {row['workers_peak_rss_mb']} |"
+            f"| {row['p99_ms']} | {row['workers_peak_rss_mb']} | {searches or ''} "
+            f"| {row['search_p50_ms'] or ''} |"
         )
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# throwaway_db (scratch PostgreSQL schemas) is a test helper: it lives in tests/, not the package.
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))
 from harness import free_port, serve, stop  # noqa: E402
 from tldr_data import queries, tldr_root  # noqa: E402
 
@@ -233,13 +235,17 @@ def load_run(port: int, emails: list[str], texts: list[str], rounds: int) -> tup
 
 
 def stored_copies(database_url: str) -> int:
-    from kbportal.agents.reports import count_copies
+    from sqlalchemy import func, select
+
+    from kbportal.agents.reports import KIND
+    from kbportal.analytics.models import AgentCopy
     from kbportal.db import Database
 
     database = Database(database_url, auto_upgrade=False)
     try:
         with database.session() as session:
-            return count_copies(session)
+            stmt = select(func.count(AgentCopy.id)).where(AgentCopy.kind == KIND)
+            return int(session.scalar(stmt) or 0)
     finally:
         database.engine.dispose()
 
@@ -325,7 +331,7 @@ def main() -> None:
         ok &= run_backend("SQLite", env, args, texts, latency=True)
         base = None if args.no_postgres else postgres_base()
         if base:
-            from kbportal.accounts.testing import POSTGRES_ENV, temporary_database
+            from throwaway_db import POSTGRES_ENV, temporary_database
 
             os.environ[POSTGRES_ENV] = base
             with temporary_database("postgresql", work) as url:

@@ -32,7 +32,7 @@ def prepared(work: Path, copies: int = COPIES) -> tuple[Path, Path]:
     """Articles and a built data folder in `work`, made once and reused (a build takes minutes)."""
     articles, data = work / "articles", work / "data"
     done = work / f"built-{copies}"
-    if done.exists():
+    if done.exists() and (data / "current").exists():
         return articles, data
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

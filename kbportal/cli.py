@@ -17,6 +17,7 @@ from flask.cli import FlaskGroup
 from kbportal import create_app
 from kbportal.config import ConfigError
 from kbportal.content.models import Problem
+from kbportal.content.report import counted
 from kbportal.portcheck import PortInUse, ensure_free
 from kbportal.web.params import MAX_PAGE, clean_text
 
@@ -91,8 +92,8 @@ def index_command(force: bool) -> None:
     served = served_build(Path(config["DATA_DIR"]))
     if served is not None and not served.is_from(articles_dir):
         replacing = (
-            f"{config['DATA_DIR']} serves build {served.build_id}: {served.articles} articles "
-            f"from {served.articles_dir}"
+            f"{config['DATA_DIR']} serves build {served.build_id}: "
+            f"{counted(served.articles, 'article')} from {served.articles_dir}"
         )
         if not force:
             raise click.ClickException(
@@ -135,7 +136,10 @@ def check_command(fmt: str, strict: bool) -> None:
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     if fmt == "text":
-        click.echo(f"{len(kb.articles)} articles checked: {errors} errors, {warnings} warnings")
+        click.echo(
+            f"{counted(len(kb.articles), 'article')} checked: "
+            f"{counted(errors, 'error')}, {counted(warnings, 'warning')}"
+        )
         skipped = sorted(kb.targets.skipped)
         if skipped:  # everything was checked in this one pass; these will not publish
             click.echo(f"{len(skipped)} skipped (not published): {', '.join(skipped)}")
@@ -190,7 +194,7 @@ def search_command(
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{data['total']} articles match {text!r}")
+    click.echo(f"{counted(data['total'], 'article')} match {text!r}")
     for item in data["results"]:
         click.echo(f"{item['score']:8.3f}  {item['title']}  {item['url']}")
 
@@ -289,10 +293,12 @@ def run_gunicorn(
 
 def _in_each_worker(config: dict[str, Any]) -> None:
     """In each warm worker: bound its allocator, and follow what other nodes publish."""
+    from kbportal.publish.accessor import switch_in_background
     from kbportal.publish.memory import limit_arenas
     from kbportal.sync.follower import Follower
 
     limit_arenas()  # memory must not grow with publishes (see kbportal.publish.memory)
+    switch_in_background()  # a new version is opened and warmed before readers get it
     Follower(config).start()  # publish what another node announced (and catch up now)
 
 

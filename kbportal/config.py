@@ -80,6 +80,12 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         _natural,
         "Seconds between polls of the git remote; 0 turns polling off.",
     ),
+    "COMPACT_AFTER": (
+        900,
+        _natural,
+        "Seconds without a publish after which `kbportal sync` rebuilds in full, merging away "
+        "what incremental publishes left behind (deleted index entries); 0 never.",
+    ),
     "PUBLIC_URL": ("", str, "Public address for links agents copy; default: the request's."),
     "MAX_ARTICLE_BYTES": (
         256 * 1024,
@@ -134,6 +140,17 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         1,
         _positive,
         "Searches one worker runs at once; more wait (up to 10 s, then 503) so pages never do.",
+    ),
+    "SEARCH_PROCESS": (
+        True,
+        lambda v: v.lower() in ("1", "true", "yes", "on"),
+        "Run `kbportal serve`'s searches in one search process per node, below the workers' "
+        "priority, so expensive searches slow only searches; off: in each worker.",
+    ),
+    "SEARCH_NICE": (
+        10,
+        lambda v: _percent(v, 19),
+        "How much lower (0-19, as `nice`) the search process runs than the workers.",
     ),
     "SESSION_COOKIE_SECURE": (
         False,

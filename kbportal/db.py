@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
@@ -18,6 +17,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from filelock import FileLock
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, make_url, text
@@ -145,12 +145,8 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         lock_path = Path(url.database).with_name(Path(url.database).name + ".migrate.lock")
-        with open(lock_path, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with FileLock(lock_path):  # the one cross-process file lock (as builds and syncs)
+            yield
     elif url.get_backend_name() == "postgresql":
         with engine.connect() as connection:
             # Another worker's migration may take longer than a request's lock timeout: wait.

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 from support import Files, write_tree
-
-from kbportal.accounts.testing import BACKENDS, postgres_url, temporary_database
+from throwaway_db import BACKENDS, postgres_url, temporary_database
 
 
 @pytest.fixture

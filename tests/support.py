@@ -37,6 +37,8 @@ NO_TLDR = (
     f"needs the tldr corpus at {TLDR}, which a clone of kbportal does not have "
     "(set TLDR_CORPUS to a copy of tldr-pages' pages folder)"
 )
+# Long enough for the password strength check.
+TEST_PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 

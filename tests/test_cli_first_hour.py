@@ -128,3 +128,15 @@ def test_check_reports_everything_in_one_pass(tmp_path: Path, make_articles) -> 
     assert "link to a missing article 'gone.md'" in out
     assert "link to a missing article 'broken.md'" not in out
     assert "1 skipped (not published): en/a/broken.md" in out
+
+
+def test_counts_read_as_english(tmp_path: Path, make_articles) -> None:
+    articles = make_articles({"en/a/one.md": "---\ncolour: red\n---\n# One\n\nText.\n"})
+    app = create_app({"ARTICLES_DIR": str(articles), "DATA_DIR": str(tmp_path / "d")})
+    info = ScriptInfo(create_app=lambda: app)
+    checked = CliRunner().invoke(cli, ["check"], obj=info).output
+    assert checked.endswith("1 article checked: 0 errors, 1 warning\n"), checked
+    indexed = CliRunner().invoke(cli, ["index"], obj=info)
+    publish.close_all()
+    assert ": 1 article (1 public, 0 internal)" in indexed.output, indexed.output
+    assert "0 errors, 1 warning;" in indexed.output

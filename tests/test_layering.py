@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +29,14 @@ def test_the_package_itself_is_light() -> None:
     probe = "import sys, kbportal; print('flask' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.stdout.strip() == "False"  # create_app imports the web stack when called
+
+
+def test_the_module_graph_keeps_the_import_rules() -> None:
+    # `make lint` runs this too; here a plain `pytest` run catches a new cycle before it lands.
+    root = Path(__file__).resolve().parents[1]
+    linter = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(linter), "--no-cache"], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "BROKEN" not in result.stdout

@@ -53,7 +53,7 @@ def search_only(live: Path, count: int) -> None:
             lat = timed(searcher, qs, locale)
             rows.append((name, locale, pct(lat, 50), pct(lat, 95), max(lat)))
     words = semantic.table()
-    cache_mb = (len(words._cache) if words else 0) * 0.6 / 1000
+    cache_mb = (words._pieced.cache_info().currsize if words else 0) * 0.6 / 1000
     for name, locale, p50, p95, top in rows:
         print(f"{name:9} locale={locale!s:5} p50 {p50:.1f} ms  p95 {p95:.1f} ms  max {top:.1f} ms")
     print(

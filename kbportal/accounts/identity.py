@@ -22,14 +22,8 @@ _tokens = cast(Table, ApiToken.__table__)
 _sessions = cast(Table, StaffSession.__table__)
 _STAFF = (_users.c.active, _users.c.role.in_(sorted(STAFF_ROLES)))
 # Built once: SQLAlchemy then reuses the compiled SQL, and no ORM objects are made per request.
-# The user row and its groups come back together (one row per group) from a left join.
-_USER_QUERY = (
-    select(_users.c.id, _users.c.email, _users.c.role, _users.c.auth_version, _groups.c.name)
-    .select_from(_users.outerjoin(_groups, _groups.c.user_id == _users.c.id))
-    .where(_users.c.id == bindparam("user_id"), _users.c.auth_version == bindparam("version"))
-    .where(*_STAFF)
-)
-# A browser session also needs its server-side row: signing out deletes it (still one query).
+# The user row and its groups come back together (one row per group) from a left join; a
+# browser session also needs its server-side row: signing out deletes it (still one query).
 _SESSION_QUERY = (
     select(_users.c.id, _users.c.email, _users.c.role, _users.c.auth_version, _groups.c.name)
     .select_from(
@@ -110,17 +104,8 @@ def parse_session_id(ident: str) -> tuple[int, int] | None:
     return int(user_id), int(version)
 
 
-def staff_for_session_id(reader: Reader, ident: str) -> StaffUser | None:
-    """The active staff user an id "<user id>:<auth version>" stands for, or None (one query)."""
-    parsed = parse_session_id(ident)
-    if parsed is None:
-        return None
-    params = {"user_id": parsed[0], "version": parsed[1]}
-    return _staff(list(reader.execute(_USER_QUERY, params)), with_token=False)
-
-
 def staff_for_live_session(reader: Reader, ident: str, session_hash: str) -> StaffUser | None:
-    """As staff_for_session_id, and only while the server-side session exists (one query)."""
+    """The active staff user of an id "<user id>:<auth version>" while its session lives."""
     parsed = parse_session_id(ident)
     if parsed is None:
         return None

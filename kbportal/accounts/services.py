@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from kbportal.accounts.identity import STAFF_ROLES, staff_for_session_id
+from kbportal.accounts.identity import STAFF_ROLES
 from kbportal.accounts.models import ROLES, LoginAttempt, User, UserGroup
 from kbportal.db import utcnow
 
@@ -155,12 +155,6 @@ def set_role(session: Session, email: str, role: str, groups: Iterable[str] | No
 def list_users(session: Session) -> list[User]:
     """Every user, by e-mail."""
     return list(session.scalars(select(User).order_by(User.email)))
-
-
-def user_from_session_id(session: Session, ident: str) -> User | None:
-    """The active staff user a session cookie's id ("<id>:<auth version>") stands for, or None."""
-    staff = staff_for_session_id(session, ident)
-    return None if staff is None else session.get(User, staff.id)
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,3 @@ def start(connection: Connection, user_id: int, now: datetime) -> str:
 def end(connection: Connection, session_id: str) -> None:
     """End a session: its cookie, even one saved earlier, no longer signs anyone in."""
     connection.execute(delete(_sessions).where(_sessions.c.id_hash == id_hash(session_id)))
-
-
-def end_all(connection: Connection, user_id: int) -> None:
-    """End every session of a user (e.g. when the account is disabled)."""
-    connection.execute(delete(_sessions).where(_sessions.c.user_id == user_id))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kbportal.accounts.identity import Reader, StaffUser, staff_for_token_hash, touch_token
-from kbportal.accounts.models import ApiToken, User
+from kbportal.accounts.models import ApiToken
 from kbportal.accounts.services import AccountError, require_user
 from kbportal.db import utcnow
 
@@ -76,15 +76,3 @@ def needs_touch(staff: StaffUser, now: datetime) -> bool:
 def record_use(reader: Reader, token_id: int, now: datetime | None = None) -> bool:
     """Store a token's last use (skipped if another worker did within the minute)."""
     return touch_token(reader, token_id, now or utcnow(), LAST_USED_RESOLUTION)
-
-
-def user_for_token(session: Session, raw: str, now: datetime | None = None) -> User | None:
-    """The active staff user a live token belongs to, or None; records the use (CLI, tests)."""
-    staff = staff_for_token(session, raw)
-    if staff is None or staff.token_id is None:
-        return None
-    now = now or utcnow()
-    if needs_touch(staff, now):
-        record_use(session, staff.token_id, now)
-        session.commit()
-    return session.get(User, staff.id)

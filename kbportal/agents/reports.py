@@ -70,14 +70,6 @@ def most_copied_templates(
     return _counts(session, now - timedelta(days=days), False, limit, kind=TEMPLATE_KIND)
 
 
-def count_copies(session: Session, user_id: int | None = None) -> int:
-    """How many copy events are stored (for one user, or everyone): benchmarks and tests."""
-    stmt = select(func.count(AgentCopy.id)).where(AgentCopy.kind == KIND)
-    if user_id is not None:
-        stmt = stmt.where(AgentCopy.user_id == user_id)
-    return int(session.scalar(stmt) or 0)
-
-
 def visible_rows(rows: list[CopyCount], titles: dict[str, str]) -> tuple[list[CopyCount], int]:
     """Rows of articles in `titles` (what the reader may see), and the copies left out."""
     kept = [row for row in rows if row.article in titles]

@@ -19,7 +19,6 @@ from kbportal.analytics.reports import Scope, _where
 from kbportal.db import utcnow
 
 MAX_ROWS = 500_000  # failed rows read per report (a year of a busy portal)
-STATUS_GROUPS = 200  # groups whose "answered" status is worked out (the ones shown first)
 MAX_QUESTIONS = 20
 
 

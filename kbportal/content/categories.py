@@ -16,7 +16,13 @@ from kbportal.content.models import Category, Problem
 log = logging.getLogger(__name__)
 
 CATEGORY_FILE = re.compile(r"^_category(?:\.([A-Za-z_-]+))?\.ya?ml$")
-_CATEGORY_KEYS = {"title": str, "description": str, "order": int, "visibility": str}
+_CATEGORY_KEYS: dict[str, type | tuple[type, ...]] = {
+    "title": str,
+    "description": str,
+    "order": int,
+    "visibility": str,
+    "audience": (list, str),
+}
 
 
 def folder_title(path: str) -> str:
@@ -54,11 +60,28 @@ def read_category_file(
             )
             continue
         bad_type = not isinstance(value, expected) or isinstance(value, bool)
+        if key == "audience" and not bad_type:
+            value = _groups(value)
+            bad_type = not value  # an empty audience must not quietly mean "all staff"
         if bad_type or (key == "visibility" and value not in ("public", "internal")):
             found, more = _closed(relpath, 1, f"category key '{key}' has an invalid value")
             return found, problems + more
         data[str(key)] = value
+    if data.get("audience"):
+        if data.get("visibility") == "public":
+            message = "a folder with an audience is internal to those groups"
+            problems.append(Problem(relpath, 1, "visibility-conflict", message, "warning"))
+        data["visibility"] = "internal"
+        data["_file"] = relpath  # for a problem found once the parent folders are known
     return data, problems
+
+
+def _groups(value: list[Any] | str) -> tuple[str, ...]:
+    """Group names from a list or a comma-separated string; () if any is not a name."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not all(isinstance(item, str | int) and not isinstance(item, bool) for item in items):
+        return ()
+    return tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
 
 
 def _closed(relpath: str, line: int, message: str) -> tuple[dict[str, Any], list[Problem]]:
@@ -71,12 +94,15 @@ def build_categories(
     needed: set[tuple[str, str]],
     files: dict[tuple[str | None, str], dict[str, Any]],
     locales: tuple[str, ...] = (),
+    problems: list[Problem] | None = None,
 ) -> dict[tuple[str, str], Category]:
     """Categories for every (locale, path) needed and their ancestors, with file settings merged.
 
     `files` maps (locale or None for every locale, folder path) to a category file's keys; the
-    locale-specific file wins over the shared one. Internal visibility inherits down.
+    locale-specific file wins over the shared one. Internal visibility inherits down, and so
+    does an audience, which a folder below may only narrow (reported into `problems`).
     """
+    found: dict[Problem, None] = {}  # a shared category file applies in every locale: once
     wanted: set[tuple[str, str]] = set()
     for locale, path in needed:
         while path:
@@ -88,7 +114,10 @@ def build_categories(
         # An internal articles root or locale folder: the root entry makes all below internal.
         settings = {**files.get((None, ""), {}), **files.get((locale, ""), {})}
         if settings.get("visibility") == "internal":
-            categories[(locale, "")] = Category(locale, "", "", visibility="internal")
+            audience = tuple(settings.get("audience", ()))
+            categories[(locale, "")] = Category(
+                locale, "", "", visibility="internal", audience=audience
+            )
     for locale, path in sorted(wanted, key=lambda item: (item[0], item[1].count("/"), item[1])):
         settings = {**files.get((None, path), {}), **files.get((locale, path), {})}
         category = Category(
@@ -101,6 +130,33 @@ def build_categories(
         )
         parent = categories.get((locale, category.parent or ""))
         if parent is not None and parent.visibility == "internal":
-            category = replace(category, visibility="internal")
+            audience = _narrowed(settings, parent, found)
+            category = replace(category, visibility="internal", audience=audience)
+        elif settings.get("audience"):
+            category = replace(category, audience=tuple(settings["audience"]))
         categories[(locale, path)] = category
+    if problems is not None:
+        problems.extend(found)
     return categories
+
+
+def _narrowed(
+    settings: dict[str, Any], parent: Category, found: dict[Problem, None]
+) -> tuple[str, ...]:
+    """A folder's audience below an internal parent: the parent's, or a part of it.
+
+    Groups outside the parent's audience are dropped with an error; none left keeps the
+    parent's audience (a folder below can never open what its parent restricts).
+    """
+    own: tuple[str, ...] = tuple(settings.get("audience", ()))
+    if not parent.audience or not own:
+        return own or parent.audience
+    kept = tuple(group for group in own if group in parent.audience)
+    if len(kept) < len(own):
+        wider = ", ".join(group for group in own if group not in parent.audience)
+        message = (
+            f"audience {wider} is not in the enclosing folder's audience "
+            f"({', '.join(parent.audience)}): a folder may only narrow it"
+        )
+        found[Problem(settings["_file"], 1, "audience-escape", message)] = None
+    return kept or parent.audience

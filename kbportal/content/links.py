@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import quote, unquote
@@ -55,8 +56,9 @@ class LinkTargets:
     """Everything in a KB a link can resolve to, without reading the KB again."""
 
     locales: tuple[str, ...] = ("en", "ru")
-    by_path: dict[str, Target] = field(default_factory=dict)  # source relpath -> target
-    by_key: dict[str, Target] = field(default_factory=dict)  # "locale/slug" -> target
+    # Mappings, not dicts: a publish reads them from the build store on demand (publish.targets)
+    by_path: MutableMapping[str, Target] = field(default_factory=dict)  # source relpath -> target
+    by_key: MutableMapping[str, Target] = field(default_factory=dict)  # "locale/slug" -> target
     aliases: dict[str, str] = field(default_factory=dict)  # "locale/old" -> "locale/slug"
     skipped: set[str] = field(default_factory=set)  # article files that did not publish
     media: set[str] = field(default_factory=set)  # relpaths of servable files

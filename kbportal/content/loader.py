@@ -15,7 +15,7 @@ from kbportal.content.checks import check_article, check_knowledge_base
 from kbportal.content.limits import DEFAULT_LIMITS, Limits, TooLarge
 from kbportal.content.links import LinkTargets, Target
 from kbportal.content.models import Article, Category, Problem, Section
-from kbportal.content.placement import internal_folder, refusal
+from kbportal.content.placement import folder_audience, internal_folder, refusal
 from kbportal.content.render import render_body
 from kbportal.content.source import Source, disk_place, read_source, scan, split_locale
 
@@ -96,7 +96,7 @@ def load_knowledge_base(
             kb.targets.folders.add((locale, inner))
     needed.update((source.locale, source.category) for source in sources if source.category)
     kb.targets.folders.update(key for key in files if key[1])
-    kb.categories = kb.targets.categories = build_categories(needed, files, locales)
+    kb.categories = kb.targets.categories = build_categories(needed, files, locales, problems)
 
     kept: list[Source] = []
     for source in sources:
@@ -242,6 +242,8 @@ def _place_visibility(
         problems.append(Problem(source.path, line, "visibility-conflict", message, "warning"))
     if on_disk is not None or listed is not None:
         meta["visibility"] = "internal"
+    if not _place_audience(source, known, (locale, folder), problems):
+        return False
     if meta.get("audience") and meta.get("visibility") != "internal":
         # An audience names the staff groups who may read it: never a public page.
         if said_public:
@@ -249,6 +251,47 @@ def _place_visibility(
             line = lines.get("visibility", 1)
             problems.append(Problem(source.path, line, "visibility-conflict", message, "warning"))
         meta["visibility"] = "internal"
+    return True
+
+
+def _place_audience(
+    source: Source, known: LinkTargets, disk: tuple[str, str], problems: list[Problem]
+) -> bool:
+    """Give the article the staff groups of its folders (on disk and listed); False: skip it.
+
+    Front matter may narrow a folder's audience, never widen it: groups outside it are an
+    error and dropped; none left means no one may read it as written, so it is skipped.
+    """
+    meta, (locale, folder) = source.meta, disk
+    restrictions = [
+        found
+        for found in (
+            folder_audience(known.categories, (locale, source.locale), folder),
+            folder_audience(known.categories, (source.locale,), source.category),
+        )
+        if found is not None
+    ]
+    if not restrictions:
+        return True
+    allowed = [g for g in restrictions[0] if all(g in other for other in restrictions[1:])]
+    said: tuple[str, ...] = tuple(meta.get("audience", ()))
+    kept = tuple(g for g in said if g in allowed) if said else tuple(allowed)
+    line = meta["_key_lines"].get("audience") or meta["_key_lines"].get("category", 1)
+    if not kept:
+        message = (
+            f"its folders are for {', '.join(allowed) or 'no group in common'} and its front "
+            f"matter for {', '.join(said) or 'all staff'}: no one may read it; file skipped"
+        )
+        problems.append(Problem(source.path, line, "audience-escape", message))
+        return False
+    if len(kept) < len(said):
+        wider = ", ".join(g for g in said if g not in kept)
+        message = (
+            f"audience {wider} is not in its folder's audience ({', '.join(allowed)}): "
+            "front matter may only narrow it; those groups cannot read it"
+        )
+        problems.append(Problem(source.path, line, "audience-escape", message))
+    meta["audience"], meta["visibility"] = kept, "internal"
     return True
 
 

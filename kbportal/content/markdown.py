@@ -46,11 +46,6 @@ def highlight(code: str, lang: str, _attrs: str) -> str:
     return f'<pre class="highlight"><code class="language-{language}">{spans}</code></pre>\n'
 
 
-def pygments_css(style: str = "default") -> str:
-    """The stylesheet for highlighted code (selectors under `.highlight`)."""
-    return HtmlFormatter(style=style).get_style_defs(".highlight")
-
-
 def make_markdown() -> MarkdownIt:
     """A markdown-it parser: CommonMark + tables, strikethrough, admonitions, alerts, footnotes."""
     # html=False: raw HTML in an article is shown as text, never passed through.

@@ -60,6 +60,9 @@ class Category:
     description: str = ""
     order: int | None = None
     visibility: Visibility = "public"
+    # Staff groups that may see what is below (an internal folder); () = all staff. Narrowed
+    # from the parent folder's down, never widened.
+    audience: tuple[str, ...] = ()
 
     @property
     def parent(self) -> str | None:

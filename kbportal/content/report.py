@@ -15,6 +15,12 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("text", "json", "github")
 
+
+def counted(n: int, noun: str) -> str:
+    """ "1 article", "2 articles": the command line's English counts (nouns with a plain -s)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 # Every problem code the pipeline reports, with what it means (docs/content.md lists them all).
 PROBLEM_CODES: dict[str, str] = {
     "unreadable": "the file could not be read (or is not an article file of the folder)",
@@ -42,13 +48,16 @@ PROBLEM_CODES: dict[str, str] = {
     "visibility-conflict": "an article says public inside an internal category (it stays internal)",
     "visibility-escape": "front matter `category` or `locale` would list a file from an internal "
     "folder in a public place; it stays internal",
+    "audience-escape": "an `audience` names staff groups outside its folder's audience (they "
+    "are dropped; an article left with none is skipped)",
     "unsafe-symlink": "a symlink that leaves the articles folder, leads to an internal file or "
     "is a folder; it is not followed and the file is skipped",
     "duplicate-key": "front matter gives the same key twice; the file is skipped",
     "too-large": "the article file is larger than KBPORTAL_MAX_ARTICLE_BYTES; it is skipped",
     "too-many-headings": "the article has more headings than KBPORTAL_MAX_HEADINGS; skipped",
     "too-deeply-nested": "lists, quotes, emphasis or links nested too deeply; skipped",
-    "internal-media": "a public article shows an image or file from an internal folder (not shown)",
+    "internal-media": "an article shows an image or file its readers may not see: from an internal "
+    "folder on a public page, or from a group's folder on a page for others (not shown)",
     "render-failed": "the markdown could not be rendered; the file is skipped",
     "empty-article": "the file has no text (empty, or front matter only); it is skipped",
 }

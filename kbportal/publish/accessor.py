@@ -21,7 +21,7 @@ from kbportal.publish.manifest import BuildError
 from kbportal.publish.memory import release_free_memory
 from kbportal.publish.published import BuildKB
 from kbportal.search.types import SearchQuery
-from kbportal.viewer import PUBLIC
+from kbportal.viewer import PUBLIC, Viewer
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ _rebuilding: set[str] = set()
 _pid = os.getpid()
 _warmed: dict[Path, str] = {}  # data folder -> the build `warm` last searched in
 WARM_QUERY = "install"
+STAFF = Viewer(staff=True)  # warms the staff index (no groups: what every staff member sees)
+_background = [False]  # switch versions in a background thread (serving workers)
 
 
 def config_of(app: Flask) -> dict[str, Any]:
@@ -86,16 +88,39 @@ def _kb_for(config: Mapping[str, Any]) -> BuildKB:
             with _lock:
                 _close_retired()
         return kb  # (a stand-in, while the damaged current build is being rebuilt)
-    if kb is not None and not _opening.acquire(blocking=False):
+    if kb is None:
+        return _switch(config, data_dir)  # nothing to serve meanwhile: the request waits
+    if not _opening.acquire(blocking=False):
         return kb  # another thread is opening the new version: answer from this one meanwhile
-    try:
-        return _switch(config, data_dir)
+    if _background[0]:
+        # Open and warm the new version in the background; this request and the ones after it
+        # are answered from the old version until the new one is ready (no reader stalls).
+        threading.Thread(
+            target=_switch_in_background, args=(config, data_dir), name="kbportal-open", daemon=True
+        ).start()
+        return kb
+    try:  # in process (tests, the CLI): a publish is seen by the very next request
+        return _switch(config, data_dir, warm=False)
     finally:
-        if kb is not None:
-            _opening.release()
+        _opening.release()
 
 
-def _switch(config: Mapping[str, Any], data_dir: Path) -> BuildKB:
+def switch_in_background(enabled: bool = True) -> None:
+    """Serving workers: open a new version off the request path (called once per worker)."""
+    _background[0] = enabled
+
+
+def _switch_in_background(config: Mapping[str, Any], data_dir: Path) -> None:
+    """Switch to the new version off the request path (holding `_opening` until done)."""
+    try:
+        _switch(config, data_dir)
+    except Exception:  # noqa: BLE001 - the old version keeps serving; a later request retries
+        log.exception("could not open the new version in %s", data_dir)
+    finally:
+        _opening.release()
+
+
+def _switch(config: Mapping[str, Any], data_dir: Path, warm: bool = True) -> BuildKB:
     """Open the version `current` names and serve it from now on (the old one retires)."""
     with _lock:
         kb = _open.get(data_dir)
@@ -116,6 +141,8 @@ def _switch(config: Mapping[str, Any], data_dir: Path) -> BuildKB:
                 return kb  # keep serving the version this worker already has
             raise
         _failed.pop(data_dir, None)
+        if kb is not None and warm:
+            _warm_version(config, fresh)  # before readers get it: their first search is not slow
         if kb is not None:
             _retired.append((time.monotonic(), kb))
             log.info("switching from build %s to %s", kb.build_id, fresh.build_id)
@@ -224,9 +251,26 @@ def _forget_after_fork() -> None:
         _rebuilding.clear()
 
 
+def _warm_version(config: Mapping[str, Any], kb: BuildKB) -> None:
+    """Search a version once per locale, as a customer and as staff, before it is served."""
+    viewers = [PUBLIC] if kb.public_searcher is kb.searcher else [PUBLIC, STAFF]
+    try:
+        for viewer in viewers:
+            for locale in config.get("LOCALES") or ():
+                kb.search(SearchQuery(WARM_QUERY, viewer, locale))
+    except Exception:  # noqa: BLE001 - a cold version is slower, not wrong
+        log.warning("could not warm build %s", kb.build_id, exc_info=True)
+    _warmed[Path(config["DATA_DIR"])] = kb.build_id
+
+
 def warm(config: Mapping[str, Any]) -> BuildKB:
     """Open (switching to) the served version now, from a background thread, and search once
     per locale, so that no reader's request pays for opening a new version."""
+    data_dir = Path(config["DATA_DIR"])
+    _forget_after_fork()
+    if _open.get(data_dir) is not None:
+        with _opening:  # opened and warmed here, then swapped in (or by the thread holding it)
+            _switch(config, data_dir)
     kb = kb_for(config)
     if kb.build_id != _warmed.get(Path(config["DATA_DIR"])):
         for locale in config.get("LOCALES") or ():

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.models import Article
-from kbportal.publish import layout, public_index, records, sources, store
+from kbportal.content.placement import symlinks_in
+from kbportal.publish import layout, public_index, records, sources, store, targets
+from kbportal.publish.bodies import BodyWriter
 from kbportal.publish.manifest import (
     BuildError,
     BuildReport,
@@ -75,7 +77,10 @@ def full_build(
     with layout.staged(data_dir) as target:
         conn = store.create(target / "content.sqlite")
         conn.execute("BEGIN")
-        store.put_articles(conn, published)
+        writer = BodyWriter(target)
+        store.put_articles(conn, published, writer)
+        writer.close()
+        store.set_bodies(conn, writer.end, writer.end)
         store.put_categories(conn, kb.categories.values())
         live = {a.key for a in published}
         carried = {old: new for old, new in old_renames.items() if new in live and old not in live}
@@ -101,7 +106,9 @@ def full_build(
                     )
                 )
         records.put_files(conn, entries)
-        store.set_blob(conn, "link_targets", sources.targets_of(kb))
+        targets.save(conn, sources.targets_of(kb))
+        store.set_blob(conn, store.SYMLINKS, symlinks_in(articles_dir))
+        store.count_articles(conn)
         # The request form's types publish with the articles they link to, in the same swap.
         store.set_blob(conn, "request_types", sources.load_request_types(config, kb)[0].to_json())
         pending = [
@@ -113,6 +120,7 @@ def full_build(
         store.set_meta(conn, "schema", store.SCHEMA_VERSION)
         store.set_meta(conn, "build_id", target.name)
         store.set_meta(conn, "created", now.isoformat())
+        store.set_meta(conn, store.UPDATES_SINCE_FULL, "0")
         record_origin(conn, articles_dir)
         store.set_meta(conn, "next_publish_at", next_at.isoformat() if next_at else None)
         conn.execute("COMMIT")

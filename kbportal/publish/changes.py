@@ -13,6 +13,8 @@ from kbportal.content.categories import folder_title
 from kbportal.content.links import LinkTargets
 from kbportal.content.models import Article, Category, Problem
 from kbportal.publish import records, sources, store
+from kbportal.publish import targets as targets_store
+from kbportal.publish.bodies import BodyWriter
 from kbportal.publish.manifest import file_hash, status_of, utc
 
 log = logging.getLogger(__name__)
@@ -33,21 +35,32 @@ class Changes:
         self.now = now
         self.metadata = metadata
         self.root = Path(config["ARTICLES_DIR"])
-        self.files = records.files(conn)
-        targets = store.get_blob(conn, "link_targets")
-        if not isinstance(targets, LinkTargets):
+        # Read on demand, never whole: a publish costs what it touches, not the KB's size.
+        self.files: dict[str, records.FileEntry | None] = {}  # entries before this change
+        targets = targets_store.load(conn)
+        if targets is None:
             raise RuntimeError("the current build has no link targets; run a full build")
         self.targets: LinkTargets = targets
-        self.live = store.article_keys(conn)  # published before the change
-        self.key_of = {p: e.key for p, e in self.files.items() if e.key}
+        self.live: set[str] = set()  # of the changed keys, those published before (see write)
         self.gone: set[str] = set()  # keys to delete from the store and the index
         self.upserts: dict[str, Article] = {}
         self.problems: dict[str, list[Problem]] = {}  # by path: a re-load replaces them
         self.redirects: dict[str, str] = {}  # old key -> new key from renames and slug changes
 
+    def _entry(self, path: str) -> records.FileEntry | None:
+        """A file's manifest entry as it was before this change."""
+        if path not in self.files:
+            self.files[path] = records.file_entry(self.conn, path)
+        return self.files[path]
+
+    def key_of(self, path: str) -> str | None:
+        """The article key a file has now (the manifest is updated as files are applied)."""
+        return records.key_of(self.conn, path)
+
     def remove(self, path: str) -> None:
         """A deleted file (or the old side of a rename)."""
-        key = self.key_of.get(path)
+        entry = self._entry(path)
+        key = entry.key if entry else None
         if key:
             self.gone.add(key)
         self.targets.remove(path)
@@ -67,7 +80,8 @@ class Changes:
         article, found = sources.load_one(self.config, path, self.targets, self.metadata)
         self.problems[path] = list(found)
         digest = file_hash(self.root / path)
-        previous = self.key_of.get(path)
+        self._entry(path)
+        previous = self.key_of(path)
         if article is None:
             self._skip(path, digest, previous)
             return
@@ -82,15 +96,14 @@ class Changes:
             self.problems.setdefault(owner.path, []).append(
                 Problem(owner.path, 1, "duplicate-slug", message)
             )
+            self._entry(owner.path)
             records.put_files(self.conn, [records.FileEntry(owner.path, "", None, "skipped")])
             self.targets.remove(owner.path)
-            self.key_of.pop(owner.path, None)
         if previous and previous != article.key:
             self.gone.add(previous)
             self.redirects[previous] = article.key
         self.targets.remove(path)
         self.targets.add(sources.target_of(article))
-        self.key_of[path] = article.key
         status = status_of(article, self.now)
         when = utc(article.publish_at).isoformat() if article.publish_at else None
         records.put_files(self.conn, [records.FileEntry(path, digest, article.key, status, when)])
@@ -104,7 +117,6 @@ class Changes:
     def _skip(self, path: str, digest: str, previous: str | None) -> None:
         """A file that did not become an article (broken or a duplicate)."""
         self.targets.remove(path)
-        self.key_of.pop(path, None)
         if previous and previous not in self.targets.by_key:  # not taken over by another file
             self.gone.add(previous)
             self.upserts.pop(previous, None)
@@ -112,8 +124,8 @@ class Changes:
 
     def rename(self, old_path: str, new_path: str) -> None:
         """Record old key -> new key for a moved file (its old URL keeps working)."""
-        old = self.files.get(old_path)
-        new_key = self.key_of.get(new_path)
+        old = self._entry(old_path)
+        new_key = self.key_of(new_path)
         if old and old.key and new_key and old.key != new_key and new_key in self.upserts:
             self.redirects[old.key] = new_key
 
@@ -131,19 +143,30 @@ class Changes:
             if before.get(k, (a.visibility, a.audience)) != (a.visibility, a.audience)
         )
         keys = records.linking_keys(self.conn, touched)
-        paths = {path for path, key in self.key_of.items() if key in keys}
-        if any(k not in self.live for k in self.upserts):
+        paths = records.paths_of(self.conn, keys)
+        if store.missing_keys(self.conn, self.upserts):
             paths.update(records.paths_with_problem(self.conn, "missing-link"))
         loaded = {a.path for a in self.upserts.values()} | set(self.problems)
         return sorted(p for p in paths if p not in loaded and (self.root / p).is_file())
 
-    def write(self) -> None:
-        """Store the changed articles and everything derived from them."""
+    def write(self, writer: BodyWriter) -> None:
+        """Store the changed articles (their bodies appended by `writer`) and what derives."""
         self.gone -= self.upserts.keys()
         conn, upserts = self.conn, list(self.upserts.values())
+        before = records.visibilities(conn, sorted(self.gone | self.upserts.keys()))
+        self.live = set(before)
+        total, public, _ = store.all_counts(conn)
+        total += len(upserts) - len(before)
+        public += sum(a.visibility == "public" for a in upserts)
+        public -= sum(visibility == "public" for visibility, _ in before.values())
+        store.set_counts(conn, total, public)
+        _, live = store.bodies_of(conn)
+        live -= store.body_bytes(conn, self.gone | self.upserts.keys())
+        start = writer.end
         store.delete_articles(conn, self.gone)
         records.delete_refs(conn, self.gone | self.upserts.keys())
-        store.put_articles(conn, upserts)
+        store.put_articles(conn, upserts, writer)
+        store.set_bodies(conn, writer.end, live + writer.end - start)
         records.put_refs(conn, upserts)
         records.delete_redirects_to(conn, self.upserts.keys(), "alias")
         for article in upserts:
@@ -154,7 +177,7 @@ class Changes:
         self._add_categories(upserts)
         records.delete_problems(conn, self.problems)
         records.put_problems(conn, [p for found in self.problems.values() for p in found])
-        store.set_blob(conn, "link_targets", self.targets)
+        targets_store.write(conn, self.targets)
 
     def _add_categories(self, articles: list[Article]) -> None:
         """Add folders that new articles brought with them (titled from the folder name)."""

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kbportal.content.placement import symlinks_to
+from kbportal.content.placement import refresh_symlinks, symlinks_in, symlinks_to
 from kbportal.content.request_types import REQUESTS_FILE
-from kbportal.publish import layout, public_index, records, sources, store
+from kbportal.publish import bodies, layout, public_index, records, sources, store
+from kbportal.publish.bodies import BodyReader, BodyWriter
 from kbportal.publish.builder import full_build
 from kbportal.publish.changes import Changes
 from kbportal.publish.manifest import BuildReport, EmptyBuildError, kind_of, normalize
@@ -38,18 +40,39 @@ def update(
     renamed = dict(renamed or {})
     changed_paths = _clean([*changed, *renamed.values()])
     removed_paths = _clean([*removed, *renamed.keys()]) - changed_paths
-    # A symlinked article is read through its target: it changes (or goes) when the target does.
     root = Path(config["ARTICLES_DIR"])
-    changed_paths |= symlinks_to(root, changed_paths | removed_paths) - removed_paths
     data_dir = Path(config["DATA_DIR"])
     with layout.writer_lock(data_dir):
         current = layout.current_build(data_dir)
+        # A symlinked article is read through its target: it changes (or goes) with it.
+        known = _symlinks(current)
+        if known is not None:
+            known = refresh_symlinks(root, known, changed_paths | removed_paths)
+        changed_paths |= symlinks_to(root, changed_paths | removed_paths, known) - removed_paths
         touched = changed_paths | removed_paths
         # The request types file is checked against every article: rebuild it with them.
         category_changed = any(kind_of(p) == "category" or p == REQUESTS_FILE for p in touched)
         if current is None or category_changed or not store.is_current_format(current):
             return full_build(config, now=now, metadata=metadata)
-        return _update(config, current, changed_paths, removed_paths, renamed, now, metadata)
+        links = known if known is not None else symlinks_in(root)
+        return _update(config, current, changed_paths, removed_paths, renamed, now, metadata, links)
+
+
+def _symlinks(build: Path | None) -> dict[str, str | None] | None:
+    """The symlink map a build recorded of its tree (None: none recorded, walk the tree)."""
+    if build is None:
+        return None
+    try:
+        conn = store.open_readonly(build / "content.sqlite")
+    except sqlite3.Error:
+        return None
+    try:
+        found = store.get_blob(conn, store.SYMLINKS)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return found if isinstance(found, dict) else None
 
 
 def publish_due(
@@ -86,9 +109,11 @@ def copy_build(source: Path, target: Path) -> None:
     """Copy a build: the SQLite file by value, the index files by hard link.
 
     Whoosh never rewrites an existing file (a commit writes new segment and TOC files and
-    deletes unused ones), so linked files stay correct for the build they came from.
+    deletes unused ones), so linked files stay correct for the build they came from. The
+    bodies file is linked too: it is only ever appended to (kbportal.publish.bodies).
     """
     shutil.copyfile(source / "content.sqlite", target / "content.sqlite")
+    bodies.link(source, target)
     public_index.link_index(source / "index", target / "index")
     public_index.copy(source, target)
 
@@ -101,6 +126,7 @@ def _update(
     renamed: Mapping[str, str],
     now: datetime | None,
     metadata: sources.Metadata | None,
+    links: dict[str, str | None],
 ) -> BuildReport:
     """The update itself, under the writer lock."""
     started = time.perf_counter()
@@ -129,7 +155,13 @@ def _update(
             changes.rename(normalize(old_path) or "", normalize(new_path) or "")
         for path in changes.backlinks():
             changes.load(path)
-        changes.write()
+        writer = BodyWriter(target)
+        try:
+            changes.write(writer)
+        finally:
+            writer.close()
+        _drop_garbage(conn, current, target)
+        store.set_blob(conn, store.SYMLINKS, links)
         report = _finish(conn, changes, target.name, now)
         conn.close()
         public_index.update(target, changes.upserts.values(), changes.gone)  # first: see there
@@ -137,6 +169,20 @@ def _update(
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
     return report
+
+
+def _drop_garbage(conn: sqlite3.Connection, current: Path, target: Path) -> None:
+    """Write the bodies afresh once replaced ones outweigh the live ones (rare, O(KB))."""
+    end, live = store.bodies_of(conn)
+    if not bodies.rewrite_due(end, live):
+        return
+    reader = BodyReader(current, end)
+    try:
+        end = store.rewrite_bodies(conn, reader, target)
+    finally:
+        reader.close()
+    store.set_bodies(conn, end, end)
+    log.info("bodies rewritten without replaced ones: %d bytes", end)
 
 
 def _finish(conn: Any, changes: Changes, build_id: str, now: datetime) -> BuildReport:
@@ -150,6 +196,8 @@ def _finish(conn: Any, changes: Changes, build_id: str, now: datetime) -> BuildR
     next_at = min(pending) if pending else None
     store.set_meta(conn, "build_id", build_id)
     store.set_meta(conn, "created", now.isoformat())
+    since = int(store.get_meta(conn, store.UPDATES_SINCE_FULL) or 0) + 1
+    store.set_meta(conn, store.UPDATES_SINCE_FULL, str(since))
     store.set_meta(conn, "next_publish_at", next_at.isoformat() if next_at else None)
     conn.execute("COMMIT")
     live, upserts = changes.live, changes.upserts

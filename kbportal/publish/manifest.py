@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kbportal.content.models import Article, Problem
+from kbportal.content.report import counted
 from kbportal.content.source import classify
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,10 @@ class BuildReport:
         """One line for logs and the CLI."""
         kind = "build" if self.full else "update"
         return (
-            f"{kind} {self.build_id}: {self.articles} articles ({self.public} public, "
+            f"{kind} {self.build_id}: {counted(self.articles, 'article')} ({self.public} public, "
             f"{self.internal} internal); +{len(self.added)} ~{len(self.changed)} "
-            f"-{len(self.removed)}; {len(self.errors)} errors, "
-            f"{len(self.problems) - len(self.errors)} warnings; {self.seconds:.2f} s"
+            f"-{len(self.removed)}; {counted(len(self.errors), 'error')}, "
+            f"{counted(len(self.problems) - len(self.errors), 'warning')}; {self.seconds:.2f} s"
         )
 
 

@@ -8,11 +8,12 @@ from collections import OrderedDict, defaultdict
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from kbportal.content.links import MEDIA_SUFFIXES, LinkTargets, Target
+from kbportal.content.links import MEDIA_SUFFIXES, Target
 from kbportal.content.models import Article, Problem
-from kbportal.content.placement import internal_file
+from kbportal.content.placement import file_audience, internal_file
 from kbportal.content.request_types import RequestTypes
-from kbportal.publish import gate, public_index, records, store
+from kbportal.publish import gate, public_index, records, remote_search, store, targets
+from kbportal.publish.bodies import BodyReader
 from kbportal.publish.tree import CategoryTree
 from kbportal.publish.view import CategoryNode, Suggestion
 from kbportal.search import Searcher
@@ -40,6 +41,7 @@ class BuildKB:
         self.build_id = build_dir.name
         self.articles_dir = Path(articles_dir)
         self._conn = store.open_readonly(build_dir / "content.sqlite")
+        self._bodies = BodyReader(build_dir, store.bodies_of(self._conn)[0])
         self._lock = threading.Lock()  # one connection shared by a worker's threads
         # Listing fields of every article, kept in memory: counts and lists need no SQL.
         self._light = {a.key: a for a in store.light_articles(self._conn)}
@@ -92,6 +94,7 @@ class BuildKB:
             self.public_searcher.close()
         with self._lock:
             self._conn.close()
+            self._bodies.close()
 
     # Articles -----------------------------------------------------------------------------
 
@@ -101,7 +104,7 @@ class BuildKB:
             found = {k: self._decoded[k] for k in keys if k in self._decoded}
             missing = [k for k in keys if k not in found]
             if missing:
-                found.update(store.articles_by_keys(self._conn, missing))
+                found.update(store.articles_by_keys(self._conn, missing, self._bodies))
             for key in keys:
                 if key in found:
                     self._decoded[key] = found[key]
@@ -217,9 +220,8 @@ class BuildKB:
             found = records.problems(self._conn)
             if viewer is None:
                 return found
-            targets = store.get_blob(self._conn, "link_targets")
-        by_path = targets.by_path if isinstance(targets, LinkTargets) else {}
-        return [p for p in found if _may_open(viewer, by_path.get(p.path))]
+            owners = {p.path: targets.by_path(self._conn, p.path) for p in found}
+        return [p for p in found if _may_open(viewer, owners[p.path])]
 
     def meta(self, name: str) -> str | None:
         """A manifest value of this build (e.g. "next_publish_at")."""
@@ -232,8 +234,14 @@ class BuildKB:
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Full-text search, filtered by the query's viewer."""
-        with gate.search_slot().slot():
-            results = self._searcher_for(query.viewer).search(query)
+        searcher = self._searcher_for(query.viewer)
+        remote = remote_search.current()
+        found = remote.search(searcher.directory, query) if remote is not None else None
+        if found is not None:
+            results = found
+        else:
+            with gate.search_slot().slot():
+                results = searcher.search(query)
         leaked = [h for h in results.hits if not self._visible(h.key, query.viewer)]
         if leaked:  # the index filters; this is a second lock on the door, and it should never fire
             log.error("search returned %d hits the viewer may not see", len(leaked))
@@ -244,10 +252,16 @@ class BuildKB:
         self, prefix: str, viewer: Viewer, locale: str | None = None, limit: int = 8
     ) -> list[Suggestion]:
         """Titles that complete what the reader is typing."""
-        with gate.search_slot().slot():
-            found = self._searcher_for(viewer).autocomplete(
-                prefix, viewer, locale=locale, limit=limit
-            )
+        searcher = self._searcher_for(viewer)
+        remote = remote_search.current()
+        found = (
+            remote.autocomplete(searcher.directory, prefix, viewer, locale, limit)
+            if remote is not None
+            else None
+        )
+        if found is None:
+            with gate.search_slot().slot():
+                found = searcher.autocomplete(prefix, viewer, locale=locale, limit=limit)
         return [s for s in found if self._visible(f"{s.locale}/{s.slug}", viewer)]
 
     def media_file(self, relpath: str, viewer: Viewer = PUBLIC) -> Path | None:
@@ -266,11 +280,15 @@ class BuildKB:
             return None
         if not real.is_relative_to(root) or not real.is_file():
             return None  # a symlink leading out of the tree
+        paths = (rel, real.relative_to(root).as_posix())
         if not viewer.staff and any(  # where the file is on disk decides, as for articles
-            internal_file(self._categories, self._locales, path) is not None
-            for path in (rel, real.relative_to(root).as_posix())
+            internal_file(self._categories, self._locales, path) is not None for path in paths
         ):
             return None
+        for path in paths:  # and a group's folder keeps its files from other staff too
+            groups = file_audience(self._categories, self._locales, path)
+            if groups is not None and not viewer.groups & set(groups):
+                return None
         return real
 
 

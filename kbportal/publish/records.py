@@ -88,6 +88,28 @@ def files(conn: sqlite3.Connection) -> dict[str, FileEntry]:
     return {r[0]: FileEntry(*r) for r in rows}
 
 
+def file_entry(conn: sqlite3.Connection, path: str) -> FileEntry | None:
+    """One manifest entry, or None."""
+    row = conn.execute(
+        "SELECT path, hash, key, status, publish_at FROM files WHERE path = ?", (path,)
+    ).fetchone()
+    return FileEntry(*row) if row else None
+
+
+def key_of(conn: sqlite3.Connection, path: str) -> str | None:
+    """The article key a source file became (None for a file that is no article)."""
+    row = conn.execute("SELECT key FROM files WHERE path = ?", (path,)).fetchone()
+    return row[0] if row else None
+
+
+def paths_of(conn: sqlite3.Connection, keys: Iterable[str]) -> set[str]:
+    """The source files of the given article keys (an index lookup each)."""
+    found: set[str] = set()
+    for key in keys:
+        found.update(r[0] for r in conn.execute("SELECT path FROM files WHERE key = ?", (key,)))
+    return found
+
+
 def scheduled(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(path, publish_at) of the scheduled articles: a few rows, not the whole manifest."""
     rows = conn.execute(

@@ -12,13 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from kbportal.content.models import Article, Category
-from kbportal.publish import codec, public_index
+from kbportal.publish import bodies, codec, public_index
+from kbportal.publish.bodies import BodyReader, BodyWriter
 from kbportal.search import is_current
 
 log = logging.getLogger(__name__)
 
 # Bumped whenever the tables change: an older build is rebuilt in full, never patched.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
+# Incremental publishes since the last full build: each leaves deleted entries in the index
+# (and replaced vectors and bodies) that only a full build merges away (sync: COMPACT_AFTER).
+UPDATES_SINCE_FULL = "updates_since_full"
+SYMLINKS = "symlinks"  # blob: the tree's symlinks, relpath -> target (placement.symlinks_in)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
@@ -27,7 +32,7 @@ CREATE TABLE IF NOT EXISTS articles (
     key TEXT PRIMARY KEY, locale TEXT NOT NULL, slug TEXT NOT NULL, path TEXT NOT NULL,
     category TEXT NOT NULL, visibility TEXT NOT NULL, title TEXT NOT NULL, audience TEXT NOT NULL,
     updated TEXT, ord INTEGER, summary TEXT NOT NULL, template INTEGER NOT NULL,
-    authors TEXT NOT NULL, data TEXT NOT NULL);
+    authors TEXT NOT NULL, body_at INTEGER NOT NULL, body_len INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
 CREATE TABLE IF NOT EXISTS categories (
     locale TEXT NOT NULL, path TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (locale, path));
@@ -39,6 +44,9 @@ CREATE TABLE IF NOT EXISTS problems (
 CREATE INDEX IF NOT EXISTS problems_path ON problems (path);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, hash TEXT NOT NULL, key TEXT, status TEXT NOT NULL, publish_at TEXT);
+CREATE INDEX IF NOT EXISTS files_key ON files (key);
+CREATE TABLE IF NOT EXISTS targets_by_path (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS targets_by_key (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS article_links (
     key TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (key, target));
 CREATE INDEX IF NOT EXISTS article_links_target ON article_links (target);
@@ -114,11 +122,13 @@ def get_blob(conn: sqlite3.Connection, name: str) -> Any:
     return pickle.loads(row[0]) if row else None  # noqa: S301
 
 
-def put_articles(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
-    """Insert or replace rendered articles (listing fields as columns, the rest as JSON)."""
-    conn.executemany(
-        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
+def put_articles(conn: sqlite3.Connection, articles: Iterable[Article], bodies: BodyWriter) -> None:
+    """Insert or replace rendered articles: listing fields as columns, the whole article as
+    JSON in the build's bodies file (kbportal.publish.bodies)."""
+    rows = []
+    for a in articles:
+        at, length = bodies.add(codec.dumps(a))
+        rows.append(
             (
                 a.key,
                 a.locale,
@@ -133,11 +143,47 @@ def put_articles(conn: sqlite3.Connection, articles: Iterable[Article]) -> None:
                 a.summary,
                 int(a.template),
                 json.dumps(list(a.authors), ensure_ascii=False),
-                codec.dumps(a),
+                at,
+                length,
             )
-            for a in articles
-        ),
+        )
+    conn.executemany(
+        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
+
+
+def body_bytes(conn: sqlite3.Connection, keys: Iterable[str] | None = None) -> int:
+    """How many bytes of the bodies file the given stored articles (or all) take."""
+    if keys is None:
+        return int(conn.execute("SELECT coalesce(sum(body_len), 0) FROM articles").fetchone()[0])
+    total = 0
+    for key in keys:
+        row = conn.execute("SELECT body_len FROM articles WHERE key = ?", (key,)).fetchone()
+        total += row[0] if row else 0
+    return total
+
+
+def set_bodies(conn: sqlite3.Connection, end: int, live: int) -> None:
+    """Record where this build's bodies end, and how many of those bytes are live articles."""
+    set_meta(conn, "bodies_end", str(end))
+    set_meta(conn, "bodies_live", str(live))
+
+
+def bodies_of(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(end, live bytes) of a build's bodies file."""
+    return int(get_meta(conn, "bodies_end") or 0), int(get_meta(conn, "bodies_live") or 0)
+
+
+def rewrite_bodies(conn: sqlite3.Connection, source: BodyReader, target: Path) -> int:
+    """Write a build's live bodies into a fresh file of its own (dropping the garbage)."""
+    (target / bodies.FILE).unlink()  # the link to the shared file: the old builds keep theirs
+    writer = BodyWriter(target)
+    rows = conn.execute("SELECT key, body_at, body_len FROM articles").fetchall()
+    for key, at, length in rows:
+        new_at, _ = writer.add(source.read(at, length))
+        conn.execute("UPDATE articles SET body_at = ? WHERE key = ?", (new_at, key))
+    writer.close()
+    return writer.end
 
 
 def light_articles(conn: sqlite3.Connection) -> list[Article]:
@@ -170,26 +216,50 @@ def light_articles(conn: sqlite3.Connection) -> list[Article]:
     ]
 
 
-def articles_by_keys(conn: sqlite3.Connection, keys: list[str]) -> dict[str, Article]:
+def articles_by_keys(
+    conn: sqlite3.Connection, keys: list[str], bodies: BodyReader
+) -> dict[str, Article]:
     """Full stored articles for the given keys (missing ones left out)."""
     found: dict[str, Article] = {}
     for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
         chunk = keys[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for key, data in conn.execute(
-            f"SELECT key, data FROM articles WHERE key IN ({marks})",
+        for key, at, length in conn.execute(
+            f"SELECT key, body_at, body_len FROM articles WHERE key IN ({marks})",
             chunk,  # noqa: S608
-        ):
-            found[key] = codec.loads_article(data)
+        ).fetchall():
+            found[key] = codec.loads_article(bodies.read(at, length))
     return found
 
 
-def all_counts(conn: sqlite3.Connection) -> tuple[int, int, int]:
-    """Stored articles: all, public, internal."""
+def count_articles(conn: sqlite3.Connection) -> None:
+    """Count the stored articles once (full builds); a publish then adjusts the counts."""
     total, public = conn.execute(
         "SELECT count(*), coalesce(sum(visibility = 'public'), 0) FROM articles"
     ).fetchone()
-    return total, public, total - public
+    set_counts(conn, total, public)
+
+
+def set_counts(conn: sqlite3.Connection, total: int, public: int) -> None:
+    """Record how many articles the build holds, and how many of them are public."""
+    set_meta(conn, "articles", str(total))
+    set_meta(conn, "public_articles", str(public))
+
+
+def all_counts(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    """Stored articles: all, public, internal (kept in the manifest: no scan of the table)."""
+    total, public = get_meta(conn, "articles"), get_meta(conn, "public_articles")
+    if total is None or public is None:
+        count_articles(conn)
+        return all_counts(conn)
+    return int(total), int(public), int(total) - int(public)
+
+
+def missing_keys(conn: sqlite3.Connection, keys: Iterable[str]) -> set[str]:
+    """Those of the keys that no stored article has."""
+    return {
+        k for k in keys if not conn.execute("SELECT 1 FROM articles WHERE key = ?", (k,)).fetchone()
+    }
 
 
 def delete_articles(conn: sqlite3.Connection, keys: Iterable[str]) -> None:

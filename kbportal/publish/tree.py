@@ -53,7 +53,9 @@ class CategoryTree:
     def __init__(self, categories: dict[tuple[str, str], Category], articles: Iterable[Article]):
         self._categories = categories
         self._articles = list(articles)
-        self._audiences = frozenset(g for a in self._articles for g in a.audience)
+        self._audiences = frozenset(g for a in self._articles for g in a.audience) | frozenset(
+            g for c in categories.values() for g in c.audience
+        )
         self._locales = {a.locale for a in self._articles} | {loc for loc, _ in categories}
         children: dict[tuple[str, str], list[Category]] = defaultdict(list)
         for (locale, path), category in categories.items():
@@ -85,13 +87,15 @@ class CategoryTree:
         return built
 
     def hidden(self, locale: str, path: str, viewer: Viewer) -> bool:
-        """Whether the category or an ancestor is internal and the viewer is not staff."""
-        if viewer.staff:
-            return False
+        """Whether the category or an ancestor is closed to the viewer (internal, or groups')."""
         parts = path.split("/") if path else []
         for depth in range(1, len(parts) + 1):
             category = self._categories.get((locale, "/".join(parts[:depth])))
-            if category is not None and category.visibility != "public":
+            if category is None or category.visibility == "public":
+                continue
+            if not viewer.staff or (
+                category.audience and not viewer.groups & set(category.audience)
+            ):
                 return True
         return False
 

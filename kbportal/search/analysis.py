@@ -75,11 +75,6 @@ def stem(word: str) -> str:
     return word  # numbers, versions, other scripts: kept as written
 
 
-def fold(text: str) -> str:
-    """Lowercase and fold "ё" into "е", as Russian readers type either."""
-    return text.lower().replace("ё", "е")
-
-
 class FoldFilter(Filter):
     """Folds "ё" into "е" (after lowercasing)."""
 

@@ -26,11 +26,8 @@ POSTINGS_CACHE_IDS = 300_000  # entries kept in cached score maps (~100 bytes ea
 class IndexReader:
     """A Whoosh searcher for one thread, with cached filter sets and term postings."""
 
-    def __init__(
-        self, ix: windex.Index, generation: int, vocabulary: Vocabulary | None = None
-    ) -> None:
-        self.generation = generation
-        # Spelling words, shared by the threads reading the same index generation
+    def __init__(self, ix: windex.Index, vocabulary: Vocabulary | None = None) -> None:
+        # Spelling words, shared by the threads reading the same opened index
         self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
         self.searcher: WhooshSearcher = ix.searcher(weighting=query_builder.weighting())
         self._shared = caches_for(ix, self.searcher)

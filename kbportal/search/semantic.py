@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kbportal.search import vector_delta
 from kbportal.search.wordvectors import (
     DATA_DIR,
     TABLES,
@@ -164,6 +165,14 @@ class ArticleVectors:
             return None
         if heads is not None and (len(heads) != len(head_of) or max(head_of) >= len(keys)):
             heads, head_of = None, []
+        if heads is None:
+            heads = np.zeros((0, matrix.shape[1]), dtype=matrix.dtype)
+        try:  # rows changed by publishes since the base was written (vector_delta)
+            delta = vector_delta.read(directory, language, matrix.shape[1])
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("semantic vector delta in %s unreadable (%s); ignored", directory, exc)
+            return None
+        keys, matrix, heads, head_of = vector_delta.merged(delta, keys, matrix, heads, head_of)
         return cls(keys, matrix, df, n, language, heads, head_of)
 
 
@@ -203,35 +212,44 @@ def write(directory: Path, items: Iterable[tuple[str, Item]]) -> None:
 
 
 def update(directory: Path, items: Iterable[tuple[str, Item]], removed: Iterable[str]) -> None:
-    """Replace the rows of changed articles and drop removed ones (word statistics kept)."""
+    """Replace the rows of changed articles and drop removed ones (word statistics kept).
+
+    Writes only the changed rows (vector_delta); the base files are rewritten when the delta
+    has grown to a share of them.
+    """
     gone = set(removed)
     grouped = _by_language(items)
     for language in TABLES:
-        old = ArticleVectors.load(directory, language)
         words = table(language)
-        if old is None or words is None:
+        meta = _meta(directory, language)
+        if meta is None or words is None:
             continue  # an index built without vectors stays lexical until its next full build
+        df = {str(k): int(v) for k, v in meta["df"].items()}
+        n = int(meta["n"])
         new = {key: (text, heads) for key, text, heads in grouped.get(language, [])}
-        keep = [i for i, k in enumerate(old.keys) if k not in gone and k not in new]
-        rows = [embed(Counter(content_words(t)), old.df, old.n, words) for t, _ in new.values()]
-        stacked = [old.matrix[keep].astype(np.float32), *rows]
-        matrix = np.vstack(stacked) if keep or rows else old.matrix[:0]
-        keys = [old.keys[i] for i in keep] + list(new)
-        renumber = {old_row: new_row for new_row, old_row in enumerate(keep)}
-        kept = [i for i, owner in enumerate(old.head_of) if int(owner) in renumber]
+        rows = [embed(Counter(content_words(t)), df, n, words) for t, _ in new.values()]
+        matrix = np.vstack(rows) if rows else np.zeros((0, words.dims), dtype=np.float32)
         new_items = [(k, t, h) for k, (t, h) in new.items()]
-        heads, owners = _head_rows(new_items, range(len(keep), len(keys)), old.df, old.n, words)
-        all_heads = np.vstack([old.heads[kept].astype(np.float32), heads.astype(np.float32)])
-        head_of = [renumber[int(old.head_of[i])] for i in kept] + owners
-        ArticleVectors(
-            keys,
-            matrix.astype(np.float16),
-            old.df,
-            old.n,
-            language,
-            all_heads.astype(np.float16),
-            head_of,
-        ).save(directory)
+        heads, owners = _head_rows(new_items, range(len(new_items)), df, n, words)
+        old = vector_delta.read(directory, language, words.dims)
+        delta = vector_delta.changed(old, gone, list(new), matrix, heads, owners)
+        if vector_delta.due(delta, len(meta["keys"])):
+            vector_delta.write(directory, language, delta)
+            folded = ArticleVectors.load(directory, language)
+            if folded is not None:
+                folded.save(directory)
+                vector_delta.remove(directory, language)
+        else:
+            vector_delta.write(directory, language, delta)
+
+
+def _meta(directory: Path, language: str) -> dict | None:
+    """The base vectors' keys and word statistics (None when the index has no vectors)."""
+    try:
+        meta = json.loads((Path(directory) / _files(language)[1]).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and {"keys", "df", "n"} <= meta.keys() else None
 
 
 def language_for(locale: str | None, text: str) -> str | None:

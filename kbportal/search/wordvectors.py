@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -19,7 +20,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 # language -> (folder below DATA_DIR, keyed by stem): see data/NOTICE for where each comes from
 TABLES: dict[str, tuple[str, bool]] = {"en": ("", False), "ru": ("ru", True)}
 MAX_PIECES = 4  # a word split into more WordPiece pieces than this is left out (noise)
-PIECED_CACHE = 10_000  # vectors of words built from pieces, kept (the first ones seen)
+PIECED_CACHE = 10_000  # vectors of words built from pieces, kept (least recently used go)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
@@ -35,7 +36,9 @@ class WordVectors:
         self.scale = np.load(directory / "words.scale.npy").astype(np.float32)
         self.dims = int(self.rows.shape[1])
         self.stemmed = stemmed  # rows keyed by the index's stem of a word (Russian forms)
-        self._cache: dict[str, np.ndarray | None] = {}
+        # functools' LRU (thread-safe, bounded: ~0.6 kB a word), per table: a worker's threads
+        # share it, and a table dropped takes its cache with it.
+        self._pieced = functools.lru_cache(maxsize=PIECED_CACHE)(self._from_pieces)
 
     def ids(self, word: str) -> list[int]:
         """Rows for a word: itself (or its stem), or its greedy longest-match WordPiece pieces."""
@@ -65,15 +68,14 @@ class WordVectors:
         i = self.index.get(analysis.stem(word) if self.stemmed else word)
         if i is not None:
             return self.rows[i].astype(np.float32) * self.scale[i]
-        if word in self._cache:
-            return self._cache[word]
+        return self._pieced(word)
+
+    def _from_pieces(self, word: str) -> np.ndarray | None:
+        """The mean vector of a word's WordPiece pieces, or None when it has none."""
         ids = self.ids(word)
-        vec = None
-        if ids:
-            vec = (self.rows[ids].astype(np.float32) * self.scale[ids, None]).mean(axis=0)
-        if len(self._cache) < PIECED_CACHE:  # bounded: ~0.6 kB a word
-            self._cache[word] = vec
-        return vec
+        if not ids:
+            return None
+        return (self.rows[ids].astype(np.float32) * self.scale[ids, None]).mean(axis=0)
 
 
 _tables: dict[str, WordVectors] = {}
@@ -94,13 +96,6 @@ def table(language: str = "en") -> WordVectors | None:
                 log.error("%s word table unreadable, search stays lexical: %s", language, exc)
                 _failed.add(language)
         return found
-
-
-def reset() -> None:
-    """Forget loaded tables (tests that move DATA_DIR)."""
-    with _lock:
-        _tables.clear()
-        _failed.clear()
 
 
 def language_of(text: str) -> str:

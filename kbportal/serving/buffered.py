@@ -19,6 +19,9 @@ Message = dict[str, Any]
 Receive = Callable[[], Any]
 Send = Callable[[Message], Any]
 
+# Last path segments of the routes that search (pages, API, staff, widget, request form).
+SEARCH_ENDPOINTS = frozenset({"search", "search.json", "autocomplete", "suggest", "suggestions"})
+
 TOO_LARGE = "kbportal.body_too_large"
 TIMED_OUT = "kbportal.body_timed_out"
 
@@ -55,17 +58,25 @@ async def read_body(receive: Receive, limit: int, timeout: float) -> tuple[bytes
         return b"", TIMED_OUT
 
 
+def is_search(path: str) -> bool:
+    """Whether a request path is one of the routes that run a search."""
+    return path.rpartition("/")[2] in SEARCH_ENDPOINTS
+
+
 class BufferedWSGI:
     """An ASGI app that runs a Flask app in a thread pool once its request has fully arrived.
 
     A client sending its body a byte a second holds only a coroutine, never a worker thread:
     sixteen of them took every thread of the old threaded server and the whole site with it.
+    Searches run on threads of their own: eight broad queries waiting for the search process
+    (or the search gate) no longer hold the threads that pages need.
     """
 
     def __init__(self, app: Flask, threads: int) -> None:
         self.app = app
         self.timeout = float(app.config.get("KBPORTAL_REQUEST_BODY_TIMEOUT") or 30)
         self.wsgi = WSGIMiddleware(self._call_flask, workers=threads)  # type: ignore[arg-type]
+        self.search_wsgi = WSGIMiddleware(self._call_flask, workers=threads)  # type: ignore[arg-type]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,7 +99,8 @@ class BufferedWSGI:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()  # after the body only a disconnect can come
 
-        await self.wsgi(scope, replay, send)  # type: ignore[arg-type]
+        pool = self.search_wsgi if is_search(scope["path"]) else self.wsgi
+        await pool(scope, replay, send)  # type: ignore[arg-type]
 
     def _call_flask(
         self, environ: dict[str, Any], start_response: Callable[..., Any]

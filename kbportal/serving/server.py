@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -64,10 +66,19 @@ def run(
 
         def load(self) -> Any:
             # Made in the worker, after the fork: no database or index handle is shared.
+            from kbportal.publish import remote_search
             from kbportal.serving.buffered import BufferedWSGI
             from kbportal.web.warmup import warm_up
 
             app = create_app(config)
+            if app.config.get("KBPORTAL_SEARCH_PROCESS"):
+                # Searches go to the node's search process, started by the first worker
+                # that searches and gone with this master (kbportal.serving.searchd).
+                remote_search.enable(
+                    os.getppid(),
+                    Path(app.config["KBPORTAL_DATA_DIR"]),
+                    nice=int(app.config.get("KBPORTAL_SEARCH_NICE", 10)),
+                )
             warm_up(app)  # open the KB and fill caches now, not on a customer's first request
             if in_each_worker is not None:
                 in_each_worker(config)

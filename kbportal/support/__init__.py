@@ -28,3 +28,18 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault(WORKER_START, []).append(runtime.start_background)
     # The form may carry attachments: a larger body than other forms (KBPORTAL_MAX_UPLOAD_BODY).
     allow_body(app, "support.submit", int(app.config["KBPORTAL_MAX_UPLOAD_BODY"]))
+    _register_followup()
+
+
+def _register_followup() -> None:
+    """ "Articles that do not help" on /staff/insights gains "requests after reading"."""
+    try:
+        from kbportal.analytics import reports  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # without kbportal.analytics there is no such page
+        return
+    from kbportal.support.visits import requests_after_reading
+
+    reports.register_followup(FOLLOWUP, requests_after_reading)
+
+
+FOLLOWUP = "Requests after reading"

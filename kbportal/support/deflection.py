@@ -175,19 +175,6 @@ def report(
     return result
 
 
-def by_article(db: Session, since: datetime) -> dict[str, int]:
-    """Requests filed after reading an article (the article the form was opened from)."""
-    counts: dict[str, int] = defaultdict(int)
-    rows = db.execute(
-        select(SupportRequest.source_article).where(
-            SupportRequest.created_at >= since, SupportRequest.source_article.is_not(None)
-        )
-    ).scalars()
-    for article in rows:
-        counts[str(article)] += 1
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
 def by_query(db: Session, since: datetime) -> dict[str, int]:
     """Searches followed by a request (the query the form was opened from)."""
     counts: dict[str, int] = defaultdict(int)

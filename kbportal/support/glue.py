@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from typing import Any
 from urllib.parse import unquote
 
-from flask import current_app, request, session
+from flask import current_app, request
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from kbportal.analytics.sessions import current_session, touch
 from kbportal.content.request_types import RequestTypes
 from kbportal.support import services, tokens
 
@@ -19,7 +19,6 @@ log = logging.getLogger(__name__)
 
 FORM_SALT = "kbportal.support.form"
 FORM_MAX_AGE = 2 * 24 * 3600  # a form left open over a weekend still sends
-OWN_SESSION_KEY = "kbp_req_sid"
 
 
 def setting(name: str) -> Any:
@@ -37,15 +36,7 @@ def request_types() -> RequestTypes:
 
 
 def visitor_session_id() -> str | None:
-    """The visitor's analytics session id (issue 8), else a minimal one of our own."""
-    try:
-        from kbportal.analytics.sessions import current_session, touch  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        # Without kbportal.analytics: a random id in the (signed) Flask session.
-        sid = session.get(OWN_SESSION_KEY)
-        if not isinstance(sid, str) or len(sid) > 32:
-            sid = session[OWN_SESSION_KEY] = secrets.token_hex(8)
-        return sid
+    """The visitor's analytics session id, or None when analytics cannot tell."""
     try:
         visitor = current_session()
         touch()
@@ -57,12 +48,6 @@ def visitor_session_id() -> str | None:
 
 def is_counted_visitor() -> bool:
     """Whether this visitor counts in customer figures (not staff, not a bot)."""
-    try:
-        from kbportal.analytics.sessions import current_session  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        from kbportal.accounts.auth import current_staff_user
-
-        return current_staff_user() is None
     try:
         return str(current_session().segment) == "customer"
     except Exception:  # unknown: leave it out of the customer figures

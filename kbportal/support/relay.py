@@ -55,11 +55,6 @@ def backoff(attempts: int, rng: random.Random | None = None) -> float:
     return base * (0.8 + 0.4 * (rng or random).random())
 
 
-def schedule_span() -> float:
-    """Seconds from the first attempt to the last, without jitter (docs/requests.md quotes it)."""
-    return sum(min(FIRST_DELAY * 2 ** (n - 1), MAX_DELAY) for n in range(1, MAX_ATTEMPTS))
-
-
 def relay_name() -> str:
     """This process's name in leases: host and pid, for people reading the outbox."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone
 RATE_WINDOW = timedelta(hours=1)
 MAX_KEY = 64
+VERIFIED = "verified_email"  # tells agents and destinations the e-mail is vouched for
 
 
 class SubmitError(Exception):
@@ -66,6 +67,9 @@ class Submission:
     source_article: str | None = None
     source_query: str | None = None
     site_url: str | None = None  # the portal's address, for links in the customer's e-mail
+    # The host's server vouched for the e-mail (the widget's signed identity): written with the
+    # request itself, so no destination ever hears of the request without the mark.
+    verified_email: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,10 @@ def submit(
         raise SubmitError(cleaned.errors, cleaned)
     if _rate_limited(session, sub, rate_limit, now):
         raise RateLimited()
+    own = dict(cleaned.fields)
+    own.pop(VERIFIED, None)  # only a checked signature sets it, never a field of the form
+    if sub.verified_email:
+        own[VERIFIED] = "yes"
     request = SupportRequest(
         reference=new_reference(),
         idempotency_key=key,
@@ -155,7 +163,7 @@ def submit(
         description=cleaned.description,
         email=cleaned.email,
         name=cleaned.name,
-        fields=json.dumps(cleaned.fields, ensure_ascii=False),
+        fields=json.dumps(own, ensure_ascii=False),
         surface=sub.surface,
         session_id=sub.session_id,
         client_hash=sub.client_hash,
@@ -236,18 +244,3 @@ def close(session: Session, reference: str, now: datetime | None = None) -> bool
         session.rollback()
         return False
     return True
-
-
-def recent_requests(
-    session: Session, *, session_id: str | None, email: str | None, since: datetime
-) -> list[SupportRequest]:
-    """Requests from a visitor session or an e-mail address since a moment."""
-    keys = []
-    if session_id:
-        keys.append(SupportRequest.session_id == session_id)
-    if email:
-        keys.append(SupportRequest.email == email)
-    if not keys:
-        return []
-    stmt = select(SupportRequest).where(or_(*keys), SupportRequest.created_at >= since)
-    return list(session.scalars(stmt))

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from kbportal.analytics.models import Click, SearchRow
 from kbportal.support.models import FormSession, OutboxMessage, SupportRequest
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class Tried:
     source_article: str | None = None
     source_query: str | None = None
     opened: list[str] = field(default_factory=list)  # suggestions and checklist items clicked
-    searches: list[dict[str, Any]] = field(default_factory=list)  # from analytics, if present
+    searches: list[dict[str, Any]] = field(default_factory=list)  # from the analytics tables
     views: list[str] = field(default_factory=list)
     form_typed: int = 0
     shown: int = 0
@@ -71,38 +72,23 @@ def already_tried(db: Session, req: SupportRequest) -> Tried:
 
 
 def _from_analytics(db: Session, req: SupportRequest, tried: Tried) -> None:
-    """Searches and article views of the same visitor session (issue 8's tables)."""
-    try:
-        from kbportal.analytics import models  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # without kbportal.analytics: the form's own record only
-        return
+    """Searches and article views of the same visitor session (the analytics tables)."""
     since = req.created_at - LOOK_BACK
-    search = getattr(models, "SearchRow", None)
-    if search is not None:
-        rows = db.execute(
-            select(search)
-            .where(
-                search.session_id == req.session_id,
-                search.at >= since,
-                search.at <= req.created_at,
-            )
-            .order_by(search.at)
-        ).scalars()
-        tried.searches = [
-            {
-                "query": r.query,
-                "surface": getattr(r, "surface", ""),
-                "results": getattr(r, "results", None),
-            }  # noqa: E501
-            for r in rows
-        ]
-    click = getattr(models, "Click", None)
-    if click is not None:
-        rows = db.execute(
-            select(click)
-            .where(
-                click.session_id == req.session_id, click.at >= since, click.at <= req.created_at
-            )
-            .order_by(click.at)
-        ).scalars()
-        tried.views = [str(getattr(r, "article", "")) for r in rows]
+    searches = db.scalars(
+        select(SearchRow)
+        .where(
+            SearchRow.session_id == req.session_id,
+            SearchRow.at >= since,
+            SearchRow.at <= req.created_at,
+        )
+        .order_by(SearchRow.at)
+    )
+    tried.searches = [
+        {"query": r.query, "surface": r.surface, "results": r.total} for r in searches
+    ]
+    clicks = db.scalars(
+        select(Click)
+        .where(Click.session_id == req.session_id, Click.at >= since, Click.at <= req.created_at)
+        .order_by(Click.at)
+    )
+    tried.views = [r.article for r in clicks]

@@ -7,16 +7,12 @@ from dataclasses import dataclass
 
 from kbportal.content.request_types import RequestType
 from kbportal.publish.view import PublishedKB
+from kbportal.search.confidence import SUGGEST_THRESHOLD
 from kbportal.search.types import Hit, SearchQuery
 from kbportal.urls import article_path
 from kbportal.viewer import PUBLIC
 
 log = logging.getLogger(__name__)
-
-try:  # issue 10's calibrated confidence (kbportal.search.confidence)
-    from kbportal.search.confidence import SUGGEST_THRESHOLD
-except ImportError:  # pragma: no cover - only before search-quality landed
-    SUGGEST_THRESHOLD = 0.5
 
 MIN_CHARS = 3  # suggestions start from the third character typed
 MAX_TEXT = 300  # the subject and the start of the description are what matter

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 
 from kbportal.content.request_types import ChecklistItem, FieldSpec, localized
 from kbportal.db import get_session, utcnow
-from kbportal.support import deflection
+from kbportal.support import deflection, visits
 from kbportal.support.validation import ACCEPTED_TYPES
 from kbportal.urls import article_path
 
@@ -41,7 +41,7 @@ def deflection_figures(days: int = 30, since: date | None = None) -> dict[str, A
         start = datetime(since.year, since.month, since.day, tzinfo=UTC)
     return {
         "report": deflection.report(db, start),
-        "articles": list(deflection.by_article(db, start).items())[:20],
+        "articles": visits.after_reading(db, start, limit=20),
         "queries": list(deflection.by_query(db, start).items())[:20],
         "holdout_percent": int(current_app.config["KBPORTAL_REQUESTS_HOLDOUT"]),
     }

@@ -31,7 +31,7 @@ def watch(
     done = 0
     while rounds is None or done < rounds:
         try:
-            report = sync(config, wait=interval)
+            report = sync(config, wait=interval, compact=True)
             if report.status != "up-to-date":
                 _print(report, as_json)
         except SyncError as exc:
@@ -65,15 +65,21 @@ def _settings() -> dict[str, Any]:
     help="Keep polling every KBPORTAL_SYNC_INTERVAL seconds (default 60).",
 )
 @click.option("--force", is_flag=True, help="Rebuild everything even if nothing changed.")
+@click.option(
+    "--compact",
+    is_flag=True,
+    help="Also rebuild in full when publishes wait to be merged and KBPORTAL_COMPACT_AFTER "
+    "has passed (--watch always does).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def sync_command(watch_: bool, force: bool, as_json: bool) -> None:
+def sync_command(watch_: bool, force: bool, compact: bool, as_json: bool) -> None:
     """Fetch the articles branch and publish what changed."""
     config = _settings()
     if watch_:
         watch(config, float(config["SYNC_INTERVAL"] or 60), as_json)
         return
     try:
-        report = sync(config, force=force)
+        report = sync(config, force=force, compact=compact)
     except SyncError as exc:
         raise click.ClickException(str(exc)) from exc
     _print(report, as_json)

@@ -131,13 +131,3 @@ def _touch(
     seen = authors.setdefault(name, [])
     if commit.author not in seen:
         seen.append(commit.author)
-
-
-def repo_file_info(articles_dir: Path) -> dict[str, FileInfo]:
-    """Last-updated date and authors of every file in the tree, following renames."""
-    return scan_repo(articles_dir).files
-
-
-def rename_history(articles_dir: Path) -> dict[str, str]:
-    """Every old path of a file still in the tree -> its current path, from git's renames."""
-    return scan_repo(articles_dir).renames

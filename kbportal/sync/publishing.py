@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,27 @@ def next_publish_at(config: Mapping[str, Any]) -> datetime | None:
         log.warning("bad next_publish_at in build manifest: %r", value)
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def compaction_due(config: Mapping[str, Any], now: datetime | None = None) -> int:
+    """Incremental publishes to merge away with a full build (0: none, or not quiet long enough).
+
+    Each publish leaves the changed articles' old entries deleted, not removed, in the index:
+    searches skip them at a cost. After `COMPACT_AFTER` seconds without a publish, a full
+    build merges them away (and folds replaced vectors and bodies) while nobody is waiting.
+    """
+    quiet = int(config.get("COMPACT_AFTER") or 0)
+    build = layout.current_build(Path(config["DATA_DIR"]))
+    if not quiet or build is None:
+        return 0
+    conn = store.open_readonly(build / "content.sqlite")
+    try:
+        since = int(store.get_meta(conn, store.UPDATES_SINCE_FULL) or 0)
+    finally:
+        conn.close()
+    # When the build was written (its `created` may be a publish's chosen `now`, not the clock).
+    written = datetime.fromtimestamp((build / "content.sqlite").stat().st_mtime, UTC)
+    return since if (now or datetime.now(UTC)) - written >= timedelta(seconds=quiet) else 0
 
 
 def publish_at_due(config: Mapping[str, Any], now: datetime | None = None) -> bool:

@@ -148,18 +148,20 @@ def sync(
     wait: float = 5.0,
     force: bool = False,
     target: str | None = None,
+    compact: bool = False,
 ) -> SyncReport:
     """Fetch the configured branch and publish it; one sync at a time across processes.
 
     With `target` (a commit another node announced), publish exactly that commit. Otherwise a
-    new publish is announced to the other nodes sharing the database.
+    new publish is announced to the other nodes sharing the database. With `compact` (the
+    periodic sync), a quiet knowledge base is rebuilt in full once `COMPACT_AFTER` has passed.
     """
     started = time.monotonic()
     with sync_lock(config, wait) as acquired:
         if not acquired:
             report = SyncReport("busy", "another sync is already running")
         else:
-            report = _sync_locked(config, force=force, target=target)
+            report = _sync_locked(config, force=force, target=target, compact=compact)
             report.seconds = round(time.monotonic() - started, 3)
             report.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
             state = read_state(config)
@@ -196,7 +198,7 @@ def _announce(config: Mapping[str, Any], commit: str) -> None:
 
 
 def _sync_locked(
-    config: Mapping[str, Any], *, force: bool, target: str | None = None
+    config: Mapping[str, Any], *, force: bool, target: str | None = None, compact: bool = False
 ) -> SyncReport:
     articles = Path(config["ARTICLES_DIR"])
     git = Git(articles)
@@ -222,10 +224,12 @@ def _sync_locked(
         new = target
     has_build = publishing.has_build(config)
     due = publishing.publish_at_due(config)
-    if new == old and has_build and not force and not due:
+    quiet = new == old and has_build and not force and not due
+    merging = publishing.compaction_due(config) if quiet and compact else 0
+    if quiet and not merging:
         return SyncReport("up-to-date", "nothing new", old_commit=old, new_commit=new)
 
-    full = force or not has_build or old is None
+    full = force or not has_build or old is None or bool(merging)
     try:
         changes = ChangeSet() if full or old is None else article_changes(git.diff(old, new))
         clock.lap("diff")
@@ -248,6 +252,8 @@ def _sync_locked(
         if full:
             results.append(publishing.full_build(config))
             report.message = "full build"
+            if merging:
+                report.message = f"full build merging {merging} incremental publishes"
         elif changes:
             results.append(publishing.incremental(config, changes))
             report.message = "incremental update"

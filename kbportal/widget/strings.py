@@ -18,7 +18,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "suggested": "Suggested for this page",
         "results": "Results",
         "no_results": "No articles match. Try other words, or contact us.",
-        "results_count": "{n} articles found",
+        "results_count": "Articles found: {n}",  # no plural to get wrong: "1 articles"
         "loading": "Loading…",
         "back": "Back",
         "open_full": "Open in the help center",

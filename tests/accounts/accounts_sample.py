@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 from flask.testing import FlaskClient
+from support import TEST_PASSWORD as PASSWORD
 from werkzeug.test import TestResponse
-
-from kbportal.accounts.testing import TEST_PASSWORD as PASSWORD
 
 PUBLIC_TITLE = "Resetting your password"
 INTERNAL_TITLE = "Escalation runbook"

@@ -10,12 +10,11 @@ from accounts_sample import ARTICLES
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from support import cheap_password_hashing, write_tree
+from support import TEST_PASSWORD, cheap_password_hashing, write_tree
 
 from kbportal import create_app
 from kbportal.accounts import services
 from kbportal.accounts.models import User
-from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.analytics import get_analytics
 from kbportal.db import get_database
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import TEST_PASSWORD as PASSWORD
 
-from kbportal.accounts import services
+from kbportal.accounts import services, sessions
+from kbportal.accounts.identity import staff_for_live_session
 from kbportal.accounts.models import LoginAttempt, User
 from kbportal.accounts.services import AccountError, authenticate
-from kbportal.accounts.testing import TEST_PASSWORD as PASSWORD
 from kbportal.db import utcnow
 
 
@@ -66,11 +67,25 @@ def test_authenticate_success_and_failures(db: Session, make_user) -> None:
 def test_password_change_ends_old_sessions(db: Session, make_user) -> None:
     user = make_user()
     old_id = user.get_id()
-    assert services.user_from_session_id(db, old_id) == user
+    session_hash = live_session(db, user.id)
+    assert staff_id(db, old_id, session_hash) == user.id
     services.set_password(db, user.email, "another long password")
-    assert services.user_from_session_id(db, old_id) is None
-    assert services.user_from_session_id(db, user.get_id()) == user
-    assert services.user_from_session_id(db, "garbage") is None
+    assert staff_id(db, old_id, session_hash) is None
+    assert staff_id(db, user.get_id(), session_hash) == user.id
+    assert staff_id(db, "garbage", session_hash) is None
+
+
+def live_session(db: Session, user_id: int) -> str:
+    """A server-side session of the user, as signing in makes one; the hash its cookie finds."""
+    session_id = sessions.start(db.connection(), user_id, utcnow())
+    db.commit()
+    return sessions.id_hash(session_id)
+
+
+def staff_id(db: Session, session_ident: str, session_hash: str) -> int | None:
+    """Whom a session cookie signs in, as the sign-in check itself reads it."""
+    staff = staff_for_live_session(db, session_ident, session_hash)
+    return None if staff is None else staff.id
 
 
 def test_throttling_per_account(db: Session, make_user) -> None:

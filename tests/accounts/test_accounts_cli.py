@@ -82,7 +82,7 @@ def test_tokens_create_list_revoke(app: Flask, db: Session, make_user) -> None:
     raw = result.stdout.strip()  # stdout holds the token alone, for scripts
     assert raw.startswith("kbp_")
     assert "not shown again" in result.stderr
-    assert tokens.user_for_token(db, raw) is not None
+    assert tokens.staff_for_token(db, raw) is not None
     token_id = db.scalar(select(ApiToken.id))
     listing = run(app, "tokens", "list").output
     assert listing.startswith("ID\tUSER\tNAME\tPREFIX\tCREATED\tLAST USED\tSTATE\n")
@@ -91,7 +91,7 @@ def test_tokens_create_list_revoke(app: Flask, db: Session, make_user) -> None:
     assert run(app, "tokens", "revoke", str(token_id)).exit_code == 0
     assert "revoked" in run(app, "tokens", "list").output
     db.expire_all()
-    assert tokens.user_for_token(db, raw) is None
+    assert tokens.staff_for_token(db, raw) is None
 
 
 def test_commands_are_on_the_kbportal_command(app: Flask) -> None:

@@ -104,11 +104,11 @@ def test_tokens_created_once_shown_and_revoked(app: Flask, db: Session, make_use
     assert created.status_code == 200 and "no-store" in created.headers["Cache-Control"]
     token = tokens.list_tokens(db)[0]
     raw = created.text.split('aria-label="API token"')[0].rsplit('value="', 1)[1].split('"')[0]
-    assert raw.startswith(token.prefix) and tokens.user_for_token(db, raw) is not None
+    assert raw.startswith(token.prefix) and tokens.staff_for_token(db, raw) is not None
     assert raw not in boss.get(PAGE).text  # shown once
     assert post(boss, f"/staff/admin/tokens/{token.id}/revoke").status_code == 303
     db.expire_all()
-    assert tokens.user_for_token(db, raw) is None
+    assert tokens.staff_for_token(db, raw) is None
     assert actions(db)[-2:] == [
         ("boss@example.com", "token.create", "desk@example.com"),
         ("boss@example.com", "token.revoke", "desk@example.com"),

@@ -13,10 +13,10 @@ from accounts_sample import ARTICLES, PASSWORD, csrf_token, sign_in
 from flask import Flask
 from sqlalchemy import create_engine, func, make_url, select, text
 from support import close_app, write_tree
+from throwaway_db import BACKENDS, postgres_url
 
 from kbportal import create_app
 from kbportal.accounts import services
-from kbportal.accounts.testing import BACKENDS, postgres_url
 from kbportal.analytics import get_analytics
 from kbportal.analytics.models import Click, ViewCount
 from kbportal.db import get_database, utcnow

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from kbportal.accounts import identity, services, tokens
-from kbportal.db import get_database
+from kbportal.accounts import identity, services, sessions, tokens
+from kbportal.db import get_database, utcnow
 
 SEARCH = "/api/v1/search?q=outage"
 PAGE = "/en/articles/account/reset"
@@ -79,10 +79,14 @@ def test_role_and_group_changes_apply_to_the_next_request(
 
 def test_session_ids_are_parsed_strictly(db: Session, make_user) -> None:
     user = make_user(groups=("l2", "billing"))
-    staff = identity.staff_for_session_id(db, user.get_id())
+    session_id = sessions.start(db.connection(), user.id, utcnow())
+    db.commit()
+    live = sessions.id_hash(session_id)
+    staff = identity.staff_for_live_session(db, user.get_id(), live)
     assert staff is not None
     assert (staff.id, staff.email, staff.role) == (user.id, user.email, "agent")
     assert staff.groups == frozenset({"l2", "billing"})
     assert staff.get_id() == user.get_id()
     for ident in ["", ":", f"{user.id}", f"{user.id}:", "x:1", f"{user.id}:2", "١:١", "9" * 40]:
-        assert identity.staff_for_session_id(db, ident) is None, ident
+        assert identity.staff_for_live_session(db, ident, live) is None, ident
+    assert identity.staff_for_live_session(db, user.get_id(), "no such session") is None

@@ -18,9 +18,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import TEST_PASSWORD
 
 from kbportal.accounts.models import User
-from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.analytics.models import AgentCopy
 
 

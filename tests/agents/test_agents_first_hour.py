@@ -7,7 +7,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kbportal.agents import links
+from kbportal.cluster import service as cluster
 from kbportal.search.types import Hit, SearchResults
+from kbportal.sync.web import app_settings
 
 STAFF_NAV = 'class="staff-nav"'
 
@@ -29,7 +31,10 @@ def test_public_pages_show_staff_links_only_to_staff(app: Flask, agent: FlaskCli
     assert "/staff/reports/links" not in home and "/staff/admin" not in home  # not an agent's
 
 
-def test_problems_and_history_are_staff_pages_in_both_languages(agent: FlaskClient) -> None:
+def test_problems_and_history_are_staff_pages_in_both_languages(
+    app: Flask, agent: FlaskClient
+) -> None:
+    cluster.join(app_settings(app))  # what `kbportal serve` does: this node is listed
     problems = agent.get("/staff/problems")
     assert problems.status_code == 200
     page = problems.text
@@ -40,6 +45,8 @@ def test_problems_and_history_are_staff_pages_in_both_languages(agent: FlaskClie
     russian = agent.get("/staff/problems?locale=ru").text
     assert "Проблемы содержимого" in russian and "Content problems" not in russian
     assert "Проблем нет" in russian
+    # The web nodes' table speaks Russian too.
+    assert "Веб-узлы" in russian and "Web nodes" not in russian and "Last seen" not in russian
 
 
 def test_a_role_without_access_gets_a_styled_403(agent: FlaskClient) -> None:

@@ -49,10 +49,9 @@ def portal(db_url: str, tmp_path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def editor(portal):  # type: ignore[no-untyped-def]
     """A signed-in editor's client and an editor's API token on the portal."""
-    from support import cheap_password_hashing, sign_in
+    from support import TEST_PASSWORD, cheap_password_hashing, sign_in
 
     from kbportal.accounts import services
-    from kbportal.accounts.testing import TEST_PASSWORD
     from kbportal.accounts.tokens import create_token
     from kbportal.db import get_database
 

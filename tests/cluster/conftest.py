@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 from cluster_nodes import ARTICLES, KBPORTAL, STAFF_EMAIL, Cluster, git
-
-from kbportal.accounts.testing import TEST_PASSWORD, postgres_url, temporary_database
+from support import TEST_PASSWORD
+from throwaway_db import postgres_url, temporary_database
 
 
 @pytest.fixture(scope="package")

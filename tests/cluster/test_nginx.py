@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 from cluster_nodes import STAFF_EMAIL, Cluster, browser, free_port, wait_for
-
-from kbportal.accounts.testing import TEST_PASSWORD
+from support import TEST_PASSWORD
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"

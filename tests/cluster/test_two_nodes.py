@@ -21,8 +21,7 @@ from cluster_nodes import (
     browser,
     free_port,
 )
-
-from kbportal.accounts.testing import TEST_PASSWORD
+from support import TEST_PASSWORD
 
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 

@@ -9,11 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from leaks_sample import ARTICLES, Tokens, sign_in
-from support import cheap_password_hashing, close_app, make_app
+from support import TEST_PASSWORD, cheap_password_hashing, close_app, make_app
 
 from kbportal import publish
 from kbportal.accounts import services, tokens
-from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.db import get_database
 
 

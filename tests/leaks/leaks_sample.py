@@ -8,8 +8,7 @@ from urllib.parse import quote, quote_plus
 
 import support
 from flask.testing import FlaskClient
-
-from kbportal.accounts.testing import TEST_PASSWORD
+from support import TEST_PASSWORD
 
 # Made-up words that only internal content contains: any of them in a public response is a leak.
 SECRETS = ("zorblax", "quintaflux", "vantablack", "xylophage", "secret-note", "internal/override")

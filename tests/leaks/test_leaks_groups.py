@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import cheap_password_hashing, close_app, make_app, sign_in
+from support import TEST_PASSWORD, cheap_password_hashing, close_app, make_app, sign_in
 
 from kbportal import publish
 from kbportal.accounts import services
-from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.db import get_database
 from kbportal.viewer import Viewer
 

@@ -93,3 +93,34 @@ def test_a_retired_version_is_freed(built: dict[str, Any], monkeypatch: pytest.M
     publish.kb_for(built)  # and is closed
     gc.collect()
     assert old() is None  # not kept alive by the accessor (memory must not grow per publish)
+
+
+def test_a_serving_worker_opens_and_warms_a_new_version_off_the_request_path(
+    built: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    old = publish.kb_for(built)
+    (built["ARTICLES_DIR"] / "en/billing/invoices.md").write_text("# Invoices v4\n\nNew.\n")
+    publish.update(built, ["en/billing/invoices.md"], [])
+    searched, release = threading.Event(), threading.Event()
+    real_warm = accessor._warm_version
+
+    def slow_warm(config: Any, kb: Any) -> None:
+        real_warm(config, kb)
+        searched.set()
+        release.wait(10)  # warming a big version takes a while
+
+    monkeypatch.setattr(accessor, "_warm_version", slow_warm)
+    monkeypatch.setattr(accessor, "_background", [True])
+    assert publish.kb_for(built) is old  # the request is answered at once, by the old version
+    assert searched.wait(10)  # the new one was searched before any reader got it
+    assert publish.kb_for(built) is old
+    release.set()
+    for _ in range(100):
+        new = publish.kb_for(built)
+        if new is not old:
+            break
+        threading.Event().wait(0.05)
+    assert new.build_id == layout.current_build_id(built["DATA_DIR"])
+    assert accessor._warmed[built["DATA_DIR"]] == new.build_id

@@ -96,9 +96,10 @@ def test_a_truncated_content_store_does_not_make_pages_500(
     client = app.test_client()
     assert client.get("/en/articles/topic0/article-0").status_code == 200
     damaged = current(app)
-    store = Path(app.config["KBPORTAL_DATA_DIR"]) / "current" / "content.sqlite"
-    with open(store, "r+b") as handle:
-        handle.truncate(store.stat().st_size // 3)
+    build = Path(app.config["KBPORTAL_DATA_DIR"]) / "current"
+    for store in (build / "content.sqlite", build / "bodies.dat"):  # the rows and the bodies
+        with open(store, "r+b") as handle:
+            handle.truncate(store.stat().st_size // 3)
     caplog.set_level(logging.INFO)
     for n in range(59, 0, -3):
         response = client.get(f"/en/articles/topic{n % 7}/article-{n}")

@@ -171,12 +171,12 @@ def test_a_missing_word_table_leaves_search_lexical(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-    request: pytest.FixtureRequest,
 ) -> None:
     # A broken install (data files left out of the package): builds and searches still work.
     monkeypatch.setattr(wordvectors, "DATA_DIR", tmp_path / "nowhere")
-    wordvectors.reset()
-    request.addfinalizer(wordvectors.reset)
+    # Fresh load state for this test (the process's loaded tables come back afterwards).
+    monkeypatch.setattr(wordvectors, "_tables", {})
+    monkeypatch.setattr(wordvectors, "_failed", set())
     build_index(tmp_path / "ix", [STRIKE, COLOUR])
     assert not (tmp_path / "ix" / semantic.VECTORS_FILE).exists()
     assert "search stays lexical" in caplog.text

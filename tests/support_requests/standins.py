@@ -6,8 +6,10 @@ including its faults (down, 500, hanging, 429 with Retry-After, 410) on demand.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -86,7 +88,10 @@ class _Server:
                 time.sleep(fault.delay)
             response = Response(fault.body, status=fault.status, headers=fault.headers)
         else:
-            response = self.handle(request, body)
+            try:
+                response = self.handle(request, body)
+            finally:
+                request.close()  # uploaded files' temporary storage
         return response(environ, start_response)
 
     def handle(self, request: Request, body: bytes) -> Response:
@@ -124,32 +129,82 @@ class SmtpHandler:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse = 0  # answer this many DATA commands with a 451
+        self.answers: list[str] = []  # answer the next DATA commands with these (e.g. "554 ...")
+        self.holding = False  # when set, DATA keeps the message, then waits for `hold` to answer
+        self.hold = threading.Event()
+        self.arrived = threading.Event()  # a whole message reached DATA
+        self.sessions: list[dict[str, Any]] = []  # TLS state of each DATA's connection
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
+        self.sessions.append({"tls": encrypted or session.ssl is not None})
         if self.refuse:
             self.refuse -= 1
             return "451 4.3.0 try again later"
+        if self.answers:
+            return self.answers.pop(0)
         msg = message_from_bytes(envelope.content, policy=policy.SMTP)
+        # Kept before the 250, as a real mail server queues a message before accepting it: a
+        # client that never hears the 250 has still delivered it.
         self.messages.append(msg)  # type: ignore[arg-type]
+        self.arrived.set()
+        if self.holding:
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 30)
         return "250 OK"
 
     def by_message_id(self) -> dict[str, EmailMessage]:
         return {str(m["Message-ID"]): m for m in self.messages}
 
+    def transport_counts(self) -> Counter[str]:
+        """How often each Message-ID was accepted (250) over the wire."""
+        return Counter(str(m["Message-ID"]) for m in self.messages)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (aiosmtpd checks its own port on start)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[SmtpHandler, str]]:
-    """A real SMTP server (aiosmtpd) on a free port; yields its handler and smtp:// URL."""
-    handler = SmtpHandler()
-    with socket.socket() as probe:  # aiosmtpd checks its own port on start: it needs a number
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+def smtp_server(
+    port: int | None = None,
+    *,
+    handler: SmtpHandler | None = None,
+    starttls: ssl.SSLContext | None = None,
+    implicit_tls: ssl.SSLContext | None = None,
+    **options: Any,
+) -> Iterator[tuple[SmtpHandler, str]]:
+    """A real SMTP server (aiosmtpd) on a free port; yields its handler and smtp:// URL.
+
+    `starttls`: the server offers STARTTLS and refuses mail without it; `implicit_tls`: TLS
+    from the first byte (the URL is then smtps://).
+    """
+    handler = handler or SmtpHandler()
+    port = port or free_port()
+    extra: dict[str, Any] = dict(options)  # more of aiosmtpd's SMTP options (authenticator...)
+    if starttls is not None:
+        extra |= {"tls_context": starttls, "require_starttls": True}
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, ssl_context=implicit_tls, **extra
+    )
     controller.start()
+    scheme = "smtps" if implicit_tls is not None else "smtp"
     try:
-        yield handler, f"smtp://127.0.0.1:{port}"
+        yield handler, f"{scheme}://127.0.0.1:{port}"
     finally:
+        handler.hold.set()
         controller.stop()
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A port that takes the connection and then says nothing (a hung mail server)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # the kernel completes the handshake; no greeting ever comes
+        yield int(listener.getsockname()[1])
 
 
 class FakeHelpdesk(_Server):
@@ -159,31 +214,79 @@ class FakeHelpdesk(_Server):
         super().__init__()
         self.zendesk: dict[int, dict[str, Any]] = {}
         self.zendesk_keys: dict[str, int] = {}
+        self.zendesk_payloads: dict[str, Any] = {}
+        self.uploads: dict[str, dict[str, Any]] = {}  # token -> file, until a comment uses it
+        self.lose_put_answers = 0  # apply an update, then answer 502
+        self.fail_uploads = 0  # answer this many uploads with 503
         self.freshdesk: dict[int, dict[str, Any]] = {}
         self.next_id = 100
         self.lose_answers = 0  # create the ticket, then answer 502 (the reply was "lost")
 
     def handle(self, request: Request, body: bytes) -> Response:
-        data = json.loads(body) if body else {}
+        data = json.loads(body) if body and request.mimetype == "application/json" else {}
         path = request.path
         with self.lock:
             if path == "/api/v2/requests.json" and request.method == "POST":
                 key = request.headers.get("Idempotency-Key", "")
-                if key in self.zendesk_keys:  # Zendesk replays the first answer for a key
+                if key in self.zendesk_keys:  # Zendesk replays the first answer for a key...
                     ticket = self.zendesk_keys[key]
-                    return _json({"request": {"id": ticket, **self.zendesk[ticket]}}, 201)
+                    if self.zendesk_payloads[key] != data:  # ...of the same payload only
+                        return _json({"error": "IdempotentRequestError"}, 400)
+                    status = self.zendesk[ticket]["status"]
+                    return _json({"request": {"id": ticket, "status": status}}, 201)
                 ticket = self._new_id()
-                self.zendesk[ticket] = {**data["request"], "status": "new"}
+                first = {**data["request"]["comment"], "attachments": []}
+                self.zendesk[ticket] = {**data["request"], "status": "new", "comments": [first]}
                 if key:
                     self.zendesk_keys[key] = ticket
+                    self.zendesk_payloads[key] = data
                 return self._answer({"request": {"id": ticket}}, 201)
+            if path == "/api/v2/uploads.json" and request.method == "POST":
+                if self.fail_uploads:
+                    self.fail_uploads -= 1
+                    return Response("busy", status=503, headers={"Retry-After": "1"})
+                token = f"upload-{self._new_id()}"
+                self.uploads[token] = {
+                    "filename": request.args.get("filename", ""),
+                    "content_type": request.headers.get("Content-Type", ""),
+                    "data": body,
+                }
+                return _json({"upload": {"token": token}}, 201)
+            if path.endswith("/comments.json") and request.method == "GET":
+                ticket = int(path.split("/")[4])
+                comments = [
+                    {
+                        "body": c["body"],
+                        "attachments": [{"file_name": f["filename"]} for f in c["attachments"]],
+                    }
+                    for c in self.zendesk[ticket]["comments"]
+                ]
+                return _json({"comments": comments}, 200)
             if path.startswith("/api/v2/requests/") and request.method == "PUT":
                 ticket = int(path.rsplit("/", 1)[1].removesuffix(".json"))
                 if data["request"].get("solved"):
                     self.zendesk[ticket]["status"] = "solved"
+                comment = data["request"].get("comment")
+                if comment and comment.get("uploads"):
+                    if any(t not in self.uploads for t in comment["uploads"]):
+                        return _json({"error": "InvalidUploadToken"}, 422)
+                    files = [self.uploads.pop(t) for t in comment["uploads"]]  # used once
+                    self.zendesk[ticket]["comments"].append({**comment, "attachments": files})
+                    if self.lose_put_answers:
+                        self.lose_put_answers -= 1
+                        return Response("bad gateway", status=502)
                 return _json({"request": {"id": ticket}}, 200)
             if path == "/api/v2/tickets" and request.method == "POST":
                 ticket = self._new_id()
+                if request.mimetype == "multipart/form-data":  # a ticket with attachments
+                    form = request.form
+                    data = {k: form[k] for k in form if not k.endswith("[]")}
+                    data |= {"priority": int(data["priority"]), "status": int(data["status"])}
+                    data["tags"] = form.getlist("tags[]")
+                    data["attachments"] = [
+                        {"filename": f.filename, "content_type": f.mimetype, "data": f.read()}
+                        for f in request.files.getlist("attachments[]")
+                    ]
                 self.freshdesk[ticket] = data
                 return self._answer({"id": ticket}, 201)
             if path == "/api/v2/search/tickets":

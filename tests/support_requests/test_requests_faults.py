@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, select, text
-from standins import SECRET, WebhookReceiver
+from standins import SECRET, WebhookReceiver, smtp_server
 
 from kbportal.db import Database
 from kbportal.support.channels.webhook import WebhookChannel
@@ -29,20 +29,25 @@ RUN_CLI = "from kbportal.cli import main; main()"
 
 @contextmanager
 def relay_process(
-    db_url: str, tmp_path: Path, webhook: str, lease: int = 2
-) -> Iterator[subprocess.Popen[bytes]]:  # noqa: E501
-    """`kbportal deliver --watch` as its own process (the way production runs it)."""
+    db_url: str, tmp_path: Path, webhook: str = "", lease: int = 2, **settings: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`kbportal deliver --watch` as its own process (the way production runs it).
+
+    `settings` are more KBPORTAL_ settings, e.g. SMTP_URL for the e-mail destination.
+    """
     env = {
         **os.environ,
         "KBPORTAL_DATABASE_URL": db_url,
         "KBPORTAL_DATA_DIR": str(tmp_path / "data"),
         "KBPORTAL_ARTICLES_DIR": str(tmp_path / "articles"),
         "KBPORTAL_SECRET_KEY": "test",
-        "KBPORTAL_REQUESTS_WEBHOOK_URL": webhook,
-        "KBPORTAL_REQUESTS_WEBHOOK_SECRET": SECRET,
         "KBPORTAL_REQUESTS_LEASE_SECONDS": str(lease),
         "KBPORTAL_REQUESTS_DELIVERY_TIMEOUT": "5",
+        **{f"KBPORTAL_{name}": value for name, value in settings.items()},
     }
+    if webhook:
+        env["KBPORTAL_REQUESTS_WEBHOOK_URL"] = webhook
+        env["KBPORTAL_REQUESTS_WEBHOOK_SECRET"] = SECRET
     process = subprocess.Popen(
         [sys.executable, "-c", RUN_CLI, "deliver", "--watch", "--interval", "0.1"],
         env=env,
@@ -119,15 +124,22 @@ def test_two_relays_on_postgresql_never_deliver_twice(
     receiver: WebhookReceiver,
     file_request: Callable[..., SupportRequest],
 ) -> None:
-    filed = [file_request() for _ in range(40)]
-    with (
-        relay_process(postgres_only, tmp_path, receiver.url, lease=30),
-        relay_process(postgres_only, tmp_path, receiver.url, lease=30),
-    ):
-        late = [file_request() for _ in range(20)]  # filed while both relays run
-        wait_until(lambda: states(database) == ["delivered"] * 60)
+    both = ("webhook", "email")
+    filed = [file_request(destinations=both) for _ in range(40)]
+    with smtp_server() as (mailbox, smtp):
+        mail = {"SMTP_URL": smtp, "REQUESTS_EMAIL_TO": "support@example.com"}
+        with (
+            relay_process(postgres_only, tmp_path, receiver.url, lease=30, **mail),
+            relay_process(postgres_only, tmp_path, receiver.url, lease=30, **mail),
+        ):
+            late = [file_request(destinations=both) for _ in range(20)]  # while both run
+            wait_until(lambda: states(database) == ["delivered"] * 120)
     assert sorted(receiver.processed) == references(filed + late)
     assert set(receiver.transport_counts().values()) == {1}  # not even a duplicate on the wire
+    assert sorted(mailbox.by_message_id()) == sorted(
+        f"<{r.reference}.created@example.com>" for r in filed + late
+    )
+    assert set(mailbox.transport_counts().values()) == {1}
 
 
 def test_database_dropping_connections_loses_nothing(

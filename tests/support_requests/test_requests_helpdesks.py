@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from requests_sample import GOOD, TYPES
 from sqlalchemy import select, update
 from standins import FakeHelpdesk, Fault
+from support import PNG
 
 from kbportal.db import Database, utcnow
 from kbportal.support import services
 from kbportal.support.channels.helpdesks import FreshdeskChannel, ZendeskChannel
 from kbportal.support.models import OutboxMessage, SupportRequest
 from kbportal.support.relay import Relay
+from kbportal.support.validation import Upload
 
 
 def make_due(database: Database) -> None:
@@ -85,3 +88,71 @@ def test_a_close_waits_for_its_request(
     relay.drain()
     assert [m.state for m in outbox(database)] == ["delivered", "delivered"]
     assert list(helpdesk.freshdesk.values())[0]["status"] == 4
+
+
+def file_with_screenshot(database: Database, key: str = "with-file") -> SupportRequest:
+    sub = services.Submission(
+        type="problem",
+        locale="en",
+        values={**GOOD, "blocks_work": "", "since": "Monday"},
+        idempotency_key=key,
+        uploads=[Upload("screenshot", "screen.png", PNG)],
+    )
+    with database.session() as session:
+        return services.submit(session, TYPES, sub, destinations=["zendesk"]).request
+
+
+def test_zendesk_gets_the_files_once_through_lost_answers_and_failed_uploads(
+    database: Database, helpdesk: FakeHelpdesk
+) -> None:
+    """The request (same payload, same key on every try), then the uploads and one comment."""
+    request = file_with_screenshot(database)
+    relay = Relay(database.session, {"zendesk": ZendeskChannel(helpdesk.url, "a@b.c", "tok")})
+    uploads = "/api/v2/uploads.json"
+    helpdesk.lose_answers = 1  # 1: the request is made, its answer lost
+    relay.drain()
+    helpdesk.fail_uploads = 1  # 2: the request is replayed by its key; the upload fails
+    make_due(database)
+    relay.drain()
+    helpdesk.lose_put_answers = 1  # 3: the comment with the file is added, its answer lost
+    make_due(database)
+    relay.drain()
+    make_due(database)  # 4: the comment is found: nothing is added twice
+    relay.drain()
+    (message,) = outbox(database)
+    assert message.state == "delivered" and message.attempts == 4
+    (ticket_id, ticket) = next(iter(helpdesk.zendesk.items()))
+    assert len(helpdesk.zendesk) == 1 and message.external_id == str(ticket_id)
+    first, files = ticket["comments"]
+    assert "screen.png" in first["body"]  # named in the request too
+    assert f"Attachments of {request.reference}" in files["body"]
+    assert files["attachments"] == [
+        {"filename": "screen.png", "content_type": "image/png", "data": PNG}
+    ]
+    posted = [c for c in helpdesk.raw if c["path"] == uploads]
+    assert len(posted) == 2  # the failed one and the one used; nothing more
+
+
+def test_freshdesk_gets_the_files_with_the_ticket_once(
+    database: Database, helpdesk: FakeHelpdesk
+) -> None:
+    sub = services.Submission(
+        type="problem",
+        locale="en",
+        values={**GOOD, "blocks_work": "", "since": "Monday"},
+        idempotency_key="fd-file",
+        uploads=[Upload("screenshot", "screen.png", PNG)],
+    )
+    with database.session() as session:
+        request = services.submit(session, TYPES, sub, destinations=["freshdesk"]).request
+    helpdesk.lose_answers = 1  # made, answer lost: the retry finds it by its tag
+    relay = Relay(database.session, {"freshdesk": FreshdeskChannel(helpdesk.url, "key")})
+    relay.drain()
+    make_due(database)
+    relay.drain()
+    assert outbox(database)[0].state == "delivered"
+    (ticket,) = helpdesk.freshdesk.values()
+    assert ticket["tags"] == ["kbportal", request.reference] and ticket["priority"] == 3
+    assert ticket["attachments"] == [
+        {"filename": "screen.png", "content_type": "image/png", "data": PNG}
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -165,9 +166,18 @@ def test_dead_letter_after_the_last_attempt_and_retry_now(
     assert list(receiver.processed) == [f"{request.reference}.created"]
 
 
+class NoJitter(random.Random):
+    """A random source always at the middle of the jitter range (factor 1.0)."""
+
+    def random(self) -> float:
+        return 0.5
+
+
 def test_backoff_spans_about_three_days_with_jitter() -> None:
-    span = relay_module.schedule_span()
-    assert timedelta(days=2.5) < timedelta(seconds=span) < timedelta(days=3.5)
+    # docs/requests.md: 16 attempts over about 2.7 days (the waits between them, unjittered).
+    waits = [relay_module.backoff(n, NoJitter()) for n in range(1, relay_module.MAX_ATTEMPTS)]
+    assert len(waits) + 1 == 16 and waits[0] == relay_module.FIRST_DELAY
+    assert timedelta(days=2.6) < timedelta(seconds=sum(waits)) < timedelta(days=2.8)
     delays = {round(relay_module.backoff(3)) for _ in range(50)}
     assert len(delays) > 10  # jittered
     assert all(0.8 * 120 <= d <= 1.2 * 120 + 1 for d in delays)

@@ -11,11 +11,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from standins import SECRET, Fault, WebhookReceiver, running
-from support import PNG, app_config, cheap_password_hashing, close_app, sign_in
+from support import PNG, TEST_PASSWORD, app_config, cheap_password_hashing, close_app, sign_in
 
 from kbportal import create_app, publish
 from kbportal.accounts import services as accounts
-from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.db import get_database
 from kbportal.support.runtime import get_relay
 
@@ -145,3 +144,36 @@ def test_what_they_already_tried_comes_from_the_visit(app: Flask, staff: FlaskCl
     get_analytics(app).recorder.flush()
     page = staff.get(f"/staff/requests/{reference}").text
     assert "Searched for" in page and "calendar not syncing" in page
+
+
+def test_requests_after_reading_count_the_search_result_opened(
+    app: Flask, staff: FlaskClient
+) -> None:
+    """Through the real pages: a search, a result opened at its section, then a request."""
+    import html as htmllib
+
+    from kbportal.analytics import get_analytics
+
+    customer = app.test_client()
+    headers = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"}
+    results = customer.get("/en/search?q=refund", headers=headers).text
+    links = re.findall(r'href="(/en/articles/[^"]*\?click=[^"]*sec=[^"]+)"', results)
+    assert links, "a result pointing at a section"
+    link = htmllib.unescape(links[0])
+    slug = link.split("?")[0].removeprefix("/en/articles/")
+    section = re.search(r"sec=([^&#]+)", link).group(1)  # type: ignore[union-attr]
+    assert customer.get(link, headers=headers).status_code == 302
+    html = customer.get("/en/requests/new?type=problem", headers=headers).text
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    data = {
+        **hidden,
+        "subject": "Refund has not arrived",
+        "description": "Read the article, still waiting",
+        "email": "refund@example.com",
+        "send_anyway": "1",
+    }
+    assert customer.post("/en/requests/new", data=data, headers=headers).status_code == 303
+    get_analytics(app).recorder.flush()
+    page = staff.get("/staff/requests/deflection?days=30").text
+    part = page.split("Requests filed after reading an article")[1].split("Searches followed")[0]
+    assert f"en/{slug}</a>: 1" in part and f"#{section}</a>: 1" in part

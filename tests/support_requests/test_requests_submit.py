@@ -168,3 +168,26 @@ def test_client_hash_never_holds_the_address() -> None:
     assert "203" not in digest and len(digest) == 32
     assert digest == services.client_hash("secret", "203.0.113.9")
     assert digest != services.client_hash("other", "203.0.113.9")
+
+
+def test_a_verified_email_is_stored_with_the_request_itself(database: Database) -> None:
+    """The widget's vouched-for e-mail is in the same commit: no relay ever sees it missing."""
+    from kbportal.support.relay import snapshot
+
+    sub = services.Submission(
+        type="question",
+        locale="en",
+        values={**GOOD, "area": "billing"},
+        idempotency_key="verified",
+        surface="widget",
+        verified_email=True,
+    )
+    with database.session() as session:
+        services.submit(session, TYPES, sub, destinations=["webhook"])
+    with database.session() as session:  # what a relay reads the moment the submit commits
+        message = session.scalars(select(OutboxMessage)).one()
+        doc = snapshot(message, message.request).request
+    assert doc.fields == {"area": "billing", "verified_email": "yes"}
+    with database.session() as session:
+        plain = services.submit(session, TYPES, submission("plain"), destinations=[]).request
+        assert "verified_email" not in json.loads(plain.fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kbportal.sync.git import ChangeSet, Git, GitError, parse_name_status
-from kbportal.sync.history import file_history, rename_history, repo_file_info
+from kbportal.sync.history import file_history, scan_repo
 from kbportal.sync.service import article_changes, is_article_path
 
 
@@ -110,12 +110,12 @@ def test_history_per_file_and_in_one_pass(repos):
     assert [c.author for c in commits] == ["Chen", "Boris", "Ann"]
     assert len(commits[0].sha) == 40 and commits[0].date.tzinfo is not None
 
-    info = repo_file_info(repos.portal)
+    info = scan_repo(repos.portal).files
     assert info["guides/a.md"].authors == ("Chen", "Boris", "Ann")  # follows the move
     assert info["b.md"].authors == ("Ann",)
     assert info["guides/a.md"].updated >= info["b.md"].updated
 
-    assert rename_history(repos.portal) == {"a.md": "guides/a.md"}
+    assert scan_repo(repos.portal).renames == {"a.md": "guides/a.md"}
 
 
 def test_rename_chains_resolve_to_the_current_path(repos):
@@ -127,12 +127,12 @@ def test_rename_chains_resolve_to_the_current_path(repos):
     repos.editor.mv("two.md", "x/three.md")
     repos.editor.push("3")
     repos.clone_portal()
-    assert rename_history(repos.portal) == {"one.md": "x/three.md", "two.md": "x/three.md"}
+    assert scan_repo(repos.portal).renames == {"one.md": "x/three.md", "two.md": "x/three.md"}
 
 
 def test_history_outside_git_is_empty(tmp_path):
     assert file_history(tmp_path, "a.md") == []
-    assert repo_file_info(tmp_path) == {}
+    assert scan_repo(tmp_path).files == {}
 
 
 def test_deleted_and_recreated_paths_do_not_inherit_history(repos):
@@ -145,10 +145,10 @@ def test_deleted_and_recreated_paths_do_not_inherit_history(repos):
     repos.editor.write({"a.md": "# Brand new A\n"})
     repos.editor.push("new a", author="Chen")
     repos.clone_portal()
-    scan_info = repo_file_info(repos.portal)
+    scan_info = scan_repo(repos.portal).files
     assert scan_info["a.md"].authors == ("Chen",)
     assert "later.md" not in scan_info
-    assert rename_history(repos.portal) == {}
+    assert scan_repo(repos.portal).renames == {}
 
 
 def test_git_metadata_for_few_files_and_for_everything(repos, tmp_path):

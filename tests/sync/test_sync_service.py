@@ -270,3 +270,21 @@ def test_articles_in_a_subfolder_of_the_repository(repos):
         assert [h.slug for h in hits] == ["billing/refunds"]
     finally:
         close_all()
+
+
+def test_the_periodic_sync_merges_publishes_away_once_quiet(published, monkeypatch):
+    published.editor.write({"en/billing/refunds.md": "# Refunds\n\nBack to the card.\n"})
+    published.editor.push("edit refunds")
+    assert sync(published.config()).message == "incremental update"
+    config = {**published.config(), "COMPACT_AFTER": 3600}
+    assert sync(config, compact=True).status == "up-to-date"  # not quiet long enough yet
+    assert sync({**config, "COMPACT_AFTER": 0}, compact=True).status == "up-to-date"  # never
+    later = datetime.now(UTC) + timedelta(hours=2)
+    with time_machine.travel(later, tick=False):
+        assert sync(config).status == "up-to-date"  # only the periodic sync merges
+        report = sync(config, compact=True)
+    assert report.status == "published"
+    assert report.message == "full build merging 1 incremental publishes"
+    assert found(published, "card") == ["billing/refunds"]
+    with time_machine.travel(later, tick=False):
+        assert sync(config, compact=True).status == "up-to-date"  # nothing left to merge

@@ -21,12 +21,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from support import close_app, make_app, sign_in
+from support import TEST_PASSWORD, close_app, make_app, sign_in
 from widget_sample import SAMPLE, SECRET
 
 from kbportal import publish
 from kbportal.accounts import services
-from kbportal.accounts.testing import TEST_PASSWORD
 from kbportal.analytics import get_analytics
 from kbportal.analytics.models import Click, SearchRow, SurfaceEvent
 from kbportal.db import get_database

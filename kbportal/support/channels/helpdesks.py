@@ -1,12 +1,17 @@
 """Helpdesk destinations: Zendesk (Requests API, Idempotency-Key) and Freshdesk (Tickets API).
 
-Freshdesk has no idempotency key, so a retry first looks for the ticket by its reference tag.
+Freshdesk has no idempotency key, so a retry first looks for the ticket by its reference tag;
+its files go in the same (multipart) call that makes the ticket.
+Zendesk gets the customer's files as a second comment (uploads API, then the upload tokens in
+the comment): the request itself is always the same payload under its Idempotency-Key, and a
+retry looks for the attachments comment before adding it, so files arrive once.
 """
 
 from __future__ import annotations
 
 import logging
 from html import escape
+from typing import Any
 
 from kbportal.support.channels.base import Delivery, DeliveryError
 from kbportal.support.channels.http import call, client
@@ -57,11 +62,48 @@ class ZendeskChannel:
         url = f"{self.base}/api/v2/requests.json"
         response = call(self.http, "POST", url, json=body, headers=headers, auth=self.auth)
         try:
-            return str(response.json()["request"]["id"])
+            ticket = str(response.json()["request"]["id"])
         except (ValueError, KeyError, TypeError) as exc:
             raise DeliveryError(
                 "Zendesk answered without a request id", status="bad answer"
             ) from exc
+        if doc.attachments:
+            self.attach(ticket, delivery)
+        return ticket
+
+    def attach(self, ticket: str, delivery: Delivery) -> None:
+        """Upload the files and add them in one comment, unless an earlier try already did."""
+        doc = delivery.request
+        marker = f"Attachments of {doc.reference}"
+        comments_url = f"{self.base}/api/v2/requests/{ticket}/comments.json"
+        response = call(self.http, "GET", comments_url, auth=self.auth)
+        try:
+            comments = response.json().get("comments") or []
+            if any(marker in str(c.get("body", "")) for c in comments):
+                return  # a lost answer last time: the files are there already
+        except (ValueError, AttributeError) as exc:
+            raise DeliveryError("Zendesk comments answered nonsense", status="bad answer") from exc
+        tokens = []
+        for f in doc.attachments:
+            answer = call(
+                self.http,
+                "POST",
+                f"{self.base}/api/v2/uploads.json",
+                params={"filename": f.filename},
+                content=f.data,
+                headers={"Content-Type": f.content_type},
+                auth=self.auth,
+            )
+            try:
+                tokens.append(str(answer.json()["upload"]["token"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise DeliveryError("Zendesk upload gave no token", status="bad answer") from exc
+        names = "\n".join(
+            f"- {f.filename} ({f.content_type}, {len(f.data)} bytes)" for f in doc.attachments
+        )
+        comment = {"body": f"{marker}:\n{names}", "uploads": tokens}
+        url = f"{self.base}/api/v2/requests/{ticket}.json"
+        call(self.http, "PUT", url, json={"request": {"comment": comment}}, auth=self.auth)
 
 
 class FreshdeskChannel:
@@ -105,7 +147,16 @@ class FreshdeskChannel:
             "priority": FRESHDESK_PRIORITY.get(doc.priority, 2),
             "tags": ["kbportal", doc.reference],
         }
-        response = call(self.http, "POST", f"{self.base}/api/v2/tickets", json=body, auth=self.auth)
+        url = f"{self.base}/api/v2/tickets"
+        if doc.attachments:  # one multipart call: the ticket and its files arrive together
+            form: dict[str, Any] = {k: str(v) for k, v in body.items() if k != "tags"}
+            form["tags[]"] = body["tags"]
+            files = [
+                ("attachments[]", (f.filename, f.data, f.content_type)) for f in doc.attachments
+            ]
+            response = call(self.http, "POST", url, data=form, files=files, auth=self.auth)
+        else:
+            response = call(self.http, "POST", url, json=body, auth=self.auth)
         try:
             return str(response.json()["id"])
         except (ValueError, KeyError, TypeError) as exc:

@@ -21,7 +21,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """Where and how to send: smtp://user:pass@host:port?starttls=1, or smtps:// for TLS."""
+    """Where and how to send: smtp://user:pass@host:port?starttls=1, or smtps:// for TLS.
+
+    The server's certificate is always checked against the system's CAs (and its name), or
+    against `cafile=/path/ca.pem` for a private CA; `verify=0` turns checking off (a test box).
+    """
 
     host: str
     port: int
@@ -29,6 +33,8 @@ class SmtpSettings:
     password: str = ""
     tls: bool = False  # TLS from the first byte (smtps, usually port 465)
     starttls: bool = False
+    cafile: str = ""  # trust this CA bundle instead of the system's
+    verify: bool = True  # False: accept any certificate (never in production)
 
     @classmethod
     def from_url(cls, url: str) -> SmtpSettings:
@@ -38,6 +44,9 @@ class SmtpSettings:
             raise ValueError("use smtp://host:port or smtps://host:port")
         query = parse_qs(parts.query)
         flag = (query.get("starttls") or query.get("tls") or ["0"])[0].lower()
+        verify = (query.get("verify") or ["1"])[0].lower()
+        if verify not in ("0", "1", "true", "false", "yes", "no"):
+            raise ValueError("verify= takes 1 or 0")
         return cls(
             host=parts.hostname,
             port=parts.port or (465 if parts.scheme == "smtps" else 25),
@@ -45,7 +54,17 @@ class SmtpSettings:
             password=unquote(parts.password or ""),
             tls=parts.scheme == "smtps",
             starttls=parts.scheme == "smtp" and flag in ("1", "true", "yes", "starttls"),
+            cafile=(query.get("cafile") or [""])[0],
+            verify=verify in ("1", "true", "yes"),
         )
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The context that checks the server's certificate (or, if told not to, does not)."""
+        context = ssl.create_default_context(cafile=self.cafile or None)
+        if not self.verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
 
 
 def address(value: str) -> Address:
@@ -100,15 +119,15 @@ class SmtpChannel:
         s = self.settings
         try:
             if s.tls:
-                context = ssl.create_default_context()
                 server: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=self.timeout, context=context
+                    s.host, s.port, timeout=self.timeout, context=s.tls_context()
                 )
             else:
                 server = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
             with server:
                 if s.starttls:
-                    server.starttls(context=ssl.create_default_context())
+                    # No fallback: a server that does not offer STARTTLS fails the attempt.
+                    server.starttls(context=s.tls_context())
                 if s.username:
                     server.login(s.username, s.password)
                 server.send_message(msg)
@@ -116,5 +135,7 @@ class SmtpChannel:
             raise DeliveryError(
                 f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", status=f"smtp {exc.smtp_code}"
             ) from exc
+        except ssl.SSLCertVerificationError as exc:  # an untrusted or misnamed server
+            raise DeliveryError(f"SMTP TLS: {exc.verify_message}", status="tls refused") from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP failed: {exc}", status="unreachable") from exc

@@ -1,8 +1,10 @@
-"""Throwaway databases for tests: SQLite always, PostgreSQL when configured for the tests."""
+"""Throwaway databases for tests and benchmarks: SQLite always, PostgreSQL when configured.
+
+Test modules import it as `throwaway_db`; benchmarks put `tests/` on sys.path first.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -10,8 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
-
-log = logging.getLogger(__name__)
 
 POSTGRES_ENV = "KBPORTAL_TEST_POSTGRES_URL"
 BACKENDS = ("sqlite", "postgresql")
@@ -43,6 +43,3 @@ def temporary_database(backend: str, directory: Path) -> Iterator[str]:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
     finally:
         admin.dispose()
-
-
-TEST_PASSWORD = "correct horse battery"  # long enough for the strength check

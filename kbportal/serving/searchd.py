@@ -1,0 +1,133 @@
+"""The node's search process: every worker's searches run here, below the workers' priority.
+
+A broad or misspelled query on 100k articles is about a second of CPU-bound Python. Run inside
+a worker it held that worker's GIL and a core while the worker's pages waited for both: eight
+such queries took the page p99 from 67 ms to 1.8 s (docs/benchmarks.md). Here searches share
+one process, niced below the workers: together they use at most one core of Python, the
+scheduler gives the workers' pages the CPU first, and no page waits for a search's GIL. An
+expensive query then slows searches only.
+
+Run by the first worker that needs it (kbportal.publish.remote_search); it listens on an
+abstract Unix socket named after the gunicorn master and the data folder, answers only
+processes of its own user, and exits when the master is gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import pickle
+import signal
+import socket
+import sys
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+# The wire protocol (frames, socket name, peer check) is shared with the worker side.
+from kbportal.searchwire import address, receive, same_user, send
+
+log = logging.getLogger("kbportal.searchd")
+
+OPEN_INDEXES = 4  # public and staff index of the current build and the one before
+METHODS = frozenset({"search", "autocomplete"})  # the Searcher methods a worker may call
+MASTER_POLL = 1.0  # seconds between checks that the gunicorn master is still alive
+
+
+class Searchers:
+    """Open searchers by index folder, the few most recently used (builds change on publish)."""
+
+    def __init__(self, keep: int = OPEN_INDEXES) -> None:
+        self.keep = keep
+        self._open: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, directory: str) -> Any:
+        from kbportal.search import Searcher
+
+        with self._lock:  # opening one takes a second on 100k articles: once, not per thread
+            found = self._open.get(directory)
+            if found is None:
+                found = self._open[directory] = Searcher(Path(directory))
+            self._open.move_to_end(directory)
+            evicted = []
+            while len(self._open) > self.keep:
+                evicted.append(self._open.popitem(last=False)[1])
+        for old in evicted:
+            old.close()  # waits for searches still running in it
+        return found
+
+
+def handle(conn: socket.socket, searchers: Searchers) -> None:
+    """Answer one worker connection's searches until it closes."""
+    with conn:
+        while True:
+            try:
+                method, directory, args = receive(conn)
+            except (EOFError, OSError, pickle.UnpicklingError, ValueError, TypeError):
+                return
+            try:
+                if method not in METHODS:
+                    raise ValueError(f"no such method: {method!r}")
+                answer = getattr(searchers.get(directory), method)(*args)
+                reply: tuple[str, object] = ("ok", answer)
+            except Exception as error:  # the worker searches itself and sees the real error
+                log.warning("search in %s failed: %s: %s", directory, type(error).__name__, error)
+                reply = ("error", f"{type(error).__name__}: {error}")
+            try:
+                send(conn, reply)
+            except OSError:
+                return
+
+
+def _watch_master(master_pid: int) -> None:
+    """Exit once the gunicorn master is gone: the search process belongs to its server."""
+    while True:
+        try:
+            os.kill(master_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:
+            pass  # alive, under another user
+        time.sleep(MASTER_POLL)
+
+
+def serve(name: str, master_pid: int, nice: int) -> None:
+    """Listen on the abstract socket `name` and answer searches until the master dies."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(name)
+    except OSError:  # another worker started it first: that one serves
+        listener.close()
+        return
+    listener.listen(64)
+    if nice:
+        os.nice(nice)  # every thread of this process: searches yield the CPU to pages
+    threading.Thread(target=_watch_master, args=(master_pid,), daemon=True).start()
+    log.info("search process %d ready (nice %d)", os.getpid(), os.getpriority(os.PRIO_PROCESS, 0))
+    searchers = Searchers()
+    while True:
+        conn, _ = listener.accept()
+        if not same_user(conn):
+            conn.close()
+            continue
+        threading.Thread(target=handle, args=(conn, searchers), daemon=True).start()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="kbportal's search process (started by workers)")
+    parser.add_argument("--master", type=int, required=True, help="gunicorn master's pid")
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--nice", type=int, default=10)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+    serve(address(args.master, args.data_dir), args.master, args.nice)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Requests filed after reading an article (and section): every article of the visit counts.
+
+A request's visit is its visitor session (a first-party id that ends after 30 minutes without
+activity, docs/analytics.md), bounded to LOOK_BACK before the request. What the customer read
+in it: the article the form was opened from ("Still need help?"), the suggestions and
+checklist items opened from the form, the search results opened (with their section), and the
+articles voted on. Each request counts once per article and once per section, however often
+the customer went back to it. A request without a session (Do Not Track) counts only its form's
+own record: the source article and the suggestions opened.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kbportal.support.models import FormSession, SupportRequest
+from kbportal.support.staffing import LOOK_BACK
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500  # ids per IN (...) list
+
+
+@dataclass
+class ReadBefore:
+    """One article: how many requests followed reading it, and which of its sections."""
+
+    article: str  # "locale/slug"
+    requests: int = 0
+    sections: list[tuple[str, int]] = field(default_factory=list)  # (anchor, requests)
+
+
+def article_of_url(url: str) -> tuple[str, str] | None:
+    """("locale/slug", anchor) of a site-relative article URL, or None for anything else."""
+    parts = urlsplit(url)
+    locale, sep, slug = parts.path.lstrip("/").partition("/articles/")
+    if not sep or not locale or "/" in locale or not slug:
+        return None
+    return f"{locale}/{unquote(slug).strip('/')}", unquote(parts.fragment)
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _session_reads(db: Session, requests: list[Any]) -> dict[str, list[tuple[datetime, str, str]]]:
+    """(when, article, section) read in each visitor session, from issue 8's tables."""
+    try:
+        from kbportal.analytics import models  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # without kbportal.analytics: the form's own record only
+        return {}
+    sessions = sorted({r.session_id for r in requests if r.session_id})
+    if not sessions:
+        return {}
+    since = min(r.created_at for r in requests) - LOOK_BACK
+    until = max(r.created_at for r in requests)
+    reads: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
+    click, vote = models.Click, models.Vote
+    for chunk in _chunks(sessions):
+        for sid, at, article, section in db.execute(
+            select(click.session_id, click.at, click.article, click.section).where(
+                click.session_id.in_(chunk),
+                click.segment == "customer",
+                click.at >= since,
+                click.at <= until,
+            )
+        ):
+            reads[str(sid)].append((at, article, section or ""))
+        for sid, at, article in db.execute(
+            select(vote.session_id, vote.at, vote.article).where(
+                vote.session_id.in_(chunk),
+                vote.segment == "customer",
+                vote.at >= since,
+                vote.at <= until,
+            )
+        ):
+            reads[str(sid)].append((at, article, ""))
+    return reads
+
+
+def _form_reads(db: Session, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """(article, section) opened from each request's form: suggestions and checklist items."""
+    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        rows = db.execute(
+            select(FormSession.request_id, FormSession.clicked).where(
+                FormSession.request_id.in_(chunk)
+            )
+        )
+        for request_id, clicked in rows:
+            if request_id is None:
+                continue
+            for url in json.loads(clicked or "[]"):
+                parsed = article_of_url(str(url))
+                if parsed is not None:
+                    found[request_id].append(parsed)
+    return found
+
+
+def read_before(
+    req: Any,
+    form: Iterable[tuple[str, str]],
+    session: Iterable[tuple[datetime, str, str]],
+) -> set[tuple[str, str]]:
+    """What one request's customer read before writing: (article, section), "" = the page.
+
+    `req` has the request's session_id, source_article and created_at (a row or the model).
+    """
+    read: set[tuple[str, str]] = set()
+    if req.source_article:
+        read.add((req.source_article.strip("/"), ""))
+    read.update(form)
+    start = req.created_at - LOOK_BACK
+    read.update((a, s) for at, a, s in session if start <= at <= req.created_at)
+    return read
+
+
+def after_reading(
+    db: Session, since: datetime, until: datetime | None = None, limit: int | None = None
+) -> list[ReadBefore]:
+    """Articles by the number of requests filed after reading them, most first."""
+    r = SupportRequest
+    # Only what the count needs: not the descriptions of a month of requests.
+    stmt = select(r.id, r.session_id, r.source_article, r.created_at).where(r.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(r.created_at < until)
+    requests: list[Any] = list(db.execute(stmt))
+    forms = _form_reads(db, [r.id for r in requests])
+    reads = _session_reads(db, requests)
+    articles: dict[str, int] = defaultdict(int)
+    sections: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for req in requests:
+        seen = read_before(req, forms.get(req.id, ()), reads.get(req.session_id or "", ()))
+        for article in {a for a, _ in seen}:
+            articles[article] += 1
+        for article, section in seen:
+            if section:
+                sections[article][section] += 1
+    ranked = sorted(articles.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [
+        ReadBefore(a, n, sorted(sections[a].items(), key=lambda kv: (-kv[1], kv[0])))
+        for a, n in ranked
+    ]
+
+
+def requests_after_reading(db: Session, scope: Any) -> dict[str, int]:
+    """The analytics report's counter: {article: requests} for the scope's days (and locale)."""
+    since = datetime.combine(scope.since, time.min, UTC)
+    until = datetime.combine(scope.until + timedelta(days=1), time.min, UTC)
+    rows = after_reading(db, since, until)
+    locale = getattr(scope, "locale", None)
+    return {r.article: r.requests for r in rows if not locale or r.article.startswith(locale + "/")}

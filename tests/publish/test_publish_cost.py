@@ -1,0 +1,96 @@
+"""A one-article publish costs what it changes: bodies shared by hard link, rows read on demand."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kbportal import publish
+from kbportal.publish import bodies, layout, store
+from kbportal.publish.published import BuildKB
+from kbportal.viewer import PUBLIC
+
+
+def current(config: dict[str, Any]) -> Path:
+    build = layout.current_build(Path(config["DATA_DIR"]))
+    assert build is not None
+    return build
+
+
+def edit(config: dict[str, Any], text: str) -> None:
+    (config["ARTICLES_DIR"] / "en/billing/invoices.md").write_text(text)
+    publish.update(config, ["en/billing/invoices.md"], [])
+
+
+def test_a_publish_appends_to_the_shared_bodies_and_old_builds_read_theirs(
+    built: dict[str, Any],
+) -> None:
+    first = current(built)
+    size = (first / bodies.FILE).stat().st_size
+    old = BuildKB(first, built["ARTICLES_DIR"])
+    try:
+        edit(built, "# Invoices v2\n\nNew text.\n")
+        second = current(built)
+        assert second != first
+        # One file for both builds, longer by about one article: not a copy of the KB.
+        assert (second / bodies.FILE).stat().st_ino == (first / bodies.FILE).stat().st_ino
+        assert 0 < (second / bodies.FILE).stat().st_size - size < size
+        new = BuildKB(second, built["ARTICLES_DIR"])
+        try:
+            assert new.article("en", "billing/invoices", PUBLIC).title == "Invoices v2"
+        finally:
+            new.close()
+        # The old version still reads what it published, while the file grows under it.
+        assert old.article("en", "billing/invoices", PUBLIC).title == "Download invoices"
+        assert old.article("en", "billing/refunds", PUBLIC) is not None
+    finally:
+        old.close()
+
+
+def test_replaced_bodies_are_dropped_once_they_outweigh_the_live_ones(
+    built: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bodies, "REWRITE_MIN", 0)
+    inodes = set()
+    for n in range(12):  # the invoices body is small: a dozen versions outweigh the others
+        edit(built, f"# Invoices v{n}\n\n" + "Long text. " * 200 + "\n")
+        inodes.add((current(built) / bodies.FILE).stat().st_ino)
+    assert len(inodes) > 1  # written afresh at least once
+    build = current(built)
+    conn = store.open_readonly(build / "content.sqlite")
+    try:
+        end, live = store.bodies_of(conn)
+        assert live == store.body_bytes(conn)  # the live count kept by publishes is exact
+    finally:
+        conn.close()
+    assert not bodies.rewrite_due(end, live)
+    assert (build / bodies.FILE).stat().st_size == end
+    kb = BuildKB(build, built["ARTICLES_DIR"])
+    try:
+        assert kb.article("en", "billing/invoices", PUBLIC).title == "Invoices v11"
+        assert "Ask us for a refund" in kb.article("en", "billing/refunds", PUBLIC).html
+    finally:
+        kb.close()
+
+
+def test_counts_and_targets_follow_publishes_without_a_full_read(built: dict[str, Any]) -> None:
+    root = built["ARTICLES_DIR"]
+    (root / "en/billing/new.md").write_text("# New\n\nSee [invoices](invoices.md).\n")
+    report = publish.update(built, ["en/billing/new.md"], [])
+    assert report.added == ["en/billing/new"] and not report.problems
+    os.remove(root / "en/billing/invoices.md")
+    report = publish.update(built, [], ["en/billing/invoices.md"])
+    assert report.removed == ["en/billing/invoices"]
+    # The link to the removed article is reported broken: the targets followed the change.
+    assert any(p.path == "en/billing/new.md" for p in report.problems)
+    conn = store.open_readonly(current(built) / "content.sqlite")
+    try:
+        counted = conn.execute(
+            "SELECT count(*), sum(visibility = 'public') FROM articles"
+        ).fetchone()
+        assert store.all_counts(conn)[:2] == counted
+    finally:
+        conn.close()
