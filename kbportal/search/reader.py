@@ -127,6 +127,10 @@ class IndexReader:
             self._cached(key, len(found), found)
         return found
 
+    def article_frequency(self, term: str) -> int:
+        """How many articles hold a term (the whole-article text field's BM25 statistic)."""
+        return int(self.searcher.doc_frequency("article_text", term))
+
     def visible(self, field: str, term: str, scope: set[int]) -> bool:
         """Whether a document in the scope holds the term in the field."""
         return not self.docs(field, term).isdisjoint(scope)
