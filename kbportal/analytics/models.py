@@ -27,7 +27,8 @@ class SearchRow(Base):
         # index alone, in normalised order.
         Index(
             "ix_search_log_segment_normalized",
-            *("segment", "normalized", "day", "total", "clicks", "session_id", "query"),
+            *("segment", "normalized", "day", "locale", "surface", "total", "clicks"),
+            *("session_id", "query"),
         ),
         Index("ix_search_log_at", "at"),
     )

@@ -1,4 +1,4 @@
-"""analytics top index: top searches' covering index also holds the session and the phrasing;
+"""analytics top index: top searches' covering index holds locale, surface, session, phrasing;
 clicks carry their search's normalised query (the searches that led to an article, from an index)
 
 Revision ID: analytics_top_index
@@ -17,7 +17,17 @@ branch_labels = None
 depends_on = None
 
 OLD = ["segment", "normalized", "day", "total", "clicks"]
-NEW = [*OLD, "session_id", "query"]
+NEW = [
+    "segment",
+    "normalized",
+    "day",
+    "locale",
+    "surface",
+    "total",
+    "clicks",
+    "session_id",
+    "query",
+]
 
 
 CLICKS_OLD = ["article", "day", "segment", "surface"]
