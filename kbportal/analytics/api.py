@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from kbportal.accounts.auth import staff_required
 from kbportal.analytics import reports
-from kbportal.analytics.request import clean_text, json_error
+from kbportal.analytics.request import clean_text, json_error, public_article
 from kbportal.analytics.scope import BadScope, parse_scope
 from kbportal.db import get_session, utcnow
 
@@ -69,6 +69,7 @@ def overview() -> Response:
             "total": figures_json(result.total),
             "daily": [{"day": d.isoformat(), **figures_json(f)} for d, f in result.daily],
             "positions": [{"position": p, "clicks": n} for p, n in result.positions],
+            "lost_rows": reports.lost_rows(get_session(), current),
         }
     )
 
@@ -99,6 +100,22 @@ def articles() -> Response:
     )
 
 
+@bp.get("/copied")
+@staff_required(*EDITORS)
+def copied() -> Response:
+    """Articles agents copy often but customers rarely reach by search."""
+    from kbportal.analytics.copied import copied_not_found
+
+    current = scope()
+    rows = copied_not_found(get_session(), current, keep=public_article)
+    return jsonify(
+        {
+            "scope": scope_json(current),
+            "articles": [{**asdict(c), "clicks_per_copy": c.clicks_per_copy} for c in rows],
+        }
+    )
+
+
 @bp.get("/query")
 @staff_required(*EDITORS)
 def query() -> Response:
@@ -123,19 +140,19 @@ def query() -> Response:
 @bp.get("/gaps")
 @staff_required(*EDITORS)
 def gaps() -> Response:
-    """Failed searches grouped by meaning, biggest first, with each group's status."""
-    from kbportal.analytics import gaps as gap_service
+    """Failed searches grouped by meaning, biggest first, with each group's status.
+
+    From the same cache as the page (at most TTL old); only the first call for a scope waits.
+    """
     from kbportal.analytics.cli import group_json
+    from kbportal.analytics.tracking import get_analytics
 
     current = scope()
-    db = get_session()
-    found = gap_service.gap_groups(db, current)
+    cache = get_analytics().gaps
+    grouped = cache.get(current) or cache.compute_now(current)
     return jsonify(
         {
             "scope": scope_json(current),
-            "groups": [
-                group_json(g, gap_service.status(db, current, g) if i < 50 else None)
-                for i, g in enumerate(found)
-            ],
+            "groups": [group_json(g, grouped.states.get(g.id)) for g in grouped.groups],
         }
     )

@@ -15,13 +15,16 @@ from flask.cli import AppGroup
 
 from kbportal.analytics import gaps as gap_service
 from kbportal.analytics import reports
+from kbportal.analytics.copied import copied_not_found
 from kbportal.analytics.grouping import Group, by_id
+from kbportal.analytics.request import public_article
 from kbportal.analytics.retention import purge
+from kbportal.analytics.rollup import roll_up
 from kbportal.analytics.scope import BadScope, parse_scope
 from kbportal.db import get_database, utcnow
 
 analytics_cli = AppGroup("analytics", help="The search log and feedback: retention and export.")
-REPORTS = ("overview", "searches", "articles", "gaps")
+REPORTS = ("overview", "searches", "articles", "copied", "gaps")
 
 
 def _scope(since: str | None, until: str | None, locale: str | None, segment: str) -> Any:
@@ -40,6 +43,13 @@ def purge_command() -> None:
     days = int(current_app.config["KBPORTAL_ANALYTICS_RETENTION_DAYS"])
     report = purge(get_database().session, days, utcnow().date())
     click.echo(report.summary())
+
+
+@analytics_cli.command("rollup")
+def rollup_command() -> None:
+    """Fold closed days into the daily figures now (serving processes do it every hour)."""
+    rows = roll_up(get_database().session, utcnow().date())
+    click.echo(f"daily figures up to date: {rows} rows written")
 
 
 def group_json(found: Group, state: gap_service.Status | None = None) -> dict[str, Any]:
@@ -83,6 +93,11 @@ def _rows(report: str, scope: reports.Scope) -> list[dict[str, Any]]:
         if report == "articles":
             return [
                 {**asdict(a), "votes": a.votes} for a in reports.unhelpful_articles(session, scope)
+            ]
+        if report == "copied":
+            return [
+                {**asdict(c), "clicks_per_copy": c.clicks_per_copy}
+                for c in copied_not_found(session, scope, limit=1000, keep=public_article)
             ]
         return [group_json(g) for g in gap_service.gap_groups(session, scope)]
     finally:

@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from kbportal.analytics.grouping import FailedQuery, Group, group
 from kbportal.analytics.models import GapDecision, SearchRow
-from kbportal.analytics.reports import Scope, _where
+from kbportal.analytics.reports import Scope, _count, _where
 from kbportal.db import utcnow
 
 MAX_ROWS = 500_000  # failed rows read per report (a year of a busy portal)
+STATUS_GROUPS = 50  # groups whose "answered" status is worked out (the ones shown first)
 MAX_QUESTIONS = 20
 
 
@@ -106,25 +107,32 @@ def status(session: Session, scope: Scope, found: Group) -> Status:
     from then on, at least two searches were made and at most one in five found nothing.
     """
     names = [m.normalized for m in found.members]
-    rows = session.execute(
-        _where(
-            select(SearchRow.at, SearchRow.total, SearchRow.clicks)
-            .where(SearchRow.normalized.in_(names))
-            .order_by(SearchRow.at),
-            scope,
-        ).limit(50_000)
-    ).all()
-    change = next((i for i, r in enumerate(rows) if r.clicks > 0), None)
+
+    def scoped(stmt: Any) -> Any:
+        return _where(stmt.where(SearchRow.normalized.in_(names)), scope)
+
+    change = session.scalar(scoped(select(func.min(SearchRow.at)).where(SearchRow.clicks > 0)))
     if change is None:
         return Status(False)
-    before, after = rows[:change], rows[change:]
+    before = SearchRow.at < change
+    zero = SearchRow.total == 0
+    counts = session.execute(
+        scoped(select(_count(before), _count(and_(before, zero)), func.count(), _count(zero)))
+    ).one()
+    n_before, zero_before, n_all, zero_all = (int(c or 0) for c in counts)
+    n_after, zero_after = n_all - n_before, zero_all - zero_before
 
-    def zero_rate(part: Sequence[Any]) -> float | None:
-        return sum(1 for r in part if r.total == 0) / len(part) if part else None
+    def rate(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
 
-    after_rate = zero_rate(after)
-    answered = len(after) >= 2 and after_rate is not None and after_rate <= 0.2
-    return Status(answered, rows[change].at, zero_rate(before), after_rate)
+    after_rate = rate(zero_after, n_after)
+    answered = n_after >= 2 and after_rate is not None and after_rate <= 0.2
+    return Status(answered, change, rate(zero_before, n_before), after_rate)
+
+
+def statuses(session: Session, scope: Scope, groups: Sequence[Group]) -> dict[str, Status]:
+    """The status of the first STATUS_GROUPS groups (the ones pages and the API show)."""
+    return {g.id: status(session, scope, g) for g in groups[:STATUS_GROUPS]}
 
 
 def gap_groups(session: Session, scope: Scope) -> list[Group]:

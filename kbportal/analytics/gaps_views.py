@@ -31,7 +31,7 @@ def merge() -> ResponseReturnValue:
     scope = current_scope()
     analytics = get_analytics()
     db = get_session()
-    groups = analytics.gaps.get(scope) or analytics.gaps.compute_now(scope)
+    groups = (analytics.gaps.get(scope) or analytics.gaps.compute_now(scope)).groups
     ids = [clean_text(value, 20) for value in request.form.getlist("group")][:100]
     user = current_staff_user()
     gap_service.merge(db, groups, ids, user.id if user else None)
@@ -59,7 +59,7 @@ def draft(group_id: str) -> ResponseReturnValue:
 
     cache = get_analytics().gaps
     scope = current_scope()
-    found = by_id(cache.get(scope) or cache.compute_now(scope), group_id[:20])
+    found = by_id((cache.get(scope) or cache.compute_now(scope)).groups, group_id[:20])
     if found is None:
         abort(404)
     text = gap_service.draft_text(found, suggested_category(found))

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 from rapidfuzz import process
@@ -62,36 +63,36 @@ class FailedQuery:
 
 @dataclass
 class Group:
-    """Failed queries that are one need."""
+    """Failed queries that are one need (built whole; its figures are worked out once)."""
 
     members: list[FailedQuery]
 
-    @property
+    @cached_property
     def anchor(self) -> FailedQuery:
         """The member searched most (its normalised form names the group)."""
         return max(self.members, key=lambda m: (m.searches, -len(m.normalized), m.normalized))
 
-    @property
+    @cached_property
     def id(self) -> str:
         """A short stable id: the anchor's normalised form, hashed."""
         return group_id(self.anchor.normalized)
 
-    @property
+    @cached_property
     def searches(self) -> int:
         """Failed searches in the group."""
         return sum(m.searches for m in self.members)
 
-    @property
+    @cached_property
     def zero(self) -> int:
         """Of those, searches that found nothing."""
         return sum(m.zero for m in self.members)
 
-    @property
+    @cached_property
     def sessions(self) -> int:
         """Distinct sessions (searches without a session count once each)."""
         return len(set().union(*(m.sessions for m in self.members)))
 
-    @property
+    @cached_property
     def phrasings(self) -> list[tuple[str, int]]:
         """Every phrasing with its count, commonest first."""
         counts: Counter[str] = Counter()
@@ -99,12 +100,12 @@ class Group:
             counts.update(member.phrasings)
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
-    @property
+    @cached_property
     def title(self) -> str:
         """The commonest phrasing."""
         return self.phrasings[0][0] if self.phrasings else self.anchor.normalized
 
-    @property
+    @cached_property
     def locales(self) -> list[str]:
         """The locales its searches were made in, commonest first."""
         counts: Counter[str] = Counter()
@@ -112,7 +113,7 @@ class Group:
             counts[member.locale] += member.searches
         return [locale for locale, _ in counts.most_common()]
 
-    @property
+    @cached_property
     def answers(self) -> list[tuple[str, int]]:
         """What search showed first for these queries, commonest first."""
         counts: Counter[str] = Counter()
@@ -120,13 +121,13 @@ class Group:
             counts.update(member.answers)
         return counts.most_common()
 
-    @property
+    @cached_property
     def first(self) -> datetime | None:
         """When the need was first searched for."""
         times = [m.first for m in self.members if m.first]
         return min(times) if times else None
 
-    @property
+    @cached_property
     def last(self) -> datetime | None:
         """When it was last searched for."""
         times = [m.last for m in self.members if m.last]

@@ -23,7 +23,10 @@ class SearchRow(Base):
     __tablename__ = "search_log"
     __table_args__ = (
         Index("ix_search_log_segment_day", "segment", "day", "locale", "surface"),
-        Index("ix_search_log_normalized", "normalized"),
+        # Covers top searches and one query's figures: read from the index alone, in order.
+        Index(
+            "ix_search_log_segment_normalized", "segment", "normalized", "day", "total", "clicks"
+        ),
         Index("ix_search_log_at", "at"),
     )
 
@@ -55,7 +58,8 @@ class Click(Base):
     __table_args__ = (
         Index("ix_search_clicks_search_id", "search_id"),
         Index("ix_search_clicks_day", "day"),
-        Index("ix_search_clicks_article", "article"),
+        # Covers an article's clicks in a period by segment and surface (read from the index).
+        Index("ix_search_clicks_article_day", "article", "day", "segment", "surface"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -159,6 +163,44 @@ class SearchDaily(Base):
     reformulated: Mapped[int] = mapped_column(Integer, default=0)
     clicks: Mapped[int] = mapped_column(Integer, default=0)
     position_sum: Mapped[int] = mapped_column(Integer, default=0)
+    # Clicks at positions 1..10 and 11 or lower: the overview's histogram for rolled-up days.
+    pos_1: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pos_2: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pos_3: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pos_4: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pos_5: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pos_6: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pos_7: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pos_8: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pos_9: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pos_10: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pos_11: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+POSITION_COLUMNS = tuple(f"pos_{i}" for i in range(1, 12))
+
+
+class Rollup(Base):
+    """How far daily aggregates reach: every day before `until` is in `search_daily` only."""
+
+    __tablename__ = "analytics_rollup"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)  # "search_daily"
+    until: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Loss(Base):
+    """Rows a process held unwritten when it died (see kbportal.analytics.journal)."""
+
+    __tablename__ = "analytics_losses"
+    __table_args__ = (Index("ix_analytics_losses_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # when it was found
+    rows: Mapped[int] = mapped_column(Integer)
+    cause: Mapped[str] = mapped_column(String(16))  # "crash"
+    node: Mapped[str] = mapped_column(String(255), default="")
 
 
 class GapDecision(Base):

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -19,9 +20,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from kbportal.analytics import journal
+from kbportal.analytics.journal import Journal
 from kbportal.analytics.models import Click, SearchRow, SurfaceEvent, ViewCount
 
 log = logging.getLogger(__name__)
+
+COLLECT_EVERY = 60.0  # seconds between looks for the journals of processes that died
 
 # What a search upsert may change on a row that is already stored (never its clicks or id).
 _SEARCH_UPDATES = ("at", "query", "normalized", "total", "corrected", "shown", "filters", "segment")
@@ -57,8 +62,10 @@ class Batch:
 class Recorder:
     """Buffers searches, clicks and views and writes them in batches from a thread.
 
-    A crash loses at most one flush interval of buffered rows; when the database is away the
-    rows wait (up to `max_buffer`, then the oldest are dropped and counted in `dropped`).
+    A crash loses at most one flush interval of buffered rows, and counts them: with a
+    `journal` folder, the number of rows held unwritten is kept in a file a later process
+    finds (kbportal.analytics.journal). When the database is away the rows wait (up to
+    `max_buffer`, then the oldest are dropped and counted in `dropped`).
     """
 
     def __init__(
@@ -68,6 +75,7 @@ class Recorder:
         flush_interval: float = 1.0,
         batch_size: int = 1000,
         max_buffer: int = 50_000,
+        journal: Path | None = None,
     ) -> None:
         self.sessions = sessions
         self.flush_interval = flush_interval
@@ -81,6 +89,11 @@ class Recorder:
         self._clicks: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
         self._views: Counter[tuple[date, str]] = Counter()
+        self._view_count = 0  # views held (the counter holds one key per day and article)
+        self._in_flight = 0  # rows taken by a flush and not yet committed
+        self.journal_folder = journal
+        self._journal: Journal | None = None
+        self._next_collect = 0.0
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -125,6 +138,7 @@ class Recorder:
         article = article.replace("\x00", "\ufffd")[:512]  # PostgreSQL stores no NUL
         with self._lock:
             self._views[(day, article)] += 1
+            self._view_count += 1
         self._queued()
 
     def pending(self) -> int:
@@ -137,7 +151,27 @@ class Recorder:
             + len(self._views)
         )
 
+    def held(self) -> int:
+        """Rows a crash now would lose: buffered, or taken by a flush not yet committed."""
+        rows = len(self._searches) + len(self._reformulated) + len(self._clicks)
+        return rows + len(self._events) + self._view_count + self._in_flight
+
+    def _note(self) -> None:
+        """Keep the journal's count current (a store into a memory map: no system call)."""
+        if self.journal_folder is None:
+            return
+        with self._lock:  # the count and the rows it counts change together
+            if self._journal is None:
+                try:
+                    self._journal = Journal(self.journal_folder)
+                except OSError:  # no journal: rows are still recorded, a loss uncounted
+                    log.warning("no analytics journal in %s", self.journal_folder)
+                    self.journal_folder = None
+                    return
+            self._journal.set(self.held())
+
     def _queued(self) -> None:
+        self._note()
         size = self.pending()
         if size > self.max_buffer:
             self._shed(size - self.max_buffer)
@@ -157,6 +191,7 @@ class Recorder:
                 del self._searches[key]
                 dropped += 1
             self.dropped += dropped  # every row lost is counted
+        self._note()
         if time.monotonic() - self._warned_at > 10:  # say so, but do not flood the log
             self._warned_at = time.monotonic()
             log.warning("analytics buffer full; %d rows dropped so far", self.dropped)
@@ -176,6 +211,8 @@ class Recorder:
                 )
                 self._searches, self._reformulated, self._clicks = {}, set(), []
                 self._events, self._views = [], Counter()
+                self._in_flight, self._view_count = self._in_flight + self._view_count, 0
+                self._in_flight += batch.size - len(batch.views)
             count = batch.size
             if not count:
                 return 0
@@ -189,6 +226,9 @@ class Recorder:
                 return 0
             except SQLAlchemyError:
                 return self._write_each(batch)
+            finally:
+                self._in_flight = 0
+                self._note()
             self.written += count
             return count
 
@@ -200,6 +240,7 @@ class Recorder:
             self._clicks[:0] = batch.clicks
             self._events[:0] = batch.events
             self._views.update(batch.views)
+            self._view_count += sum(batch.views.values())
         size = self.pending()
         if size > self.max_buffer:
             self._shed(size - self.max_buffer)
@@ -272,10 +313,18 @@ class Recorder:
             self._wake.clear()
             try:
                 self.flush()
+                self._collect()
                 if self.tick is not None:
                     self.tick()
             except Exception:  # the flusher must outlive any one bad batch
                 log.exception("analytics flush failed")
+
+    def _collect(self) -> None:
+        """Store the losses of processes that died with rows unwritten (once a minute)."""
+        if self.journal_folder is None or time.monotonic() < self._next_collect:
+            return
+        self._next_collect = time.monotonic() + COLLECT_EVERY
+        journal.collect(self.sessions, self.journal_folder)
 
     def close(self) -> None:
         """Stop the flusher and write what is buffered."""
@@ -285,6 +334,9 @@ class Recorder:
         if thread is not None and thread.is_alive() and self._thread_pid == os.getpid():
             thread.join(timeout=5)
         self.flush()
+        if self._journal is not None and self.held() == 0:
+            self._journal.close()  # all written: nothing to count
+            self._journal = None
         _LIVE.discard(self)
 
     def _reset_after_fork(self) -> None:
@@ -292,6 +344,10 @@ class Recorder:
         # would count them twice.
         self._searches, self._reformulated, self._clicks = {}, set(), []
         self._events, self._views = [], Counter()
+        self._view_count = self._in_flight = 0
+        if self._journal is not None:  # the parent's file: the child keeps its own
+            self._journal.abandon()
+            self._journal = None
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()

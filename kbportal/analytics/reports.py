@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from kbportal.analytics.models import Click, SearchDaily, SearchRow, ViewCount, Vote
+from kbportal.analytics import rollup
+from kbportal.analytics.models import (
+    POSITION_COLUMNS,
+    Click,
+    Loss,
+    SearchDaily,
+    SearchRow,
+    ViewCount,
+    Vote,
+)
 
 TOP_LIMIT = 25
 POSITION_BUCKETS = 10  # positions 1..10 each, then "11+"
@@ -116,7 +125,43 @@ def _count(condition: Any) -> Any:
 
 
 def overview(session: Session, scope: Scope) -> Overview:
-    """Searches, zero-result, no-click, click-through, reformulation and correction by day."""
+    """Searches, zero-result, no-click, click-through, reformulation and correction by day.
+
+    Days before the rollup horizon come from the daily aggregates, the rest from raw rows.
+    """
+    rolled = rollup.horizon(session)
+    by_day: dict[date, Figures] = {}
+    buckets = [0] * (POSITION_BUCKETS + 1)
+    names = (*rollup.FIGURES, *POSITION_COLUMNS)
+    kept = _where(
+        select(SearchDaily.day, *(func.sum(getattr(SearchDaily, n)) for n in names)).group_by(
+            SearchDaily.day
+        ),
+        scope,
+        SearchDaily,
+    )
+    for day, *sums in session.execute(kept):
+        counts = [int(n or 0) for n in sums]
+        by_day.setdefault(day, Figures()).add(Figures(*counts[: len(rollup.FIGURES)]))
+        for i, n in enumerate(counts[len(rollup.FIGURES) :]):
+            buckets[i] += n
+    if rolled is None or rolled <= scope.until:
+        raw_scope = scope if rolled is None else replace(scope, since=max(scope.since, rolled))
+        _raw_overview(session, raw_scope, by_day, buckets)
+    labels = [str(i) for i in range(1, POSITION_BUCKETS + 1)] + [f"{POSITION_BUCKETS + 1}+"]
+    total = Figures()
+    daily = []
+    for day in scope.days:
+        figures = by_day.get(day, Figures())
+        total.add(figures)
+        daily.append((day, figures))
+    return Overview(scope, total, daily, list(zip(labels, buckets, strict=True)))
+
+
+def _raw_overview(
+    session: Session, scope: Scope, by_day: dict[date, Figures], buckets: list[int]
+) -> None:
+    """Add the scope's figures from raw rows to `by_day` and the position histogram."""
     has_results = SearchRow.total > 0
     raw = _where(
         select(
@@ -130,44 +175,8 @@ def overview(session: Session, scope: Scope) -> Overview:
         ).group_by(SearchRow.day),
         scope,
     )
-    by_day: dict[date, Figures] = {}
     for day, *counts in session.execute(raw):
-        by_day[day] = Figures(*(int(c or 0) for c in counts))
-    # Days whose raw rows the retention purge removed live on as daily aggregates (the purge
-    # moves whole days, so a day is either raw or aggregated, never both).
-    kept = _where(select(SearchDaily), scope, SearchDaily)
-    for agg in session.scalars(kept):
-        figures = by_day.setdefault(agg.day, Figures())
-        figures.add(
-            Figures(
-                agg.searches,
-                agg.zero,
-                agg.with_results,
-                agg.clicked,
-                agg.corrected,
-                agg.reformulated,
-                agg.clicks,
-                agg.position_sum,
-            )
-        )
-    positions, clicks_by_day = _positions(session, scope)
-    for day, (n, total_position) in clicks_by_day.items():
-        figures = by_day.setdefault(day, Figures())
-        figures.clicks += n
-        figures.position_sum += total_position
-    total = Figures()
-    daily = []
-    for day in scope.days:
-        figures = by_day.get(day, Figures())
-        total.add(figures)
-        daily.append((day, figures))
-    return Overview(scope, total, daily, positions)
-
-
-def _positions(
-    session: Session, scope: Scope
-) -> tuple[list[tuple[str, int]], dict[date, tuple[int, int]]]:
-    """The histogram of clicked positions, and each day's clicks and position sum."""
+        by_day.setdefault(day, Figures()).add(Figures(*(int(c or 0) for c in counts)))
     stmt = _where(
         select(SearchRow.day, Click.position, func.count())
         .join(Click, Click.search_id == SearchRow.id)
@@ -175,15 +184,20 @@ def _positions(
         .group_by(SearchRow.day, Click.position),
         scope,
     )
-    buckets = [0] * (POSITION_BUCKETS + 1)
-    per_day: dict[date, tuple[int, int]] = {}
     for day, position, n in session.execute(stmt):
         position, n = int(position or 0), int(n)
         buckets[min(max(position, 1), POSITION_BUCKETS + 1) - 1] += n
-        clicks, total = per_day.get(day, (0, 0))
-        per_day[day] = (clicks + n, total + position * n)
-    labels = [str(i) for i in range(1, POSITION_BUCKETS + 1)] + [f"{POSITION_BUCKETS + 1}+"]
-    return list(zip(labels, buckets, strict=True)), per_day
+        figures = by_day.setdefault(day, Figures())
+        figures.clicks += n
+        figures.position_sum += position * n
+
+
+def lost_rows(session: Session, scope: Scope) -> int:
+    """Rows found lost in the period: held unwritten by a process that died (journal)."""
+    start = datetime.combine(scope.since, time.min, tzinfo=UTC)
+    end = datetime.combine(scope.until + timedelta(days=1), time.min, tzinfo=UTC)
+    stmt = select(func.sum(Loss.rows)).where(Loss.at >= start, Loss.at < end)
+    return int(session.scalar(stmt) or 0)
 
 
 @dataclass(frozen=True)
@@ -199,26 +213,40 @@ class TopSearch:
 
 
 def top_searches(session: Session, scope: Scope, limit: int = TOP_LIMIT) -> list[TopSearch]:
-    """The commonest searches of the period, by normalised form."""
+    """The commonest searches of the period, by normalised form.
+
+    Ranked by counting entries of the covering index (segment, normalized, day, ...) alone;
+    the figures, example phrasing and sessions are then read for the few queries shown.
+    """
     count = func.count()
     stmt = _where(
-        select(
-            SearchRow.normalized,
-            func.min(SearchRow.query),
-            count,
-            _count(SearchRow.total == 0),
-            _count(SearchRow.clicks > 0),
-            func.count(func.distinct(SearchRow.session_id)),
-        )
+        select(SearchRow.normalized, count)
         .group_by(SearchRow.normalized)
         .order_by(count.desc(), SearchRow.normalized)
         .limit(limit),
         scope,
     )
-    return [
-        TopSearch(str(n), str(example), int(c), int(z or 0), int(k or 0), int(s))
-        for n, example, c, z, k, s in session.execute(stmt)
-    ]
+    names = [str(name) for name, _n in session.execute(stmt)]
+    if not names:
+        return []
+    details = _where(
+        select(
+            SearchRow.normalized,
+            func.min(SearchRow.query),
+            func.count(),
+            _count(SearchRow.total == 0),
+            _count(SearchRow.clicks > 0),
+            func.count(func.distinct(SearchRow.session_id)),
+        )
+        .where(SearchRow.normalized.in_(names))
+        .group_by(SearchRow.normalized),
+        scope,
+    )
+    found = {
+        str(n): TopSearch(str(n), str(q), int(c), int(z or 0), int(k or 0), int(s))
+        for n, q, c, z, k, s in session.execute(details)
+    }
+    return [found[name] for name in names if name in found]
 
 
 @dataclass
@@ -261,34 +289,34 @@ def unhelpful_articles(
     keep: Callable[[str], bool] | None = None,
 ) -> list[ArticleHelp]:
     """Articles by smoothed helpful rate, least helpful first (each version apart)."""
-    votes = select(Vote).where(
-        Vote.segment == scope.segment, Vote.day >= scope.since, Vote.day <= scope.until
+
+    def scoped(stmt: Any) -> Any:
+        stmt = stmt.where(
+            Vote.segment == scope.segment, Vote.day >= scope.since, Vote.day <= scope.until
+        )
+        return stmt.where(Vote.locale == scope.locale) if scope.locale else stmt
+
+    tally = scoped(
+        select(Vote.article, Vote.version, _count(Vote.helpful), _count(~Vote.helpful)).group_by(
+            Vote.article, Vote.version
+        )
     )
-    if scope.locale:
-        votes = votes.where(Vote.locale == scope.locale)
     found: dict[tuple[str, str], ArticleHelp] = {}
     total_yes = total = 0
-    for vote in session.scalars(votes.order_by(Vote.at.desc())):
-        if keep is not None and not keep(vote.article):
+    for article, version, yes, no in session.execute(tally):
+        if keep is not None and not keep(article):
             continue
-        item = found.setdefault(
-            (vote.article, vote.version), ArticleHelp(vote.article, vote.version, 0, 0, 0.0)
-        )
-        total += 1
-        if vote.helpful:
-            item.yes += 1
-            total_yes += 1
-        else:
-            item.no += 1
-            if vote.reason:
-                item.reasons[vote.reason] = item.reasons.get(vote.reason, 0) + 1
-        if vote.comment and len(item.comments) < 10:
-            item.comments.append(vote.comment)
+        item = ArticleHelp(article, version, int(yes or 0), int(no or 0), 0.0)
+        found[(article, version)] = item
+        total += item.votes
+        total_yes += item.yes
     prior = total_yes / total if total else 0.5
     for item in found.values():
         item.smoothed = (item.yes + PRIOR_WEIGHT * prior) / (item.votes + PRIOR_WEIGHT)
     ranked = sorted(found.values(), key=lambda a: (a.smoothed, -a.votes, a.article))[:limit]
     keys = sorted({a.article for a in ranked})
+    if keys:
+        _reasons_and_comments(session, scoped, keys, found)
     views = _views(session, scope, keys)
     led = _searches_leading_to(session, scope, keys)
     extra = {name: counter(session, scope) for name, counter in FOLLOWUPS.items()}
@@ -297,6 +325,38 @@ def unhelpful_articles(
         item.searches = led.get(item.article, [])
         item.followups = {name: counts.get(item.article, 0) for name, counts in extra.items()}
     return ranked
+
+
+COMMENTS_SHOWN = 10
+
+
+def _reasons_and_comments(
+    session: Session,
+    scoped: Callable[[Any], Any],
+    keys: list[str],
+    found: dict[tuple[str, str], ArticleHelp],
+) -> None:
+    """Fill in the reasons given and the latest comments of the ranked articles."""
+    reasons = scoped(
+        select(Vote.article, Vote.version, Vote.reason, func.count())
+        .where(Vote.article.in_(keys), ~Vote.helpful, Vote.reason.is_not(None))
+        .group_by(Vote.article, Vote.version, Vote.reason)
+        .order_by(Vote.reason)
+    )
+    for article, version, reason, n in session.execute(reasons):
+        if (item := found.get((article, version))) is not None:
+            item.reasons[str(reason)] = int(n)
+    for key in keys:
+        comments = scoped(
+            select(Vote.version, Vote.comment)
+            .where(Vote.article == key, Vote.comment.is_not(None), Vote.comment != "")
+            .order_by(Vote.at.desc())
+            .limit(COMMENTS_SHOWN * 3)
+        )
+        for version, comment in session.execute(comments):
+            item = found.get((key, version))
+            if item is not None and len(item.comments) < COMMENTS_SHOWN:
+                item.comments.append(str(comment))
 
 
 def _views(session: Session, scope: Scope, keys: list[str]) -> dict[str, int]:
@@ -314,18 +374,24 @@ def _views(session: Session, scope: Scope, keys: list[str]) -> dict[str, int]:
 def _searches_leading_to(
     session: Session, scope: Scope, keys: list[str], per_article: int = 5
 ) -> dict[str, list[tuple[str, int]]]:
-    """The queries whose results readers opened the article from, commonest first."""
+    """The queries whose results readers opened the article from, commonest first.
+
+    Filtered on the click's own day, segment and surface, so the database starts from the
+    articles' clicks (an index) and looks up only their searches.
+    """
     if not keys:
         return {}
     count = func.count()
-    stmt = _where(
+    stmt = (
         select(Click.article, func.min(SearchRow.query), count)
         .join(SearchRow, SearchRow.id == Click.search_id)
-        .where(Click.article.in_(keys))
+        .where(Click.article.in_(keys), Click.segment == scope.segment)
+        .where(Click.day >= scope.since, Click.day <= scope.until)
         .group_by(Click.article, SearchRow.normalized)
-        .order_by(count.desc()),
-        scope,
+        .order_by(count.desc())
     )
+    if scope.surface:
+        stmt = stmt.where(Click.surface == scope.surface)
     led: dict[str, list[tuple[str, int]]] = {}
     for article, query, n in session.execute(stmt):
         items = led.setdefault(str(article), [])
@@ -345,38 +411,50 @@ class QueryDetail:
     clicked: list[tuple[str, int]]
 
 
+SHOWN_SAMPLE = 1000  # latest searches whose results are tallied for "what was shown"
+
+
 def query_detail(session: Session, scope: Scope, normalized: str) -> QueryDetail:
     """Everything the log knows about one normalised query in the period."""
-    base = _where(select(SearchRow).where(SearchRow.normalized == normalized), scope)
-    daily: dict[date, list[int]] = {}
-    phrasings: dict[str, int] = {}
-    shown: dict[str, int] = {}
-    ids = []
-    for row in session.scalars(base.limit(20_000)):
-        day = daily.setdefault(row.day, [0, 0])
-        day[0] += 1
-        day[1] += row.total == 0
-        phrasings[row.query] = phrasings.get(row.query, 0) + 1
-        for key in row.shown.splitlines()[:3]:
-            shown[key] = shown.get(key, 0) + 1
-        ids.append(row.id)
-    clicked: dict[str, int] = {}
-    for start in range(0, len(ids), 500):
-        stmt = (
-            select(Click.article, func.count())
-            .where(Click.search_id.in_(ids[start : start + 500]))
-            .group_by(Click.article)
+
+    def scoped(stmt: Any) -> Any:
+        return _where(stmt.where(SearchRow.normalized == normalized), scope)
+
+    count = func.count()
+    daily = session.execute(
+        scoped(
+            select(SearchRow.day, count, _count(SearchRow.total == 0))
+            .group_by(SearchRow.day)
+            .order_by(SearchRow.day)
         )
-        for article, n in session.execute(stmt):
-            clicked[str(article)] = clicked.get(str(article), 0) + int(n)
-
-    def ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
+    ).all()
+    phrasings = session.execute(
+        scoped(
+            select(SearchRow.query, count)
+            .group_by(SearchRow.query)
+            .order_by(count.desc(), SearchRow.query)
+            .limit(50)
+        )
+    ).all()
+    # What search showed lately (the index changes, so the latest rows say the most).
+    shown: dict[str, int] = {}
+    latest = scoped(select(SearchRow.shown).order_by(SearchRow.at.desc()).limit(SHOWN_SAMPLE))
+    for text in session.scalars(latest):
+        for key in text.splitlines()[:3]:
+            shown[key] = shown.get(key, 0) + 1
+    clicked = session.execute(
+        scoped(
+            select(Click.article, count)
+            .join(SearchRow, SearchRow.id == Click.search_id)
+            .group_by(Click.article)
+            .order_by(count.desc(), Click.article)
+            .limit(20)
+        )
+    ).all()
     return QueryDetail(
         normalized,
-        [(d, v[0], v[1]) for d, v in sorted(daily.items())],
-        ranked(phrasings),
-        ranked(shown)[:20],
-        ranked(clicked)[:20],
+        [(d, int(n), int(z or 0)) for d, n, z in daily],
+        [(str(q), int(n)) for q, n in phrasings],
+        sorted(shown.items(), key=lambda kv: (-kv[1], kv[0]))[:20],
+        [(str(a), int(n)) for a, n in clicked],
     )

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from kbportal.accounts.auth import viewer_for_request
 from kbportal.publish import get_kb
 from kbportal.publish.view import PublishedKB
-from kbportal.viewer import Viewer
+from kbportal.viewer import PUBLIC, Viewer
 
 
 def current_kb() -> PublishedKB:
@@ -24,6 +24,12 @@ def current_kb() -> PublishedKB:
 def current_viewer() -> Viewer:
     """Who is reading: a staff Viewer or PUBLIC."""
     return viewer_for_request()
+
+
+def public_article(key: str) -> bool:
+    """Whether a customer can reach the article with this "locale/slug" key at all."""
+    locale, _, slug = key.partition("#")[0].partition("/")
+    return current_kb().article(locale, slug, PUBLIC) is not None
 
 
 def clean_text(value: str | None, max_chars: int) -> str:

@@ -11,17 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from kbportal.analytics.models import (
-    AgentCopy,
-    Click,
-    SearchDaily,
-    SearchRow,
-    SurfaceEvent,
-    Vote,
-)
+from kbportal.analytics import rollup
+from kbportal.analytics.models import AgentCopy, Click, SearchRow, SurfaceEvent, Vote
 
 log = logging.getLogger(__name__)
 
@@ -54,54 +48,15 @@ def _delete(session: Session, stmt: Any) -> int:
     return int(result.rowcount or 0)
 
 
-def _count(condition: Any) -> Any:
-    return func.sum(case((condition, 1), else_=0))
-
-
 def purge(sessions: Callable[[], Session], retention_days: int, today: date) -> PurgeReport:
     """Fold searches older than the retention into daily figures and delete old raw rows."""
     before = today - timedelta(days=retention_days)
     with sessions() as session, session.begin():
-        keys = (SearchRow.day, SearchRow.locale, SearchRow.surface, SearchRow.segment)
-        has_results = SearchRow.total > 0
-        figures = session.execute(
-            select(
-                *keys,
-                func.count(),
-                _count(SearchRow.total == 0),
-                _count(has_results),
-                _count(and_(has_results, SearchRow.clicks > 0)),
-                _count(SearchRow.corrected.is_not(None)),
-                _count(SearchRow.reformulated),
-            )
-            .where(SearchRow.day < before)
-            .group_by(*keys)
-        ).all()
-        clicks = {
-            tuple(row[:4]): (int(row[4]), int(row[5] or 0))
-            for row in session.execute(
-                select(*keys, func.count(Click.id), func.sum(Click.position))
-                .join(Click, Click.search_id == SearchRow.id)
-                .where(SearchRow.day < before)
-                .group_by(*keys)
-            )
-        }
-        days = set()
-        for day, locale, surface, segment, *counts in figures:
-            n_clicks, positions = clicks.get((day, locale, surface, segment), (0, 0))
-            key = {"day": day, "locale": locale, "surface": surface, "segment": segment}
-            row = session.get(SearchDaily, key) or SearchDaily(**key)
-            values = [int(c or 0) for c in counts]
-            row.searches = (row.searches or 0) + values[0]
-            row.zero = (row.zero or 0) + values[1]
-            row.with_results = (row.with_results or 0) + values[2]
-            row.clicked = (row.clicked or 0) + values[3]
-            row.corrected = (row.corrected or 0) + values[4]
-            row.reformulated = (row.reformulated or 0) + values[5]
-            row.clicks = (row.clicks or 0) + n_clicks
-            row.position_sum = (row.position_sum or 0) + positions
-            session.add(row)
-            days.add(day)
+        # Replace, not add: a day the hourly rollup already folded in holds the same figures.
+        rows = rollup.daily_figures(session, before)
+        rollup.store(session, rows)
+        rollup.advance(session, before)
+        days = {row["day"] for row in rows}
         removed_clicks = _delete(session, delete(Click).where(Click.day < before))
         removed = _delete(session, delete(SearchRow).where(SearchRow.day < before))
         votes = _delete(session, delete(Vote).where(Vote.day < before))

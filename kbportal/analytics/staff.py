@@ -10,9 +10,9 @@ from flask.typing import ResponseReturnValue
 
 from kbportal.accounts.auth import current_staff_user, staff_required
 from kbportal.analytics import charts, reports, sessions
-from kbportal.analytics import gaps as gap_service
+from kbportal.analytics.copied import MIN_COPIES, copied_not_found
 from kbportal.analytics.models import SEGMENTS, VOTE_REASONS
-from kbportal.analytics.request import clean_text, current_kb, current_viewer
+from kbportal.analytics.request import clean_text, current_kb, current_viewer, public_article
 from kbportal.analytics.scope import PERIODS, lenient_scope
 from kbportal.analytics.searchlog import KNOWN_SURFACES
 from kbportal.analytics.tracking import get_analytics
@@ -62,11 +62,13 @@ def overview() -> ResponseReturnValue:
     scope = current_scope()
     db = get_session()
     figures = reports.overview(db, scope)
-    groups = get_analytics().gaps.get(scope)
+    grouped = get_analytics().gaps.get(scope)  # worked out off the request path
+    groups = grouped.groups if grouped else None
     shown_groups = (groups or [])[:GAPS_SHOWN]
-    states = {g.id: gap_service.status(db, scope, g) for g in shown_groups}
+    states = grouped.states if grouped else {}
     top = reports.top_searches(db, scope)
     articles = reports.unhelpful_articles(db, scope)
+    copied = copied_not_found(db, scope, keep=public_article)
     days = [(day.isoformat(), f) for day, f in figures.daily]
     series = {
         "searches": charts.bar_chart([(d, f.searches) for d, f in days], "Searches per day"),
@@ -91,14 +93,19 @@ def overview() -> ResponseReturnValue:
         series=series,
         top=top,
         articles=articles,
+        copied=copied,
+        lost=reports.lost_rows(db, scope),
         gaps=shown_groups,
         gaps_ready=groups is not None,
         gaps_total=len(groups or []),
         states=states,
         titles=titles_for(
-            [a.article for a in articles] + [k for g in shown_groups for k, _n in g.answers[:3]]
+            [a.article for a in articles]
+            + [c.article for c in copied]
+            + [k for g in shown_groups for k, _n in g.answers[:3]]
         ),
         reasons=VOTE_REASONS,
+        min_copies=MIN_COPIES,
         **_common(scope),
     )
 

@@ -13,6 +13,7 @@ from kbportal.analytics.gapcache import GapCache
 from kbportal.analytics.popularity import Popularity
 from kbportal.analytics.recorder import Recorder
 from kbportal.analytics.retention import DailyPurge
+from kbportal.analytics.rollup import HourlyRollup
 from kbportal.analytics.searchlog import SearchLog, SearchMade, Shown, click_row
 from kbportal.analytics.visitors import Throttle
 from kbportal.db import get_database, utcnow
@@ -30,7 +31,9 @@ class Analytics:
     def __init__(self, app: Flask) -> None:
         database = get_database(app)
         self.sessions = database.session
-        self.recorder = Recorder(database.session)
+        # A per-process journal in the data folder counts rows a crash loses.
+        journal = Path(app.config["KBPORTAL_DATA_DIR"]) / "analytics-journal"
+        self.recorder = Recorder(database.session, journal=journal)
         self.search_log = SearchLog(self.recorder)
         self.popularity = Popularity(database.session)
         self.gaps = GapCache(database.session)
@@ -40,7 +43,9 @@ class Analytics:
             # Serving processes purge once a day (a stamp file in the data folder says when).
             stamp = Path(app.config["KBPORTAL_DATA_DIR"]) / "analytics-purge.stamp"
             days = int(app.config["KBPORTAL_ANALYTICS_RETENTION_DAYS"])
-            self.recorder.tick = DailyPurge(database.session, days, stamp).maybe_run
+            purge = DailyPurge(database.session, days, stamp)
+            rolling = HourlyRollup(database.session)
+            self.recorder.tick = lambda: (rolling.maybe_run(), purge.maybe_run())
 
     def close(self) -> None:
         """Write what is buffered and stop the flusher."""

@@ -155,6 +155,18 @@ def internal_file(
     return internal_folder(categories, locales_here, inner.rpartition("/")[0])
 
 
+def file_audience(
+    categories: Categories, locales: tuple[str, ...], relpath: str
+) -> tuple[str, ...] | None:
+    """The staff groups a file of the tree (an image, a PDF) is restricted to by its folders.
+
+    None when no folder names groups; () when its folders' groups have none in common.
+    """
+    first, _, rest = relpath.partition("/")
+    locales_here, inner = ((first,), rest) if rest and first in locales else (locales, relpath)
+    return folder_audience(categories, locales_here, inner.rpartition("/")[0])
+
+
 def refusal(relpath: str, reason: str) -> Problem:
     """The problem reported for a symlink that is skipped."""
     return Problem(relpath, 1, "unsafe-symlink", f"{reason}; file skipped")

@@ -16,7 +16,7 @@ from kbportal.content.limits import DEFAULT_LIMITS, Limits, check_tokens
 from kbportal.content.links import LinkTargets, reaches, resolve, resolve_image
 from kbportal.content.markdown import make_markdown, sanitize
 from kbportal.content.models import Heading, Link, Problem, Section, Severity
-from kbportal.content.placement import internal_file
+from kbportal.content.placement import file_audience, internal_file
 
 log = logging.getLogger(__name__)
 
@@ -268,13 +268,27 @@ def _rewrite_link(token: Token, line: int, ctx: _Context) -> bool:
 
 
 def _shown(relpath: str | None, ctx: _Context, line: int) -> bool:
-    """Whether a page may show a tree file: a public page never one from an internal folder."""
-    if not ctx.public or relpath is None:
+    """Whether a page may show a tree file: only if everyone who reads the page may see it.
+
+    A public page never shows one from an internal folder; a staff page one from a group's
+    folder only when the page is for those groups alone.
+    """
+    if relpath is None:
         return True
     category = internal_file(ctx.known.categories, ctx.known.locales, relpath)
     if category is None:
         return True
-    message = f"public article shows '{relpath}' from internal folder '{category.path}' (not shown)"
+    if ctx.public:
+        message = (
+            f"public article shows '{relpath}' from internal folder '{category.path}' (not shown)"
+        )
+        ctx.problem(line, "internal-media", message)
+        return False
+    groups = file_audience(ctx.known.categories, ctx.known.locales, relpath)
+    if groups is None or (ctx.audience and set(ctx.audience) <= set(groups)):
+        return True
+    # Not named: every staff member who may read this article sees its problems.
+    message = "the article shows a file from a folder of other staff groups (not shown)"
     ctx.problem(line, "internal-media", message)
     return False
 

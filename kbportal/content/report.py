@@ -56,7 +56,8 @@ PROBLEM_CODES: dict[str, str] = {
     "too-large": "the article file is larger than KBPORTAL_MAX_ARTICLE_BYTES; it is skipped",
     "too-many-headings": "the article has more headings than KBPORTAL_MAX_HEADINGS; skipped",
     "too-deeply-nested": "lists, quotes, emphasis or links nested too deeply; skipped",
-    "internal-media": "a public article shows an image or file from an internal folder (not shown)",
+    "internal-media": "an article shows an image or file its readers may not see: from an internal "
+    "folder on a public page, or from a group's folder on a page for others (not shown)",
     "render-failed": "the markdown could not be rendered; the file is skipped",
     "empty-article": "the file has no text (empty, or front matter only); it is skipped",
 }

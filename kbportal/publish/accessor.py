@@ -258,7 +258,8 @@ def _forget_after_fork() -> None:
 
 def _warm_version(config: Mapping[str, Any], kb: BuildKB) -> None:
     """Search a version once per locale, as a customer and as staff, before it is served."""
-    viewers = [PUBLIC] if kb.public_searcher is kb.searcher else [PUBLIC, STAFF]
+    one_index = kb.index_dirs["public"] == kb.index_dirs["staff"]
+    viewers = [PUBLIC] if one_index else [PUBLIC, STAFF]
     try:
         for viewer in viewers:
             for locale in config.get("LOCALES") or ():

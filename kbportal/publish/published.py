@@ -10,7 +10,7 @@ from typing import Any
 
 from kbportal.content.links import MEDIA_SUFFIXES, Target
 from kbportal.content.models import Article, Problem
-from kbportal.content.placement import internal_file
+from kbportal.content.placement import file_audience, internal_file
 from kbportal.content.request_types import RequestTypes
 from kbportal.publish import carry, gate, public_index, records, remote_search, store, targets
 from kbportal.publish.bodies import BodyReader
@@ -77,14 +77,40 @@ class BuildKB:
         self._locales_lock = threading.Lock()
         self._decoded: OrderedDict[str, Article] = OrderedDict()
         self.wrapper: Any = None  # the accessor's HealingKB around this version, once made
-        self.searcher = Searcher(build_dir / "index")
         # Customers search an index of public articles only, so that no score, order or
         # spelling depends on an internal article (publish.public_index).
         public = public_index.folder(build_dir)
         if public is None:
             raise FileNotFoundError(f"build {build_dir.name} has no public search index")
-        self.public_searcher = self.searcher if public == build_dir / "index" else Searcher(public)
+        self.index_dirs = {"staff": build_dir / "index", "public": public}
+        self._searchers: dict[Path, Searcher] = {}
+        self._searchers_lock = threading.Lock()
+        self._closed = False
+        if remote_search.current() is None:
+            # Searching here: open both now, so a broken index shows before this is served.
+            # With the search process a worker opens one only if it must search itself
+            # (~70 MB each on 100k articles, and as much again once it has searched).
+            self.searcher, self.public_searcher  # noqa: B018 - opened for their side effect
         self._request_types: RequestTypes | None = None
+
+    @property
+    def searcher(self) -> Searcher:
+        """The staff index's searcher (every article), opened on first use."""
+        return self._searcher_at(self.index_dirs["staff"])
+
+    @property
+    def public_searcher(self) -> Searcher:
+        """The public index's searcher (the staff one when every article is public)."""
+        return self._searcher_at(self.index_dirs["public"])
+
+    def _searcher_at(self, directory: Path) -> Searcher:
+        with self._searchers_lock:
+            found = self._searchers.get(directory)
+            if found is None:
+                if self._closed:
+                    raise RuntimeError("the searcher is closed")
+                found = self._searchers[directory] = Searcher(directory)
+            return found
 
     def request_types(self) -> RequestTypes:
         """The request form's types published with this build (the default form if none)."""
@@ -96,9 +122,11 @@ class BuildKB:
 
     def close(self) -> None:
         """Release the SQLite connection and the indexes."""
-        self.searcher.close()
-        if self.public_searcher is not self.searcher:
-            self.public_searcher.close()
+        with self._searchers_lock:
+            self._closed = True
+            searchers = list(self._searchers.values())
+        for searcher in searchers:
+            searcher.close()
         with self._lock:
             self._conn.close()
             self._bodies.close()
@@ -235,20 +263,20 @@ class BuildKB:
         with self._lock:
             return store.get_meta(self._conn, name)
 
-    def _searcher_for(self, viewer: Viewer) -> Searcher:
+    def _index_for(self, viewer: Viewer) -> Path:
         """Staff search every article; customers only the public index."""
-        return self.searcher if viewer.staff else self.public_searcher
+        return self.index_dirs["staff" if viewer.staff else "public"]
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Full-text search, filtered by the query's viewer."""
-        searcher = self._searcher_for(query.viewer)
+        directory = self._index_for(query.viewer)
         remote = remote_search.current()
-        found = remote.search(searcher.directory, query) if remote is not None else None
+        found = remote.search(directory, query) if remote is not None else None
         if found is not None:
             results = found
         else:
             with gate.search_slot().slot():
-                results = searcher.search(query)
+                results = self._searcher_at(directory).search(query)
         leaked = [h for h in results.hits if not self._visible(h.key, query.viewer)]
         if leaked:  # the index filters; this is a second lock on the door, and it should never fire
             log.error("search returned %d hits the viewer may not see", len(leaked))
@@ -259,15 +287,16 @@ class BuildKB:
         self, prefix: str, viewer: Viewer, locale: str | None = None, limit: int = 8
     ) -> list[Suggestion]:
         """Titles that complete what the reader is typing."""
-        searcher = self._searcher_for(viewer)
+        directory = self._index_for(viewer)
         remote = remote_search.current()
         found = (
-            remote.autocomplete(searcher.directory, prefix, viewer, locale, limit)
+            remote.autocomplete(directory, prefix, viewer, locale, limit)
             if remote is not None
             else None
         )
         if found is None:
             with gate.search_slot().slot():
+                searcher = self._searcher_at(directory)
                 found = searcher.autocomplete(prefix, viewer, locale=locale, limit=limit)
         return [s for s in found if self._visible(f"{s.locale}/{s.slug}", viewer)]
 
@@ -287,11 +316,15 @@ class BuildKB:
             return None
         if not real.is_relative_to(root) or not real.is_file():
             return None  # a symlink leading out of the tree
+        paths = (rel, real.relative_to(root).as_posix())
         if not viewer.staff and any(  # where the file is on disk decides, as for articles
-            internal_file(self._categories, self._locales, path) is not None
-            for path in (rel, real.relative_to(root).as_posix())
+            internal_file(self._categories, self._locales, path) is not None for path in paths
         ):
             return None
+        for path in paths:  # and a group's folder keeps its files from other staff too
+            groups = file_audience(self._categories, self._locales, path)
+            if groups is not None and not viewer.groups & set(groups):
+                return None
         return real
 
 

@@ -47,7 +47,7 @@ _shared_lock = threading.Lock()
 
 
 def caches_for(ix: windex.Index, searcher: WhooshSearcher) -> SharedCaches:
-    """The caches of one opened index (a new index object, e.g. after a refresh, gets new ones)."""
+    """The caches of one opened index (a new index object, e.g. a new build's, gets new ones)."""
     with _shared_lock:
         caches = _shared.get(ix)
         if caches is None:

@@ -6,6 +6,12 @@ words among the words of the indexed articles (cosine >= FLOOR, another stem), s
 BOOST of the usual weight, so an exact match still counts most. Measured on all three sets
 (docs/search-quality.md).
 
+The same neighbours also say how common a word's *meaning* is. "coronavirus" is rare in a
+COVID FAQ that says "COVID-19" everywhere, so BM25 gives it a high idf and ranks first the few
+articles that happen to spell it ("What is a coronavirus?") for every question that names the
+disease. A query word weighs as much as its commonest close neighbour (cosine >= ALIKE) allows:
+its boosts are scaled by idf(that neighbour's document frequency) / idf(its own), never up.
+
 The neighbours come only from words that a document the viewer may see holds: which words
 exist in hidden articles must not change what a customer's search does.
 """
@@ -23,6 +29,7 @@ from kbportal.search.wordvectors import content_words, table
 
 K = 2
 FLOOR = 0.6
+ALIKE = 0.65  # a neighbour this close means the same for how common the word is
 BOOST = 0.3
 MAX_WORDS = 12  # query words expanded (a long message: its first ones)
 VOCABULARY_MAX = 8_000  # article words considered, the most widespread first (4 MB, float32)
@@ -57,8 +64,8 @@ class Vocabulary:
         self.words = names
         self.matrix = (matrix / norms).astype(np.float32)  # float32: no conversion per query
 
-    def nearest(self, query_words: list[str], language: str) -> list[list[str]]:
-        """For each query word, up to K+8 article words by falling cosine (>= FLOOR)."""
+    def nearest(self, query_words: list[str], language: str) -> list[list[tuple[str, float]]]:
+        """For each query word, up to K+8 (article word, cosine) by falling cosine (>= FLOOR)."""
         words = table(language)
         if words is None or not self.words or not query_words:
             return [[] for _ in query_words]
@@ -66,7 +73,7 @@ class Vocabulary:
         # name, a product code) has no meaning to find neighbours by.
         vecs = [words.vector(w) if len(words.ids(w)) == 1 else None for w in query_words]
         have = [i for i, v in enumerate(vecs) if v is not None]
-        out: list[list[str]] = [[] for _ in query_words]
+        out: list[list[tuple[str, float]]] = [[] for _ in query_words]
         if not have:
             return out
         q = np.vstack([v for v in vecs if v is not None]).astype(np.float32)
@@ -77,7 +84,7 @@ class Vocabulary:
             column = sims[:, col]
             top = np.argpartition(-column, take - 1)[:take]
             top = top[np.argsort(-column[top])]
-            out[i] = [self.words[j] for j in top if column[j] >= FLOOR]
+            out[i] = [(self.words[j], float(column[j])) for j in top if column[j] >= FLOOR]
         return out
 
 
@@ -108,24 +115,49 @@ def expand(
     built: query_builder.BuiltQuery,
     scope: set[int],
 ) -> query_builder.BuiltQuery:
-    """The query with each word's nearest visible article words added at BOOST."""
+    """The query with each word's nearest visible article words added at BOOST, and each
+    word weighed by how common its meaning is (see the module's docstring)."""
     if not K:
         return built
     query_words = content_words(text[: query_builder.MAX_CHARS])[:MAX_WORDS]
     near = vocabulary(vectors).nearest(query_words, vectors.language)
-    have = set(built.terms)
+    own_terms = set(built.terms)
+    have = set(own_terms)
     extra: list[str] = []
+    scale: dict[str, float] = {}
     for word, candidates in zip(query_words, near, strict=True):
         own, taken = analysis.stem(word), 0
-        for candidate in candidates:
-            if taken >= K:
-                break
+        alike: list[str] = []
+        for candidate, cosine in candidates:
             terms = query_builder.query_terms(candidate)
             if not terms or terms[0] == own:
                 continue
             term = terms[0]
-            if term not in have and reader.visible("article_text", term, scope):
+            if not reader.visible("article_text", term, scope):
+                continue  # a word only hidden articles hold changes nothing for this viewer
+            if cosine >= ALIKE:
+                alike.append(term)
+            if taken < K and term not in have:
                 have.add(term)
                 extra.append(term)
                 taken += 1
+        if alike and own in own_terms:
+            ratio = _commonness_ratio(reader, own, alike)
+            if ratio < scale.get(own, 1.0):
+                scale[own] = ratio
+    if scale:
+        built = query_builder.reweighted(built, scale)
     return query_builder.with_terms(built, extra, BOOST) if extra else built
+
+
+def _commonness_ratio(reader: IndexReader, own: str, alike: list[str]) -> float:
+    """idf of the commonest of a term's close neighbours over the term's own idf (<= 1)."""
+    df = reader.article_frequency
+    mine = df(own)
+    if not mine:
+        return 1.0  # a word no article holds scores nothing anyway
+    common = max(df(term) for term in alike)
+    if common <= mine:
+        return 1.0
+    n = reader.narticles
+    return query_builder.article_idf(n, common) / query_builder.article_idf(n, mine)

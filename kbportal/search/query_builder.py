@@ -63,10 +63,15 @@ class _ArticleBM25F(scoring.BM25F):
         if fieldname in ARTICLE_FIELDS and isinstance(scorer, scoring.BM25FScorer):
             parent = searcher.get_parent()
             articles = parent.doc_frequency("first", "1") or 1
-            scorer.idf = math.log(articles / (parent.doc_frequency(fieldname, text) + 1)) + 1
+            scorer.idf = article_idf(articles, parent.doc_frequency(fieldname, text))
             scorer.avgfl = parent.field_length(fieldname) / articles or 1
             scorer.K1 = ARTICLE_K1
         return scorer
+
+
+def article_idf(articles: int, df: int) -> float:
+    """Whoosh's BM25 idf of a term that `df` of `articles` articles hold."""
+    return math.log(articles / (df + 1)) + 1
 
 
 def weighting() -> scoring.WeightingModel:
@@ -162,3 +167,11 @@ def with_terms(built: BuiltQuery, terms: list[str], weight: float) -> BuiltQuery
     fields = {**FIELD_BOOSTS, **ARTICLE_FIELD_BOOSTS}
     extra = tuple(tuple((f, t, b * weight) for f, b in fields.items()) for t in terms)
     return BuiltQuery(built.terms, built.groups + extra, built.bonuses)
+
+
+def reweighted(built: BuiltQuery, scale: dict[str, float]) -> BuiltQuery:
+    """The query with the boosts of some of the reader's words multiplied (by term)."""
+    groups = tuple(
+        tuple((f, t, b * scale.get(t, 1.0)) for f, t, b in group) for group in built.groups
+    )
+    return BuiltQuery(built.terms, groups, built.bonuses)

@@ -26,11 +26,8 @@ POSTINGS_CACHE_IDS = 300_000  # entries kept in cached score maps (~100 bytes ea
 class IndexReader:
     """A Whoosh searcher for one thread, with cached filter sets and term postings."""
 
-    def __init__(
-        self, ix: windex.Index, generation: int, vocabulary: Vocabulary | None = None
-    ) -> None:
-        self.generation = generation
-        # Spelling words, shared by the threads reading the same index generation
+    def __init__(self, ix: windex.Index, vocabulary: Vocabulary | None = None) -> None:
+        # Spelling words, shared by the threads reading the same opened index
         self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
         self.searcher: WhooshSearcher = ix.searcher(weighting=query_builder.weighting())
         self._shared = caches_for(ix, self.searcher)
@@ -129,6 +126,10 @@ class IndexReader:
                 found = frozenset()
             self._cached(key, len(found), found)
         return found
+
+    def article_frequency(self, term: str) -> int:
+        """How many articles hold a term (the whole-article text field's BM25 statistic)."""
+        return int(self.searcher.doc_frequency("article_text", term))
 
     def visible(self, field: str, term: str, scope: set[int]) -> bool:
         """Whether a document in the scope holds the term in the field."""

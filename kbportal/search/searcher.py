@@ -67,28 +67,18 @@ class Searcher:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[IndexReader] = []
-        self._generation = 0
         self._busy = 0  # searches running now: close() waits for them to finish
         self._closed = False
         self._ix = self._open()
         self._vectors = semantic.load_all(self.directory)  # by language
-        self._vocabulary = Vocabulary()  # one per index generation, shared by all threads
+        # One per opened index, shared by all threads; a new build gets a new Searcher.
+        self._vocabulary = Vocabulary()
 
     def _open(self) -> windex.Index:
         if not windex.exists_in(str(self.directory), indexname=INDEX_NAME):
             raise FileNotFoundError(f"no search index in {self.directory}")
         check_format(self.directory)
         return windex.open_dir(str(self.directory), indexname=INDEX_NAME)
-
-    def refresh(self) -> None:
-        """Pick up a newer index at the directory (a swapped-in build or an update)."""
-        ix = self._open()
-        vectors = semantic.load_all(self.directory)
-        with self._lock:
-            self._ix = ix
-            self._vectors = vectors
-            self._generation += 1
-            self._vocabulary = Vocabulary()
 
     def close(self) -> None:
         """Close every thread's reader, once searches running now have finished."""
@@ -107,18 +97,11 @@ class Searcher:
             if self._closed:
                 raise RuntimeError("the searcher is closed")
             self._busy += 1
-            stale: IndexReader | None = getattr(self._local, "reader", None)
-            reader = stale
-            if reader is None or reader.generation != self._generation:
-                reader = IndexReader(self._ix, self._generation, self._vocabulary)
+            reader: IndexReader | None = getattr(self._local, "reader", None)
+            if reader is None:
+                reader = IndexReader(self._ix, self._vocabulary)
                 self._readers.append(reader)
-                if stale is not None:
-                    self._readers.remove(stale)
                 self._local.reader = reader
-            else:
-                stale = None
-        if stale is not None:
-            stale.close()  # only this thread ever used it
         try:
             yield reader
         finally:

@@ -19,8 +19,8 @@ from uvicorn_worker import UvicornH11Worker
 # /api/); only beyond this does the server answer itself, in the same format (see below).
 MAX_HEADER_BLOCK = 64 * 1024
 PARENT_POLL = 0.2  # seconds between checks that the gunicorn master is still alive
-PARENT_GONE_GRACE = 2.0
-SWITCH_INTERVAL = 0.0005  # seconds  # seconds in-flight requests get once the master is gone
+PARENT_GONE_GRACE = 2.0  # seconds in-flight requests get once the master is gone
+SWITCH_INTERVAL = 0.0005  # seconds a thread holds the GIL while another waits (Python: 0.005)
 
 
 class LimitedH11Protocol(H11Protocol):

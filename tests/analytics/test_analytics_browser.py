@@ -1,4 +1,5 @@
-"""In real Chromium: search, open a result, vote "No" with a reason; the editor sees it all."""
+"""In real Chromium: search, open a result, vote "No" with a reason and a comment, with and
+without script; then an editor signs in and sees it all on /staff/insights."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from browser import chromium, serve
 from flask import Flask
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from sqlalchemy import select
 
 from kbportal.analytics import get_analytics
@@ -73,6 +75,7 @@ def test_search_click_and_vote_with_script(portal: Flask, site: str, driver: Any
         "Which card does it go to?",
     )
     assert vote.session_id == search.session_id  # one visitor session throughout
+    editor_sees_it_all(portal, driver, site, "Which card does it go to?")
 
 
 def test_vote_without_script(portal: Flask, site: str) -> None:
@@ -86,3 +89,62 @@ def test_vote_without_script(portal: Flask, site: str) -> None:
         wait_for(driver, lambda d: "Thank you" in d.page_source and "reason-" not in d.page_source)
     [vote] = rows(portal, Vote)
     assert (vote.helpful, vote.reason) == (False, "outdated")
+
+
+def editor_sees_it_all(portal: Flask, driver: Any, site: str, comment: str) -> None:
+    """Sign an editor in through the login form and read the figures off /staff/insights."""
+    from support import TEST_PASSWORD, cheap_password_hashing
+
+    from kbportal.accounts import services
+
+    with cheap_password_hashing(), get_database(portal).session() as session:
+        services.create_user(session, "editor@example.com", TEST_PASSWORD, role="editor")
+        session.commit()
+    driver.delete_all_cookies()  # the editor is someone else
+    driver.get(f"{site}/login?next=/staff/insights%3Fdays%3D7")
+    driver.find_element(By.NAME, "email").send_keys("editor@example.com")
+    driver.find_element(By.NAME, "password").send_keys(TEST_PASSWORD + Keys.ENTER)
+    wait_for(driver, lambda d: "/staff/insights" in d.current_url and "Overview" in d.page_source)
+    get_analytics(portal).recorder.flush()
+    driver.refresh()
+
+    def figure(name: str) -> str:
+        return str(driver.find_element(By.CSS_SELECTOR, f'[data-figure="{name}"]').text)
+
+    # By hand: one customer search, with results, opened at position 1.
+    assert figure("searches") == "1"
+    assert figure("zero_rate") == "0.0%"
+    assert figure("click_through_rate") == "100.0%"
+    assert figure("mean_position") == "1.00"
+    page = driver.page_source
+    assert "five working days" in page  # top searches
+    row = driver.find_element(By.CSS_SELECTOR, 'tr[data-article="en/billing/refunds"]')
+    assert "Getting a refund" in row.text and comment in row.text and "1 (0 / 1)" in row.text
+
+
+def test_everything_without_script_and_the_editor_sees_it(portal: Flask, site: str) -> None:
+    with chromium("--blink-settings=scriptEnabled=false") as driver:
+        driver.get(f"{site}/en/")
+        box = driver.find_element(By.CSS_SELECTOR, "input[name=q]")
+        box.send_keys("five working days" + Keys.ENTER)
+        wait_for(driver, lambda d: "/en/search" in d.current_url)
+        driver.find_element(By.CSS_SELECTOR, "ol.results a").click()
+        wait_for(driver, lambda d: "/en/articles/billing/refunds" in d.current_url)
+        assert "click=" not in driver.current_url
+        [search] = rows(portal, SearchRow)
+        [click] = rows(portal, Click)
+        assert (click.search_id, click.position) == (search.id, 1)
+        driver.find_element(By.CSS_SELECTOR, ".feedback-vote button[value=no]").click()
+        wait_for(driver, lambda d: "/en/feedback/billing/refunds" in d.current_url)
+        driver.find_element(By.ID, "reason-missing").click()
+        driver.find_element(By.ID, "feedback-comment").send_keys("Which bank holidays count?")
+        driver.find_element(By.CSS_SELECTOR, ".feedback-reason button[type=submit]").click()
+        wait_for(driver, lambda d: "Thank you" in d.page_source and "reason-" not in d.page_source)
+        [vote] = rows(portal, Vote)
+        assert (vote.helpful, vote.reason, vote.comment) == (
+            False,
+            "missing",
+            "Which bank holidays count?",
+        )
+        assert vote.session_id == search.session_id
+        editor_sees_it_all(portal, driver, site, "Which bank holidays count?")

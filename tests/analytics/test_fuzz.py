@@ -37,6 +37,9 @@ GETS = [
     "/api/v1/analytics/overview?days={v}&since={v}&until={v}&segment={v}",
     "/api/v1/analytics/query?q={v}&surface={v}",
     "/api/v1/analytics/gaps?locale={v}&since={v}",
+    "/api/v1/analytics/copied?locale={v}&surface={v}&days={v}",
+    "/api/v1/analytics/articles?locale={v}&until={v}",
+    "/api/v1/analytics/searches?segment={v}&days={v}",
 ]
 
 

@@ -138,7 +138,8 @@ def test_popular_articles_by_locale_window_and_filter(recorder: Recorder, sessio
 
 
 def test_the_buffer_is_bounded_and_drops_are_counted(sessions) -> None:
-    rec = Recorder(sessions, flush_interval=60, batch_size=10, max_buffer=20)
+    # A batch size above the bound: the flusher is not woken to empty the buffer meanwhile.
+    rec = Recorder(sessions, flush_interval=60, batch_size=1000, max_buffer=20)
     for i in range(25):
         rec.click(click(None, i))
     assert rec.dropped == 5  # exactly what did not fit, counted

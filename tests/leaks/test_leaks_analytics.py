@@ -58,6 +58,7 @@ def test_search_answers_carry_ids_but_nothing_internal(public: FlaskClient) -> N
         "/api/v1/analytics/overview",
         "/api/v1/analytics/searches",
         "/api/v1/analytics/articles",
+        "/api/v1/analytics/copied",
         "/api/v1/analytics/query?q=zorblax",
         "/api/v1/analytics/gaps",
     ],

@@ -23,10 +23,17 @@ from kbportal.db import get_database
 FILES = {
     "en/start/welcome.md": "# Welcome\n\nHello.\n",
     "en/internal/_category.yml": "visibility: internal\n",
-    "en/internal/handover.md": "# Handover\n\nSee [the plan](../l2/plan.md) for zephyrine.\n",
+    "en/internal/handover.md": (
+        "# Handover\n\nSee [the plan](../l2/plan.md) for zephyrine.\n\n"
+        "![The diagram](../l2/img/diagram.png)\n"
+    ),
+    "en/l2/img/diagram.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 32,
     # A group's folder: every article below is for L2 only, whatever its front matter says.
     "en/l2/_category.yml": "title: Second line\naudience: [l2]\n",
-    "en/l2/plan.md": "# Quokka plan\n\nzephyrine steps. See [missing](nowhere-quokka.md).\n",
+    "en/l2/plan.md": (
+        "# Quokka plan\n\nzephyrine steps. See [missing](nowhere-quokka.md).\n\n"
+        "![Diagram](img/diagram.png)\n"
+    ),
     "en/l2/deep/more.md": "---\naudience: l2\n---\n\n# Deeper quokka\n\nzephyrine too.\n",
     "en/l2/says-public.md": "---\nvisibility: public\n---\n\n# Quokka public\n\nzephyrine.\n",
 }
@@ -180,3 +187,51 @@ def test_kbportal_check_reports_audience_escapes(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "en/l2/w.md:2: error [audience-escape]" in done.stdout
     assert "en/open.md:1: error [unsafe-symlink]" in done.stdout
+
+
+def test_a_groups_images_are_theirs_alone(app: Flask) -> None:
+    agent, l2 = client_for(app, "agent@example.com"), client_for(app, "l2@example.com")
+    page = agent.get("/en/articles/internal/handover").text
+    assert "diagram.png" not in page and "The diagram" in page  # the words stay
+    assert "/media/en/l2/img/diagram.png" in l2.get("/en/articles/l2/plan").text
+    shown = l2.get("/media/en/l2/img/diagram.png")
+    shown.close()
+    assert shown.status_code == 200
+    assert agent.get("/media/en/l2/img/diagram.png").status_code == 404
+    assert app.test_client().get("/media/en/l2/img/diagram.png").status_code == 404
+    problems = agent.get("/staff/problems").text
+    assert "other staff groups" in problems and "diagram" not in problems
+
+
+def test_a_folder_cannot_widen_its_parents_audience_or_say_public(make_articles) -> None:
+    root = make_articles(
+        {
+            "en/ops/_category.yml": "audience: [l2]\n",
+            "en/ops/sales/_category.yml": "audience: [sales]\nvisibility: public\n",
+            "en/ops/sales/s.md": "# S\n",
+        }
+    )
+    kb = load_knowledge_base(root)
+    assert kb.categories[("en", "ops/sales")].audience == ("l2",)  # none left: the parent's
+    assert kb.articles["en/ops/sales/s"].audience == ("l2",)
+    found = {(p.path, p.code, p.severity) for p in kb.problems}
+    assert ("en/ops/sales/_category.yml", "audience-escape", "error") in found
+    assert ("en/ops/sales/_category.yml", "visibility-conflict", "warning") in found
+
+
+def test_publishing_one_new_file_in_a_groups_folder_makes_it_theirs(tmp_path: Path) -> None:
+    from kbportal.config import load_config
+    from kbportal.viewer import Viewer
+
+    root = write_tree(tmp_path / "articles", FILES)
+    config = load_config({"ARTICLES_DIR": root, "DATA_DIR": tmp_path / "data"}, {})
+    try:
+        publish.build(config)
+        (root / "en/l2/new.md").write_text("# New quokka\n\nzephyrine.\n")
+        publish.update(config, ["en/l2/new.md"], [])
+        kb = publish.kb_for(config)
+        assert kb.article("en", "l2/new", Viewer(staff=True)) is None
+        found = kb.article("en", "l2/new", Viewer(staff=True, groups=frozenset({"l2"})))
+        assert found is not None and found.audience == ("l2",)
+    finally:
+        publish.close_all()

@@ -53,3 +53,38 @@ def test_an_unknown_word_is_not_expanded_from_guessed_pieces(make_searcher: Make
     s = make_searcher([camera, made_up, BAKING])
     assert [h.slug for h in s.search(SearchQuery("quokkafy")).hits] == ["made-up"]
     assert expansion.vocabulary(s._vectors["en"]).nearest(["quokkafy"], "en") == [[]]
+
+
+def test_a_word_weighs_as_little_as_its_commonest_synonym(make_searcher: MakeSearcher) -> None:
+    # Every article is about vehicles, written "automobile"; one title happens to say "car".
+    # "car" is rare as spelled but its meaning is everywhere, so the question's other word
+    # ("insurance") decides, instead of the one article that spells "car".
+    others = [
+        article(f"a{i}", f"Automobile topic {i}", f"The automobile and its {w}.")
+        for i, w in enumerate(["tyres", "brakes", "engine", "lights", "seats", "doors"])
+    ]
+    spelled = article("car-wash", "Car wash", "Washing the automobile weekly.")
+    insurance = article("insurance", "Insurance", "Insurance of the automobile, yearly cover.")
+    s = make_searcher([*others, spelled, insurance])
+    assert [h.slug for h in s.search(SearchQuery("car insurance")).hits][:1] == ["insurance"]
+    built = query_builder.build_query("car insurance")
+    assert built is not None
+    with s._using() as reader:
+        scope = reader.scope(PUBLIC, None, None)
+        weighed = expansion.expand(reader, s._vectors["en"], "car insurance", built, scope)
+    boosts = {t: b for group in weighed.groups for f, t, b in group if f == "article_text"}
+    assert boosts["car"] < boosts["insur"] == query_builder.ARTICLE_FIELD_BOOSTS["article_text"]
+
+
+def test_a_hidden_synonym_does_not_change_a_words_weight(make_searcher: MakeSearcher) -> None:
+    hidden = [
+        article(f"h{i}", f"Fleet {i}", "The automobile fleet.", visibility="internal")
+        for i in range(6)
+    ]
+    s = make_searcher([article("car-wash", "Car wash", "Washing the car."), BAKING, *hidden])
+    built = query_builder.build_query("car")
+    assert built is not None
+    with s._using() as reader:
+        scope = reader.scope(PUBLIC, None, None)
+        weighed = expansion.expand(reader, s._vectors["en"], "car", built, scope)
+    assert weighed.groups[0] == built.groups[0]

@@ -43,27 +43,35 @@ def test_update_replaces_and_removes(tmp_path: Path) -> None:
         s.close()
 
 
-def test_refresh_sees_an_update_and_threads_agree(tmp_path: Path) -> None:
+def test_an_open_searcher_keeps_its_version_and_a_new_one_sees_the_update(
+    tmp_path: Path,
+) -> None:
+    # As publishing does: the update goes in, and the new version gets a new Searcher.
     ix = tmp_path / "ix"
     build_index(ix, ARTICLES)
-    s = Searcher(ix)
+    old = Searcher(ix)
     try:
-        assert s.search(SearchQuery("payments")).total == 3
+        assert old.search(SearchQuery("payments")).total == 3
         update_index(ix, [], ["en/keep"])
-        assert s.search(SearchQuery("payments")).total == 3  # until refreshed
-        s.refresh()
-        totals: list[int] = []
-        threads = [
-            threading.Thread(target=lambda: totals.append(s.search(SearchQuery("payment")).total))
-            for _ in range(4)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert totals == [2, 2, 2, 2]
+        assert old.search(SearchQuery("payments")).total == 3  # requests in flight: unchanged
+        new = Searcher(ix)
+        try:
+            totals: list[int] = []
+            threads = [
+                threading.Thread(
+                    target=lambda: totals.append(new.search(SearchQuery("payment")).total)
+                )
+                for _ in range(4)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert totals == [2, 2, 2, 2]
+        finally:
+            new.close()
     finally:
-        s.close()
+        old.close()
 
 
 def test_update_on_a_hard_linked_copy_leaves_the_original(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 
 from rapidfuzz.distance import OSA
 
@@ -33,11 +34,22 @@ def test_near_words_match_whoosh_terms_within(make_searcher: MakeSearcher) -> No
 
 def test_threads_of_one_index_share_one_vocabulary(make_searcher: MakeSearcher) -> None:
     s = make_searcher([article("a", "Words", WORDS)])
-    with s._using() as first:
-        assert first.vocabulary is s._vocabulary
-    s.refresh()
-    with s._using() as second:
-        assert second.vocabulary is s._vocabulary and second.vocabulary is not first.vocabulary
+    seen = []
+
+    def read() -> None:
+        with s._using() as reader:
+            seen.append(reader.vocabulary)
+
+    threads = [threading.Thread(target=read) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 3 and all(v is s._vocabulary for v in seen)
+    # Another index (a new build's Searcher) has its own.
+    other = make_searcher([article("b", "Words", WORDS)])
+    with other._using() as reader:
+        assert reader.vocabulary is not s._vocabulary
 
 
 def test_corrections_still_come_from_visible_words_only(make_searcher: MakeSearcher) -> None:
