@@ -30,8 +30,8 @@ SUGGEST_THRESHOLD = 0.5
 # Logistic weights (intercept, coverage, cosine, head, lead), with and without word vectors. The
 # rank term is the same in both: a first hit has rank 1, so it shifts the intercept only there
 # and makes later hits less sure than the first.
-WITH_MEANING = (-4.53, 1.42, -0.26, 1.88, 13.59)
-WITHOUT_MEANING = (-3.54, 1.64, 0.0, 0.0, 13.57)
+WITH_MEANING = (-3.04, 0.87, -2.76, 2.84, 13.95)
+WITHOUT_MEANING = (-3.21, 1.18, 0.0, 0.0, 14.57)
 W_RANK = 2.0
 
 
