@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 # Show suggestions (request form, widget) only when the first hit's confidence reaches this.
 # Measured on the labelled sets (docs/search-quality.md): at this threshold the first result is
-# right 90% of the time on stackfaq, 72% on jhucovid, 60% on rutube, and 59-84% of queries pass.
+# right 90% of the time on stackfaq, 80% on jhucovid, 63% on rutube, and 56-87% of queries pass.
 SUGGEST_THRESHOLD = 0.5
 
 # Logistic weights (intercept, coverage, cosine, head, lead), with and without word vectors. The

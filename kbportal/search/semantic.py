@@ -132,7 +132,8 @@ class ArticleVectors:
         if len(have):  # only the candidates' heads: the product stays small on a big index
             # The head rows of each candidate in turn, as one index array (no Python loop).
             offsets = np.cumsum(counts) - counts
-            picked = self._heads_order[np.repeat(starts - offsets, counts) + np.arange(counts.sum())]
+            within = np.repeat(starts - offsets, counts) + np.arange(counts.sum())
+            picked = self._heads_order[within]
             sims = self.heads[picked].astype(np.float32) @ query
             out[have] = np.maximum(np.maximum.reduceat(sims, offsets), 0.0)  # as before: >= 0
         return out.tolist()
