@@ -73,7 +73,7 @@ def probe(kb: BuildKB) -> None:
     if not row or row[0] != "ok":
         raise sqlite3.DatabaseError(f"content.sqlite failed its check: {row[0] if row else '?'}")
     kb._bodies.check()
-    for directory in {kb.searcher.directory, kb.public_searcher.directory}:
+    for directory in set(kb.index_dirs.values()):
         # A fresh searcher: this thread's reader may have opened its files before the damage.
         searcher = Searcher(directory)
         try:

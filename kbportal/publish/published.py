@@ -12,7 +12,7 @@ from kbportal.content.links import MEDIA_SUFFIXES, Target
 from kbportal.content.models import Article, Problem
 from kbportal.content.placement import file_audience, internal_file
 from kbportal.content.request_types import RequestTypes
-from kbportal.publish import gate, public_index, records, remote_search, store, targets
+from kbportal.publish import carry, gate, public_index, records, remote_search, store, targets
 from kbportal.publish.bodies import BodyReader
 from kbportal.publish.tree import CategoryTree
 from kbportal.publish.view import CategoryNode, Suggestion
@@ -36,18 +36,25 @@ def _order(article: Article) -> tuple[bool, int, str]:
 class BuildKB:
     """A read-only view of one immutable build: SQLite for content, Whoosh for search."""
 
-    def __init__(self, build_dir: Path, articles_dir: Path) -> None:
+    def __init__(
+        self, build_dir: Path, articles_dir: Path, previous: BuildKB | None = None
+    ) -> None:
         self.build_dir = build_dir
         self.build_id = build_dir.name
         self.articles_dir = Path(articles_dir)
         self._conn = store.open_readonly(build_dir / "content.sqlite")
         self._bodies = BodyReader(build_dir, store.bodies_of(self._conn)[0])
         self._lock = threading.Lock()  # one connection shared by a worker's threads
-        # Listing fields of every article, kept in memory: counts and lists need no SQL.
-        self._light = {a.key: a for a in store.light_articles(self._conn)}
-        self._by_category: dict[tuple[str, str], list[Article]] = defaultdict(list)
-        for article in sorted(self._light.values(), key=_order):
-            self._by_category[(article.locale, article.category)].append(article)
+        # Listing fields of every article, kept in memory: counts and lists need no SQL. Made
+        # from the open parent version when a publish changed a few articles (publish.carry).
+        carried = carry.listings(self._conn, previous, _order)
+        if carried is not None:
+            self._light, self._by_category = carried
+        else:
+            self._light = {a.key: a for a in store.light_articles(self._conn)}
+            self._by_category = defaultdict(list)
+            for article in sorted(self._light.values(), key=_order):
+                self._by_category[(article.locale, article.category)].append(article)
         self._categories = {(c.locale, c.path): c for c in store.categories(self._conn)}
         self._redirects = records.redirects(self._conn)
         self._locale_set = {a.locale for a in self._light.values()} | {
@@ -70,14 +77,40 @@ class BuildKB:
         self._locales_lock = threading.Lock()
         self._decoded: OrderedDict[str, Article] = OrderedDict()
         self.wrapper: Any = None  # the accessor's HealingKB around this version, once made
-        self.searcher = Searcher(build_dir / "index")
         # Customers search an index of public articles only, so that no score, order or
         # spelling depends on an internal article (publish.public_index).
         public = public_index.folder(build_dir)
         if public is None:
             raise FileNotFoundError(f"build {build_dir.name} has no public search index")
-        self.public_searcher = self.searcher if public == build_dir / "index" else Searcher(public)
+        self.index_dirs = {"staff": build_dir / "index", "public": public}
+        self._searchers: dict[Path, Searcher] = {}
+        self._searchers_lock = threading.Lock()
+        self._closed = False
+        if remote_search.current() is None:
+            # Searching here: open both now, so a broken index shows before this is served.
+            # With the search process a worker opens one only if it must search itself
+            # (~70 MB each on 100k articles, and as much again once it has searched).
+            self.searcher, self.public_searcher  # noqa: B018 - opened for their side effect
         self._request_types: RequestTypes | None = None
+
+    @property
+    def searcher(self) -> Searcher:
+        """The staff index's searcher (every article), opened on first use."""
+        return self._searcher_at(self.index_dirs["staff"])
+
+    @property
+    def public_searcher(self) -> Searcher:
+        """The public index's searcher (the staff one when every article is public)."""
+        return self._searcher_at(self.index_dirs["public"])
+
+    def _searcher_at(self, directory: Path) -> Searcher:
+        with self._searchers_lock:
+            found = self._searchers.get(directory)
+            if found is None:
+                if self._closed:
+                    raise RuntimeError("the searcher is closed")
+                found = self._searchers[directory] = Searcher(directory)
+            return found
 
     def request_types(self) -> RequestTypes:
         """The request form's types published with this build (the default form if none)."""
@@ -89,9 +122,11 @@ class BuildKB:
 
     def close(self) -> None:
         """Release the SQLite connection and the indexes."""
-        self.searcher.close()
-        if self.public_searcher is not self.searcher:
-            self.public_searcher.close()
+        with self._searchers_lock:
+            self._closed = True
+            searchers = list(self._searchers.values())
+        for searcher in searchers:
+            searcher.close()
         with self._lock:
             self._conn.close()
             self._bodies.close()
@@ -228,20 +263,20 @@ class BuildKB:
         with self._lock:
             return store.get_meta(self._conn, name)
 
-    def _searcher_for(self, viewer: Viewer) -> Searcher:
+    def _index_for(self, viewer: Viewer) -> Path:
         """Staff search every article; customers only the public index."""
-        return self.searcher if viewer.staff else self.public_searcher
+        return self.index_dirs["staff" if viewer.staff else "public"]
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Full-text search, filtered by the query's viewer."""
-        searcher = self._searcher_for(query.viewer)
+        directory = self._index_for(query.viewer)
         remote = remote_search.current()
-        found = remote.search(searcher.directory, query) if remote is not None else None
+        found = remote.search(directory, query) if remote is not None else None
         if found is not None:
             results = found
         else:
             with gate.search_slot().slot():
-                results = searcher.search(query)
+                results = self._searcher_at(directory).search(query)
         leaked = [h for h in results.hits if not self._visible(h.key, query.viewer)]
         if leaked:  # the index filters; this is a second lock on the door, and it should never fire
             log.error("search returned %d hits the viewer may not see", len(leaked))
@@ -252,15 +287,16 @@ class BuildKB:
         self, prefix: str, viewer: Viewer, locale: str | None = None, limit: int = 8
     ) -> list[Suggestion]:
         """Titles that complete what the reader is typing."""
-        searcher = self._searcher_for(viewer)
+        directory = self._index_for(viewer)
         remote = remote_search.current()
         found = (
-            remote.autocomplete(searcher.directory, prefix, viewer, locale, limit)
+            remote.autocomplete(directory, prefix, viewer, locale, limit)
             if remote is not None
             else None
         )
         if found is None:
             with gate.search_slot().slot():
+                searcher = self._searcher_at(directory)
                 found = searcher.autocomplete(prefix, viewer, locale=locale, limit=limit)
         return [s for s in found if self._visible(f"{s.locale}/{s.slug}", viewer)]
 

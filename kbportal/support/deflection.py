@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -173,16 +172,3 @@ def report(
         total.holdout_submitted,
     )
     return result
-
-
-def by_query(db: Session, since: datetime) -> dict[str, int]:
-    """Searches followed by a request (the query the form was opened from)."""
-    counts: dict[str, int] = defaultdict(int)
-    rows = db.execute(
-        select(SupportRequest.source_query).where(
-            SupportRequest.created_at >= since, SupportRequest.source_query.is_not(None)
-        )
-    ).scalars()
-    for query in rows:
-        counts[str(query).casefold()] += 1
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

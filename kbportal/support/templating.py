@@ -42,7 +42,7 @@ def deflection_figures(days: int = 30, since: date | None = None) -> dict[str, A
     return {
         "report": deflection.report(db, start),
         "articles": visits.after_reading(db, start, limit=20),
-        "queries": list(deflection.by_query(db, start).items())[:20],
+        "queries": visits.searches_before(db, start, limit=20),
         "holdout_percent": int(current_app.config["KBPORTAL_REQUESTS_HOLDOUT"]),
     }
 

@@ -1,4 +1,5 @@
-"""Requests filed after reading an article (and section): every article of the visit counts.
+"""Requests filed after reading an article (and section), and searches followed by a request:
+every article read and every search made in the visit counts.
 
 A request's visit is its visitor session (a first-party id that ends after 30 minutes without
 activity, docs/analytics.md), bounded to LOOK_BACK before the request. What the customer read
@@ -6,7 +7,9 @@ in it: the article the form was opened from ("Still need help?"), the suggestion
 checklist items opened from the form, the search results opened (with their section), and the
 articles voted on. Each request counts once per article and once per section, however often
 the customer went back to it. A request without a session (Do Not Track) counts only its form's
-own record: the source article and the suggestions opened.
+own record: the source article and the suggestions opened. Searches count the same way: every
+search of the visit before the request (one need counted once: the search log's normalised form
+groups "refund money" and "money refunds"), and the search the form was opened from.
 """
 
 from __future__ import annotations
@@ -130,12 +133,7 @@ def after_reading(
     db: Session, since: datetime, until: datetime | None = None, limit: int | None = None
 ) -> list[ReadBefore]:
     """Articles by the number of requests filed after reading them, most first."""
-    r = SupportRequest
-    # Only what the count needs: not the descriptions of a month of requests.
-    stmt = select(r.id, r.session_id, r.source_article, r.created_at).where(r.created_at >= since)
-    if until is not None:
-        stmt = stmt.where(r.created_at < until)
-    requests: list[Any] = list(db.execute(stmt))
+    requests = _requests(db, since, until)  # not the descriptions of a month of requests
     forms = _form_reads(db, [r.id for r in requests])
     reads = _session_reads(db, requests)
     articles: dict[str, int] = defaultdict(int)
@@ -152,6 +150,77 @@ def after_reading(
         ReadBefore(a, n, sorted(sections[a].items(), key=lambda kv: (-kv[1], kv[0])))
         for a, n in ranked
     ]
+
+
+def _requests(db: Session, since: datetime, until: datetime | None) -> list[Any]:
+    """The requests of a period: only the columns these counts need."""
+    r = SupportRequest
+    stmt = select(r.id, r.session_id, r.source_article, r.source_query, r.created_at).where(
+        r.created_at >= since
+    )
+    if until is not None:
+        stmt = stmt.where(r.created_at < until)
+    return list(db.execute(stmt))
+
+
+def _session_searches(
+    db: Session, requests: list[Any]
+) -> dict[str, list[tuple[datetime, str, str]]]:
+    """(when, normalised, as typed) of each visitor session's searches, from issue 8's log."""
+    try:
+        from kbportal.analytics import models  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return {}
+    sessions = sorted({r.session_id for r in requests if r.session_id})
+    if not sessions:
+        return {}
+    since = min(r.created_at for r in requests) - LOOK_BACK
+    until = max(r.created_at for r in requests)
+    found: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
+    search = models.SearchRow
+    for chunk in _chunks(sessions):
+        for sid, at, normalized, query in db.execute(
+            select(search.session_id, search.at, search.normalized, search.query).where(
+                search.session_id.in_(chunk),
+                search.segment == "customer",
+                search.at >= since,
+                search.at <= until,
+            )
+        ):
+            found[str(sid)].append((at, normalized, query))
+    return found
+
+
+def _normalize(query: str) -> str:
+    """The search log's grouping of a query (plain folding without kbportal.analytics)."""
+    try:
+        from kbportal.analytics.searchlog import normalize  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return " ".join(query.casefold().split())
+    return str(normalize(query)) or " ".join(query.casefold().split())
+
+
+def searches_before(
+    db: Session, since: datetime, until: datetime | None = None, limit: int | None = None
+) -> list[tuple[str, int]]:
+    """Searches by the number of requests that followed them in the visit, most first."""
+    requests = _requests(db, since, until)
+    searches = _session_searches(db, requests)
+    counts: dict[str, int] = defaultdict(int)
+    labels: dict[str, str] = {}
+    for req in requests:
+        seen: dict[str, str] = {}
+        if req.source_query:
+            seen[_normalize(req.source_query)] = req.source_query
+        start = req.created_at - LOOK_BACK
+        for at, normalized, query in sorted(searches.get(req.session_id or "", ())):
+            if start <= at <= req.created_at:
+                seen.setdefault(normalized, query)
+        for key, typed in seen.items():
+            counts[key] += 1
+            labels.setdefault(key, " ".join(typed.casefold().split()))
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], labels[kv[0]]))[:limit]
+    return [(labels[key], n) for key, n in ranked]
 
 
 def requests_after_reading(db: Session, scope: Any) -> dict[str, int]:

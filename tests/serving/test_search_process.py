@@ -135,6 +135,23 @@ def test_a_search_process_that_cannot_answer_leaves_the_search_to_the_worker(
     assert kb.search(SearchQuery("refund", PUBLIC, "en")) == expected
 
 
+def test_with_the_search_process_a_worker_opens_no_index_of_its_own(
+    config, master, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    expected = publish.kb_for(config).search(SearchQuery("refund", PUBLIC, "en"))
+    publish.close_all()
+    remote_search.enable(master.pid, Path(str(config["DATA_DIR"])))
+    kb = publish.kb_for(config)  # opened as a worker of `kbportal serve` opens it
+    assert kb.search(SearchQuery("refund", PUBLIC, "en")) == expected
+    assert kb._searchers == {}  # the memory of an open index is the search process's alone
+    remote_search.disable()
+    monkeypatch.setattr(remote_search, "START_WAIT", 0.5)
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    remote_search.enable(master.pid, Path(str(config["DATA_DIR"])) / "elsewhere")
+    assert kb.search(SearchQuery("refund", PUBLIC, "en")) == expected  # opened when needed
+    assert list(kb._searchers) == [kb.index_dirs["public"]]
+
+
 @pytest.mark.skipif(
     os.getuid() != 0 or not os.access("/usr/bin/python3", os.X_OK),
     reason="needs root (to run a client as another user) and a system python3",

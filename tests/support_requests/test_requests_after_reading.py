@@ -1,4 +1,5 @@
-"""Requests filed after reading an article (and section): the whole visit, worked out by hand."""
+"""Requests filed after reading an article (and section), and searches followed by a request:
+the whole visit, worked out by hand."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from kbportal.analytics.models import Click, Vote
+from kbportal.analytics.models import Click, SearchRow, Vote
 from kbportal.analytics.reports import FOLLOWUPS, Scope
+from kbportal.analytics.searchlog import normalize
 from kbportal.db import Database
 from kbportal.support import visits
 from kbportal.support.models import FormSession, SupportRequest
@@ -18,7 +20,11 @@ MIN = timedelta(minutes=1)
 
 
 def request(
-    key: str, session_id: str | None, at: datetime, source: str | None = None
+    key: str,
+    session_id: str | None,
+    at: datetime,
+    source: str | None = None,
+    query: str | None = None,
 ) -> SupportRequest:
     return SupportRequest(
         reference=f"KB-{key.upper():0>8}"[:11],
@@ -31,6 +37,7 @@ def request(
         email=f"{key}@example.com",
         session_id=session_id,
         source_article=source,
+        source_query=query,
         created_at=at,
     )
 
@@ -48,11 +55,27 @@ def click(
     )
 
 
+def search(
+    n: int, session_id: str, at: datetime, query: str, segment: str = "customer"
+) -> SearchRow:
+    return SearchRow(
+        id=n,
+        at=at,
+        day=at.date(),
+        session_id=session_id,
+        surface="page",
+        locale="en",
+        query=query,
+        normalized=normalize(query),
+        segment=segment,
+    )
+
+
 @pytest.fixture
 def rows(database: Database) -> list[visits.ReadBefore]:
     with database.session() as db:
         r1 = request("r1", "s1", T0, source="en/billing/refunds")
-        r2 = request("r2", "s2", T0 + 60 * MIN)
+        r2 = request("r2", "s2", T0 + 60 * MIN, query="Refund money")
         r3 = request("r3", None, T0, source="/en/account/password")  # Do Not Track: no session
         r4 = request("r4", "s4", T0 - timedelta(days=40), source="en/billing/refunds")  # too old
         db.add_all([r1, r2, r3, r4])
@@ -81,6 +104,12 @@ def rows(database: Database) -> list[visits.ReadBefore]:
                 click("s2", T0 + 65 * MIN, "en/account/delete"),  # after the request
                 click("s2", T0 + 60 * MIN - timedelta(hours=25), "en/old/thing"),  # another day
                 click("s3", T0, "en/billing/refunds"),  # a visit that filed nothing
+                search(1, "s1", T0 - 15 * MIN, "password reset"),
+                search(2, "s1", T0 - 12 * MIN, "refund money"),
+                search(3, "s1", T0 - 11 * MIN, "Money refunds"),  # the same need, reworded
+                search(4, "s1", T0 - 10 * MIN, "internal x", segment="staff"),
+                search(5, "s2", T0 + 57 * MIN, "refund money"),  # r2's form came from it
+                search(6, "s2", T0 + 66 * MIN, "delete account"),  # after the request
                 Vote(
                     at=T0 - 20 * MIN,
                     day=(T0 - 20 * MIN).date(),
@@ -110,6 +139,15 @@ def test_every_article_of_the_visit_counts_once_per_request(rows: list[visits.Re
         "en/billing/refunds": [("timing", 2)],
         "en/billing/invoices": [("download", 1)],
     }
+
+
+def test_searches_followed_by_a_request(database: Database, rows: list[visits.ReadBefore]) -> None:
+    # r1 searched "password reset" and "refund money" (then "Money refunds": the same need);
+    # r2 searched "refund money" and opened the form from it (counted once); r2's search after
+    # writing and the staff search do not count.
+    with database.session() as db:
+        found = visits.searches_before(db, since=T0 - timedelta(days=30))
+    assert found == [("refund money", 2), ("password reset", 1)]
 
 
 def test_the_insights_report_gains_the_column(
