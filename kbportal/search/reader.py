@@ -20,6 +20,7 @@ from kbportal.viewer import Viewer
 log = logging.getLogger(__name__)
 
 SCOPE_CACHE = 64  # viewer x locale x category combinations kept
+ARTICLE_FREQUENCIES = 20_000  # terms whose article count is kept (~100 bytes each)
 POSTINGS_CACHE_IDS = 300_000  # entries kept in cached score maps (~100 bytes each)
 
 
@@ -129,7 +130,14 @@ class IndexReader:
 
     def article_frequency(self, term: str) -> int:
         """How many articles hold a term (the whole-article text field's BM25 statistic)."""
-        return int(self.searcher.doc_frequency("article_text", term))
+        known = self._shared.article_frequencies
+        df = known.get(term)
+        if df is None:
+            df = int(self.searcher.doc_frequency("article_text", term))
+            if len(known) >= ARTICLE_FREQUENCIES:
+                known.clear()  # plain ints, cheap to read again: no LRU bookkeeping
+            known[term] = df
+        return df
 
     def visible(self, field: str, term: str, scope: set[int]) -> bool:
         """Whether a document in the scope holds the term in the field."""
