@@ -14,6 +14,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from kbportal.search import dense, filters, query_builder
 from kbportal.search.caches import caches_for
+from kbportal.search.lengths import field_lengths
 from kbportal.search.lexicon import Vocabulary
 from kbportal.viewer import Viewer
 
@@ -87,9 +88,7 @@ class IndexReader:
         if lengths is None:
             lengths = []
             for sub, _offset in self.searcher.leaf_searchers():  # offsets are contiguous
-                reader = sub.reader()
-                length = reader.doc_field_length
-                lengths += [length(d, field) for d in range(reader.doc_count_all())]
+                lengths += field_lengths(sub.reader(), field)
             self._shared.field_lengths[field] = lengths
         return lengths
 
