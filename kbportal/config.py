@@ -139,7 +139,8 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "SEARCH_CONCURRENCY": (
         1,
         _positive,
-        "Searches one worker runs at once; more wait (up to 10 s, then 503) so pages never do.",
+        "Searches one worker runs at once itself (without the search process, or while it "
+        "cannot answer); more wait (up to 10 s, then 503) so pages never do.",
     ),
     "SEARCH_PROCESS": (
         True,
