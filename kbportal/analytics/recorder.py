@@ -277,6 +277,8 @@ class Recorder:
             touched = {row["id"] for row in batch.searches}
             touched |= {c["search_id"] for c in batch.clicks if c["search_id"]}
             if touched:
+                # Only searches that have clicks are rewritten (most searches have none).
+                clicked = select(Click.id).where(Click.search_id == SearchRow.id)
                 counted = (
                     select(func.count(Click.id))
                     .where(Click.search_id == SearchRow.id)
@@ -284,7 +286,7 @@ class Recorder:
                 )
                 session.execute(
                     update(SearchRow)
-                    .where(SearchRow.id.in_(sorted(touched)))
+                    .where(SearchRow.id.in_(sorted(touched)), clicked.exists())
                     .values(clicks=counted)
                 )
             if touched:
