@@ -73,7 +73,7 @@ SEARCH_COLUMNS = (
 )  # fmt: skip
 CLICK_COLUMNS = (
     "search_id", "at", "day", "article", "section", "position", "session_id", "segment",
-    "surface",
+    "surface", "normalized",
 )  # fmt: skip
 VOTE_COLUMNS = (
     "at", "day", "article", "locale", "version", "session_id", "helpful", "reason", "comment",
@@ -127,7 +127,7 @@ class Year:
                 position = min(int(rng.expovariate(0.4)) + 1, 14)
                 yield "c", (
                     i, at + timedelta(seconds=5), at.date(), rng.choice(shown), "", position,
-                    session, segment, surface,
+                    session, segment, surface, " ".join(sorted(set(q.split()))),
                 )  # fmt: skip
 
     def votes(self, n: int) -> Iterator[tuple[Any, ...]]:

@@ -74,7 +74,7 @@ def tantivy_update(index, path: Path) -> float:  # noqa: ANN001
 
     start = time.perf_counter()
     writer = index.writer(heap_size=50_000_000, num_threads=1)
-    writer.delete_documents("path", str(path))
+    writer.delete_documents_by_term("path", str(path))
     _, title, body = fts5_baseline._doc(path)
     writer.add_document(tantivy.Document(path=str(path), title=title, body=body))
     writer.commit()

@@ -23,9 +23,12 @@ class SearchRow(Base):
     __tablename__ = "search_log"
     __table_args__ = (
         Index("ix_search_log_segment_day", "segment", "day", "locale", "surface"),
-        # Covers top searches and one query's figures: read from the index alone, in order.
+        # Covers top searches and one query's figures, sessions and phrasings: read from the
+        # index alone, in normalised order.
         Index(
-            "ix_search_log_segment_normalized", "segment", "normalized", "day", "total", "clicks"
+            "ix_search_log_segment_normalized",
+            *("segment", "normalized", "day", "locale", "surface", "total", "clicks"),
+            *("session_id", "query"),
         ),
         Index("ix_search_log_at", "at"),
     )
@@ -58,8 +61,10 @@ class Click(Base):
     __table_args__ = (
         Index("ix_search_clicks_search_id", "search_id"),
         Index("ix_search_clicks_day", "day"),
-        # Covers an article's clicks in a period by segment and surface (read from the index).
-        Index("ix_search_clicks_article_day", "article", "day", "segment", "surface"),
+        # Covers an article's clicks in a period by segment and surface, and the searches that
+        # led there (read from the index alone).
+        Index("ix_search_clicks_article_day", "article", "day", "segment", "surface", "normalized"),
+        Index("ix_search_clicks_session", "session_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -72,6 +77,8 @@ class Click(Base):
     session_id: Mapped[str | None] = mapped_column(String(32), default=None)
     segment: Mapped[str] = mapped_column(String(16), default="customer")
     surface: Mapped[str] = mapped_column(String(16), default="page")
+    # The clicked search's normalised query, copied in when both are stored (see the recorder).
+    normalized: Mapped[str | None] = mapped_column(String(QUERY_CHARS), default=None)
 
 
 class SurfaceEvent(Base):

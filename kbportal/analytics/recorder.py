@@ -276,7 +276,7 @@ class Recorder:
             # search and its clicks reached the database first (two workers flush apart).
             touched = {row["id"] for row in batch.searches}
             touched |= {c["search_id"] for c in batch.clicks if c["search_id"]}
-            if touched and batch.clicks:
+            if touched:
                 counted = (
                     select(func.count(Click.id))
                     .where(Click.search_id == SearchRow.id)
@@ -286,6 +286,19 @@ class Recorder:
                     update(SearchRow)
                     .where(SearchRow.id.in_(sorted(touched)))
                     .values(clicks=counted)
+                )
+            if touched:
+                # Clicks carry their search's final normalised query, whichever reached the
+                # database first: reports then read "searches that led here" from clicks alone.
+                query = (
+                    select(SearchRow.normalized)
+                    .where(SearchRow.id == Click.search_id)
+                    .scalar_subquery()
+                )
+                session.execute(
+                    update(Click)
+                    .where(Click.search_id.in_(sorted(touched)))
+                    .values(normalized=query)
                 )
             if batch.events:
                 session.execute(insert(SurfaceEvent), batch.events)

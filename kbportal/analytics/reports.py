@@ -376,28 +376,39 @@ def _searches_leading_to(
 ) -> dict[str, list[tuple[str, int]]]:
     """The queries whose results readers opened the article from, commonest first.
 
-    Filtered on the click's own day, segment and surface, so the database starts from the
-    articles' clicks (an index) and looks up only their searches.
+    Counted from the clicks' covering index (article, day, segment, surface, normalized);
+    the phrasing shown for each query is then read from the search log's index.
     """
     if not keys:
         return {}
     count = func.count()
     stmt = (
-        select(Click.article, func.min(SearchRow.query), count)
-        .join(SearchRow, SearchRow.id == Click.search_id)
+        select(Click.article, Click.normalized, count)
         .where(Click.article.in_(keys), Click.segment == scope.segment)
         .where(Click.day >= scope.since, Click.day <= scope.until)
-        .group_by(Click.article, SearchRow.normalized)
-        .order_by(count.desc())
+        .where(Click.normalized.is_not(None))
+        .group_by(Click.article, Click.normalized)
+        .order_by(count.desc(), Click.normalized)
     )
     if scope.surface:
         stmt = stmt.where(Click.surface == scope.surface)
-    led: dict[str, list[tuple[str, int]]] = {}
-    for article, query, n in session.execute(stmt):
-        items = led.setdefault(str(article), [])
+    top: dict[str, list[tuple[str, int]]] = {}
+    for article, normalized, n in session.execute(stmt):
+        items = top.setdefault(str(article), [])
         if len(items) < per_article:
-            items.append((str(query), int(n)))
-    return led
+            items.append((str(normalized), int(n)))
+    names = sorted({name for items in top.values() for name, _n in items})
+    examples: dict[str, str] = {}
+    if names:
+        phrasing = select(SearchRow.normalized, func.min(SearchRow.query)).where(
+            SearchRow.segment == scope.segment, SearchRow.normalized.in_(names)
+        )
+        for name, example in session.execute(phrasing.group_by(SearchRow.normalized)):
+            examples[str(name)] = str(example)
+    return {
+        article: [(examples.get(name, name), n) for name, n in items]
+        for article, items in top.items()
+    }
 
 
 @dataclass

@@ -152,6 +152,11 @@ def _switch(config: Mapping[str, Any], data_dir: Path, warm: bool = True) -> Bui
 
 
 def _open_current(config: Mapping[str, Any], data_dir: Path) -> BuildKB:
+    """The served build, opened from the version this process has open when it can."""
+    return _open_build(config, data_dir, _open.get(data_dir))
+
+
+def _open_build(config: Mapping[str, Any], data_dir: Path, previous: BuildKB | None) -> BuildKB:
     """Open the served build, building first if there is none, and rebuilding if unreadable."""
     articles_dir = Path(config["ARTICLES_DIR"])
     build = layout.current_build(data_dir)
@@ -164,7 +169,7 @@ def _open_current(config: Mapping[str, Any], data_dir: Path) -> BuildKB:
     if build is None:
         raise BuildError(f"no published build in {data_dir}")
     try:
-        return BuildKB(build, articles_dir)
+        return BuildKB(build, articles_dir, previous)
     except Exception as exc:  # files lost or damaged outside kbportal: rebuild, not 500 forever
         log.error("build %s is unreadable (%s): rebuilding", build.name, exc)
     log.info("%s", build_kb(config).summary())

@@ -13,7 +13,7 @@ from typing import Any
 
 from kbportal.content.placement import refresh_symlinks, symlinks_in, symlinks_to
 from kbportal.content.request_types import REQUESTS_FILE
-from kbportal.publish import bodies, layout, public_index, records, sources, store
+from kbportal.publish import bodies, carry, layout, public_index, records, sources, store
 from kbportal.publish.bodies import BodyReader, BodyWriter
 from kbportal.publish.builder import full_build
 from kbportal.publish.changes import Changes
@@ -162,6 +162,7 @@ def _update(
             writer.close()
         _drop_garbage(conn, current, target)
         store.set_blob(conn, store.SYMLINKS, links)
+        carry.record(conn, current.name, changes.gone | changes.upserts.keys())
         report = _finish(conn, changes, target.name, now)
         conn.close()
         public_index.update(target, changes.upserts.values(), changes.gone)  # first: see there

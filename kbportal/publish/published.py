@@ -12,7 +12,7 @@ from kbportal.content.links import MEDIA_SUFFIXES, Target
 from kbportal.content.models import Article, Problem
 from kbportal.content.placement import file_audience, internal_file
 from kbportal.content.request_types import RequestTypes
-from kbportal.publish import gate, public_index, records, remote_search, store, targets
+from kbportal.publish import carry, gate, public_index, records, remote_search, store, targets
 from kbportal.publish.bodies import BodyReader
 from kbportal.publish.tree import CategoryTree
 from kbportal.publish.view import CategoryNode, Suggestion
@@ -36,18 +36,25 @@ def _order(article: Article) -> tuple[bool, int, str]:
 class BuildKB:
     """A read-only view of one immutable build: SQLite for content, Whoosh for search."""
 
-    def __init__(self, build_dir: Path, articles_dir: Path) -> None:
+    def __init__(
+        self, build_dir: Path, articles_dir: Path, previous: BuildKB | None = None
+    ) -> None:
         self.build_dir = build_dir
         self.build_id = build_dir.name
         self.articles_dir = Path(articles_dir)
         self._conn = store.open_readonly(build_dir / "content.sqlite")
         self._bodies = BodyReader(build_dir, store.bodies_of(self._conn)[0])
         self._lock = threading.Lock()  # one connection shared by a worker's threads
-        # Listing fields of every article, kept in memory: counts and lists need no SQL.
-        self._light = {a.key: a for a in store.light_articles(self._conn)}
-        self._by_category: dict[tuple[str, str], list[Article]] = defaultdict(list)
-        for article in sorted(self._light.values(), key=_order):
-            self._by_category[(article.locale, article.category)].append(article)
+        # Listing fields of every article, kept in memory: counts and lists need no SQL. Made
+        # from the open parent version when a publish changed a few articles (publish.carry).
+        carried = carry.listings(self._conn, previous, _order)
+        if carried is not None:
+            self._light, self._by_category = carried
+        else:
+            self._light = {a.key: a for a in store.light_articles(self._conn)}
+            self._by_category = defaultdict(list)
+            for article in sorted(self._light.values(), key=_order):
+                self._by_category[(article.locale, article.category)].append(article)
         self._categories = {(c.locale, c.path): c for c in store.categories(self._conn)}
         self._redirects = records.redirects(self._conn)
         self._locale_set = {a.locale for a in self._light.values()} | {

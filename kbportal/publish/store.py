@@ -186,16 +186,25 @@ def rewrite_bodies(conn: sqlite3.Connection, source: BodyReader, target: Path) -
     return writer.end
 
 
-def light_articles(conn: sqlite3.Connection) -> list[Article]:
-    """Every stored article without its body: what listings, counts and visibility checks need.
+def light_articles(conn: sqlite3.Connection, keys: list[str] | None = None) -> list[Article]:
+    """Every stored article (or those of `keys`) without its body: what listings, counts and
+    visibility checks need.
 
     Read from plain columns, not the JSON: a worker does this for 8k articles on every switch.
     Listings (category pages, related, recent, feeds, sitemap) are served from these alone.
     """
-    rows = conn.execute(
+    columns = (
         "SELECT locale, slug, path, category, visibility, title, audience, updated, ord,"
         " summary, template, authors FROM articles"
     )
+    if keys is None:
+        rows = conn.execute(columns).fetchall()
+    else:
+        rows = []
+        for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += conn.execute(f"{columns} WHERE key IN ({marks})", chunk).fetchall()  # noqa: S608
     return [
         Article(
             locale=r[0],

@@ -190,6 +190,11 @@ def _term_of(word: str) -> str:
     return stem(term) if term and term not in STOP_WORDS else ""
 
 
+def term_of(word: str) -> str:
+    """The index term of one word as written, "" for a stop word (cached: cheap to repeat)."""
+    return _term_of(word)
+
+
 def term_spans(text: str) -> Iterator[tuple[str, int, int]]:
     """(term, start, end) for every indexed word of a text: where each term occurs.
 

@@ -40,6 +40,7 @@ class SharedCaches:
         self.postings: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self.postings_size = 0
         self.field_lengths: dict[str, list[int]] = {}
+        self.article_frequencies: dict[str, int] = {}  # term -> articles holding it (bounded)
 
 
 _shared: weakref.WeakKeyDictionary[windex.Index, SharedCaches] = weakref.WeakKeyDictionary()

@@ -24,14 +24,14 @@ from dataclasses import dataclass
 
 # Show suggestions (request form, widget) only when the first hit's confidence reaches this.
 # Measured on the labelled sets (docs/search-quality.md): at this threshold the first result is
-# right 90% of the time on stackfaq, 72% on jhucovid, 60% on rutube, and 59-84% of queries pass.
+# right 90% of the time on stackfaq, 80% on jhucovid, 63% on rutube, and 56-87% of queries pass.
 SUGGEST_THRESHOLD = 0.5
 
 # Logistic weights (intercept, coverage, cosine, head, lead), with and without word vectors. The
 # rank term is the same in both: a first hit has rank 1, so it shifts the intercept only there
 # and makes later hits less sure than the first.
-WITH_MEANING = (-4.53, 1.42, -0.26, 1.88, 13.59)
-WITHOUT_MEANING = (-3.54, 1.64, 0.0, 0.0, 13.57)
+WITH_MEANING = (-3.04, 0.87, -2.76, 2.84, 13.95)
+WITHOUT_MEANING = (-3.21, 1.18, 0.0, 0.0, 14.57)
 W_RANK = 2.0
 
 

@@ -129,10 +129,9 @@ def expand(
         own, taken = analysis.stem(word), 0
         alike: list[str] = []
         for candidate, cosine in candidates:
-            terms = query_builder.query_terms(candidate)
-            if not terms or terms[0] == own:
+            term = analysis.term_of(candidate)
+            if not term or term == own:
                 continue
-            term = terms[0]
             if not reader.visible("article_text", term, scope):
                 continue  # a word only hidden articles hold changes nothing for this viewer
             if cosine >= ALIKE:

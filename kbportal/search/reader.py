@@ -14,12 +14,14 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from kbportal.search import dense, filters, query_builder
 from kbportal.search.caches import caches_for
+from kbportal.search.lengths import field_lengths
 from kbportal.search.lexicon import Vocabulary
 from kbportal.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
 SCOPE_CACHE = 64  # viewer x locale x category combinations kept
+ARTICLE_FREQUENCIES = 20_000  # terms whose article count is kept (~100 bytes each)
 POSTINGS_CACHE_IDS = 300_000  # entries kept in cached score maps (~100 bytes each)
 
 
@@ -86,9 +88,7 @@ class IndexReader:
         if lengths is None:
             lengths = []
             for sub, _offset in self.searcher.leaf_searchers():  # offsets are contiguous
-                reader = sub.reader()
-                length = reader.doc_field_length
-                lengths += [length(d, field) for d in range(reader.doc_count_all())]
+                lengths += field_lengths(sub.reader(), field)
             self._shared.field_lengths[field] = lengths
         return lengths
 
@@ -129,7 +129,14 @@ class IndexReader:
 
     def article_frequency(self, term: str) -> int:
         """How many articles hold a term (the whole-article text field's BM25 statistic)."""
-        return int(self.searcher.doc_frequency("article_text", term))
+        known = self._shared.article_frequencies
+        df = known.get(term)
+        if df is None:
+            df = int(self.searcher.doc_frequency("article_text", term))
+            if len(known) >= ARTICLE_FREQUENCIES:
+                known.clear()  # plain ints, cheap to read again: no LRU bookkeeping
+            known[term] = df
+        return df
 
     def visible(self, field: str, term: str, scope: set[int]) -> bool:
         """Whether a document in the scope holds the term in the field."""

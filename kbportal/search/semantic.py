@@ -122,16 +122,21 @@ class ArticleVectors:
 
     def head_cosines(self, query: np.ndarray, keys: Sequence[str]) -> list[float]:
         """Best cosine of the query with each article's title or questions (0 without heads)."""
-        rows = [self.row.get(k, -1) for k in keys]
-        order, start = self._heads_order, self._heads_start
-        picked = [order[start[r] : start[r + 1]] for r in rows if r >= 0]
-        heads = np.concatenate(picked) if picked else np.zeros(0, dtype=np.int64)
-        best = dict.fromkeys(rows, 0.0)
-        if len(heads):  # only the candidates' heads: the product stays small on a big index
-            sims = self.heads[heads].astype(np.float32) @ query
-            for owner, sim in zip(self.head_of[heads].tolist(), sims.tolist(), strict=True):
-                best[owner] = max(best[owner], sim)
-        return [best[r] if r >= 0 else 0.0 for r in rows]
+        rows = np.array([self.row.get(k, -1) for k in keys], dtype=np.int64)
+        out = np.zeros(len(rows), dtype=np.float32)
+        have = np.flatnonzero(rows >= 0)
+        starts = self._heads_start[rows[have]]
+        counts = self._heads_start[rows[have] + 1] - starts
+        some = counts > 0
+        have, starts, counts = have[some], starts[some], counts[some]
+        if len(have):  # only the candidates' heads: the product stays small on a big index
+            # The head rows of each candidate in turn, as one index array (no Python loop).
+            offsets = np.cumsum(counts) - counts
+            within = np.repeat(starts - offsets, counts) + np.arange(counts.sum())
+            picked = self._heads_order[within]
+            sims = self.heads[picked].astype(np.float32) @ query
+            out[have] = np.maximum(np.maximum.reduceat(sims, offsets), 0.0)  # as before: >= 0
+        return out.tolist()
 
     def save(self, directory: Path) -> None:
         """Write the vectors beside an index (atomically replaced files)."""

@@ -110,17 +110,23 @@ def merged(
     """Base rows the delta does not hide, then the delta's rows (as one full update made them)."""
     if not len(delta) and not delta.dropped:
         return keys, matrix, heads, head_of
-    keep = [i for i, k in enumerate(keys) if k not in delta.dropped]
-    renumber = {old_row: new_row for new_row, old_row in enumerate(keep)}
-    kept_heads = [i for i, owner in enumerate(head_of) if owner in renumber]
-    out_keys = [keys[i] for i in keep] + delta.keys
-    out_matrix = np.vstack([matrix[keep], delta.matrix.astype(matrix.dtype)])
+    # Index arithmetic in numpy: a worker does this for every article on each new version.
+    row_of = {k: i for i, k in enumerate(keys)}
+    keep = np.ones(len(keys), dtype=bool)
+    keep[[row_of[k] for k in delta.dropped if k in row_of]] = False
+    new_row = np.cumsum(keep) - 1  # old row -> row among the kept ones
+    owners = np.asarray(head_of, dtype=np.int64)
+    kept_heads = keep[owners] if len(owners) else np.zeros(0, dtype=bool)
+    kept_rows = np.flatnonzero(keep)
+    out_keys = [keys[i] for i in kept_rows.tolist()] + delta.keys
+    out_matrix = np.vstack([matrix[kept_rows], delta.matrix.astype(matrix.dtype)])
     dims = matrix.shape[1]
     base_heads = heads[kept_heads] if len(heads) else np.zeros((0, dims), dtype=matrix.dtype)
     out_heads = np.vstack([base_heads, delta.heads.astype(matrix.dtype)])
-    out_head_of = [renumber[head_of[i]] for i in kept_heads] + [
-        int(o) + len(keep) for o in delta.head_of.tolist()
-    ]
+    out_head_of = (
+        new_row[owners[kept_heads]].tolist()
+        + (delta.head_of.astype(np.int64) + len(kept_rows)).tolist()
+    )
     return out_keys, out_matrix, out_heads, out_head_of
 
 

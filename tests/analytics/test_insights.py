@@ -84,6 +84,10 @@ def fixture_rows(portal: Flask) -> None:
                 comment="Which card?" if n == 1 else None,
             )
         )  # fmt: skip
+    queries = {r.id: r.normalized for r in rows if isinstance(r, SearchRow)}
+    for row in rows:  # as the recorder copies them in
+        if isinstance(row, Click):
+            row.normalized = queries.get(row.search_id)
     with get_database(portal).session() as session, session.begin():
         session.add_all(rows)
 
@@ -157,6 +161,7 @@ def test_articles_and_searches_by_api(fixture_rows: None, editor: FlaskClient) -
     assert refunds["reasons"] == {"outdated": 2, "unclear": 1}
     # Smoothed toward the site-wide rate (1 of 4) with 5 votes' weight: (1 + 5/4) / 9.
     assert refunds["smoothed"] == pytest.approx((1 + 5 * 0.25) / 9)
+    assert refunds["searches"] == [["refund", 3]]  # searches 4 (two clicks) and 5
     top = editor.get("/api/v1/analytics/searches", headers=auth).json["searches"]
     assert top[0]["normalized"] == "refund" and top[0]["searches"] == 2
     detail = editor.get("/api/v1/analytics/query?q=refund", headers=auth).json

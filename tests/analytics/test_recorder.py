@@ -192,3 +192,20 @@ def test_an_unstorable_row_does_not_block_the_rest(recorder: Recorder, sessions)
     assert views(sessions) == 2
     assert recorder.dropped == 1
     assert recorder.flush() == 0  # the bad one is gone, not retried for ever
+
+
+def test_clicks_learn_their_search_query_whichever_is_stored_first(sessions) -> None:
+    rec = Recorder(sessions, flush_interval=60)
+    rec.click(click(7))  # the click reaches the database before its search (another worker)
+    rec.flush()
+    rec.search(search(7, query="refund policy"))
+    rec.search(search(8, query="invoice"))
+    rec.flush()
+    rec.click(click(8))
+    rec.flush()
+    rec.close()
+    with sessions() as session:
+        found = dict(session.execute(select(Click.search_id, Click.normalized)).all())
+        clicks = dict(session.execute(select(SearchRow.id, SearchRow.clicks)).all())
+    assert found == {7: "refund policy", 8: "invoice"}
+    assert clicks == {7: 1, 8: 1}

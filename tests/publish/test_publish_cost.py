@@ -94,3 +94,30 @@ def test_counts_and_targets_follow_publishes_without_a_full_read(built: dict[str
         assert store.all_counts(conn)[:2] == counted
     finally:
         conn.close()
+
+
+def test_a_version_opened_from_its_parent_lists_what_a_fresh_open_lists(
+    built: dict[str, Any],
+) -> None:
+    root = built["ARTICLES_DIR"]
+    parent = BuildKB(current(built), root)
+    (root / "en/billing/invoices.md").write_text("# Invoices moved on\n\nNew.\n")
+    (root / "en/newcat").mkdir()
+    (root / "en/newcat/fresh.md").write_text("# Fresh\n\nIn a new folder.\n")
+    os.remove(root / "en/start/welcome.md")
+    publish.update(built, ["en/billing/invoices.md", "en/newcat/fresh.md"], ["en/start/welcome.md"])
+    carried = BuildKB(current(built), root, previous=parent)
+    fresh = BuildKB(current(built), root)
+    try:
+        assert carried._light == fresh._light
+        assert carried._light is not parent._light
+        assert {
+            c: [a.key for a in found] for c, found in carried._by_category.items() if found
+        } == {c: [a.key for a in found] for c, found in fresh._by_category.items() if found}
+        assert "en/start/welcome" in parent._light  # the parent is left as it was
+        assert [a.title for a in carried.recent("en", PUBLIC, 50)] == [
+            a.title for a in fresh.recent("en", PUBLIC, 50)
+        ]
+    finally:
+        for kb in (parent, carried, fresh):
+            kb.close()

@@ -208,3 +208,25 @@ def test_update_keeps_each_head_with_its_article(tmp_path: Path) -> None:
     assert vectors is not None
     owners = sorted(vectors.keys[i] for i in vectors.head_of.tolist())
     assert owners == ["en/colour", "en/colour", "en/refunds"]
+
+
+def test_head_cosines_take_each_articles_best_head() -> None:
+    rng = np.random.default_rng(1)
+    matrix = rng.normal(size=(4, 8)).astype(np.float16)
+    heads = rng.normal(size=(5, 8)).astype(np.float16)
+    # Article 0 has two heads (stored apart), 1 has none, 2 one, 3 two.
+    head_of = [0, 2, 3, 0, 3]
+    vectors = semantic.ArticleVectors(["a", "b", "c", "d"], matrix, {}, 4, "en", heads, head_of)
+    query = rng.normal(size=8).astype(np.float32)
+    sims = heads.astype(np.float32) @ query
+    expected = {
+        "a": max(sims[0], sims[3], 0.0),
+        "b": 0.0,
+        "c": max(sims[1], 0.0),
+        "d": max(sims[2], sims[4], 0.0),
+        "unknown": 0.0,
+    }
+    keys = ["d", "unknown", "a", "b", "c", "a"]
+    got = vectors.head_cosines(query, keys)
+    assert got == pytest.approx([expected[k] for k in keys], abs=1e-5)
+    assert vectors.head_cosines(query, []) == []
