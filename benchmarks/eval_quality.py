@@ -1,12 +1,13 @@
 """Search quality on every labelled set, through the product's search API, beside plain engines.
 
-For each set in /work/shared/eval/ (its README says what each is), the product is built from the
-set's articles with kbportal.publish and asked GET /api/v1/search through Flask's test client,
-as a browser would. The plain engines of the README (SQLite FTS5, tantivy, rank_bm25, lunr, plain
-Whoosh) run on the same articles and queries in the same run. Printed per set: R@1, R@3, MRR@10,
-nDCG@10 and p95 latency; how well the API's `confidence` separates right first results from wrong
-(AUC, precision of the first result at thresholds); and, with --ref or a previous saved run, the
-paired bootstrap 95% interval of each metric's change against that version.
+For each set in ../shared/eval/ beside the checkout (or KBPORTAL_EVAL_DIR; its README says what
+each is), the product is built from the set's articles with kbportal.publish and asked
+GET /api/v1/search through Flask's test client, as a browser would. The plain engines of the
+README (SQLite FTS5, tantivy, rank_bm25, lunr, plain Whoosh) run on the same articles and queries
+in the same run. Printed per set: R@1, R@3, MRR@10, nDCG@10 and p95 latency; how well the
+API's `confidence` separates right first results from wrong (AUC, precision of the first result
+at thresholds); and, with --ref or a previous saved run, the paired bootstrap 95% interval of each
+metric's change against that version.
 
 Usage:
   .venv/bin/python benchmarks/eval_quality.py                  # every set, plain engines too

@@ -17,7 +17,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from tldr_data import TLDR  # noqa: E402
 
-EVAL = Path("/work/shared/eval/stackfaq")  # where eval_quality.py reads its labelled set
+# Where eval_quality.py reads its labelled sets (quality/evalsets.py: beside the checkout).
+EVAL = Path(os.environ.get("KBPORTAL_EVAL_DIR") or HERE.parents[1] / "shared" / "eval") / "stackfaq"
 # In order: quality first (fast), then the scale and load figures each issue asks for.
 SUITE = {
     "quality": ["eval_quality.py"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-EVAL_ROOT = Path("/work/shared/eval")
+# Beside the checkout (../shared/eval), like the tldr corpus; KBPORTAL_EVAL_DIR may point elsewhere.
+EVAL_ROOT = Path(
+    os.environ.get("KBPORTAL_EVAL_DIR") or Path(__file__).resolve().parents[3] / "shared" / "eval"
+)
 METRICS = ("R@1", "R@3", "MRR@10", "nDCG@10")
 
 
