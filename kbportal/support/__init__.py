@@ -33,10 +33,7 @@ def init_app(app: Flask) -> None:
 
 def _register_followup() -> None:
     """ "Articles that do not help" on /staff/insights gains "requests after reading"."""
-    try:
-        from kbportal.analytics import reports  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # without kbportal.analytics there is no such page
-        return
+    from kbportal.analytics import reports
     from kbportal.support.visits import requests_after_reading
 
     reports.register_followup(FOLLOWUP, requests_after_reading)

@@ -11,6 +11,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from kbportal.analytics import Shown, record_click, record_search
 from kbportal.analytics.sessions import current_session, touch
 from kbportal.content.request_types import RequestTypes
 from kbportal.support import services, tokens
@@ -122,8 +123,6 @@ def error_text(code: str) -> str:
 def record_form_search(locale: str, text: str, shown: list[tuple[str, str]]) -> None:
     """Log what the form searched while the customer typed (surface "form"), via analytics."""
     try:
-        from kbportal.analytics import Shown, record_search  # type: ignore[import-not-found,attr-defined,unused-ignore]
-
         record_search("form", locale, text, len(shown), [Shown(k, a) for k, a in shown])
     except Exception:  # analytics must never cost the customer the form
         log.warning("could not log the form's search", exc_info=True)
@@ -134,8 +133,6 @@ def record_form_click(url: str) -> None:
     path, _, anchor = url.partition("#")
     locale, _, slug = path.removeprefix("/").partition("/articles/")
     try:
-        from kbportal.analytics import record_click  # type: ignore[import-not-found,attr-defined,unused-ignore]
-
         record_click(None, f"{locale}/{unquote(slug)}", unquote(anchor), None, surface="form")
     except Exception:  # analytics must never cost the customer the article
         log.warning("could not log the form's click", exc_info=True)

@@ -26,6 +26,8 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kbportal.analytics.models import Click, SearchRow, Vote
+from kbportal.analytics.searchlog import normalize
 from kbportal.support.models import FormSession, SupportRequest
 from kbportal.support.staffing import LOOK_BACK
 
@@ -57,19 +59,26 @@ def _chunks(values: list[Any]) -> Iterator[list[Any]]:
         yield values[start : start + CHUNK]
 
 
-def _session_reads(db: Session, requests: list[Any]) -> dict[str, list[tuple[datetime, str, str]]]:
-    """(when, article, section) read in each visitor session, from issue 8's tables."""
-    try:
-        from kbportal.analytics import models  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # without kbportal.analytics: the form's own record only
-        return {}
+def _visits(requests: list[Any]) -> tuple[list[str], datetime, datetime] | None:
+    """The requests' visitor sessions and the span their visits can cover (None: no session)."""
     sessions = sorted({r.session_id for r in requests if r.session_id})
     if not sessions:
+        return None
+    return (
+        sessions,
+        min(r.created_at for r in requests) - LOOK_BACK,
+        max(r.created_at for r in requests),
+    )
+
+
+def _session_reads(db: Session, requests: list[Any]) -> dict[str, list[tuple[datetime, str, str]]]:
+    """(when, article, section) read in each visitor session, from issue 8's tables."""
+    window = _visits(requests)
+    if window is None:
         return {}
-    since = min(r.created_at for r in requests) - LOOK_BACK
-    until = max(r.created_at for r in requests)
+    sessions, since, until = window
     reads: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
-    click, vote = models.Click, models.Vote
+    click, vote = Click, Vote
     for chunk in _chunks(sessions):
         for sid, at, article, section in db.execute(
             select(click.session_id, click.at, click.article, click.section).where(
@@ -167,17 +176,12 @@ def _session_searches(
     db: Session, requests: list[Any]
 ) -> dict[str, list[tuple[datetime, str, str]]]:
     """(when, normalised, as typed) of each visitor session's searches, from issue 8's log."""
-    try:
-        from kbportal.analytics import models  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
+    window = _visits(requests)
+    if window is None:
         return {}
-    sessions = sorted({r.session_id for r in requests if r.session_id})
-    if not sessions:
-        return {}
-    since = min(r.created_at for r in requests) - LOOK_BACK
-    until = max(r.created_at for r in requests)
+    sessions, since, until = window
     found: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
-    search = models.SearchRow
+    search = SearchRow
     for chunk in _chunks(sessions):
         for sid, at, normalized, query in db.execute(
             select(search.session_id, search.at, search.normalized, search.query).where(
@@ -192,12 +196,8 @@ def _session_searches(
 
 
 def _normalize(query: str) -> str:
-    """The search log's grouping of a query (plain folding without kbportal.analytics)."""
-    try:
-        from kbportal.analytics.searchlog import normalize  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return " ".join(query.casefold().split())
-    return str(normalize(query)) or " ".join(query.casefold().split())
+    """The search log's grouping of a query (plain folding when it keeps nothing)."""
+    return normalize(query) or " ".join(query.casefold().split())
 
 
 def searches_before(
