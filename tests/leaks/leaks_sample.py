@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import support
+from flask import Flask
 from flask.testing import FlaskClient
 from support import TEST_PASSWORD
+
+from kbportal import publish
+from kbportal.accounts import services
+from kbportal.db import get_database
 
 # Made-up words that only internal content contains: any of them in a public response is a leak.
 SECRETS = ("zorblax", "quintaflux", "vantablack", "xylophage", "secret-note", "internal/override")
@@ -71,6 +78,27 @@ def assert_clean(text: str, *also: str, echo: str = "") -> None:
 def sign_in(client: FlaskClient, email: str) -> None:
     """Sign in a sample staff user through the real form."""
     support.sign_in(client, email, TEST_PASSWORD)
+
+
+def client_for(app: Flask, email: str) -> FlaskClient:
+    """A client of `app` signed in as a sample staff user."""
+    client = app.test_client()
+    sign_in(client, email)
+    return client
+
+
+def app_with_agents(root: Path, files: dict[str, str | bytes]) -> Iterator[Flask]:
+    """The real app over `files`, with agent@example.com (no group) and l2@example.com (l2)."""
+    app = support.make_app(root, files)
+    session = get_database(app).session()
+    try:
+        services.create_user(session, "agent@example.com", TEST_PASSWORD)
+        services.create_user(session, "l2@example.com", TEST_PASSWORD, groups=("l2",))
+    finally:
+        session.close()
+    yield app
+    support.close_app(app)
+    publish.close_all()
 
 
 @dataclass(frozen=True)

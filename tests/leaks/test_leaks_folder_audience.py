@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from support import TEST_PASSWORD, cheap_password_hashing, close_app, make_app, sign_in, write_tree
+from leaks_sample import app_with_agents, client_for
+from support import write_tree
 
 from kbportal import publish
-from kbportal.accounts import services
 from kbportal.content.loader import load_knowledge_base
-from kbportal.db import get_database
 
 FILES = {
     "en/start/welcome.md": "# Welcome\n\nHello.\n",
@@ -41,24 +39,7 @@ FILES = {
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    with cheap_password_hashing():
-        app = make_app(tmp_path, FILES)
-        session = get_database(app).session()
-        try:
-            services.create_user(session, "agent@example.com", TEST_PASSWORD)
-            services.create_user(session, "l2@example.com", TEST_PASSWORD, groups=("l2",))
-        finally:
-            session.close()
-        yield app
-        close_app(app)
-        publish.close_all()
-
-
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    with cheap_password_hashing():
-        sign_in(client, email, TEST_PASSWORD)
-    return client
+    yield from app_with_agents(tmp_path, FILES)
 
 
 def test_a_group_folder_makes_every_article_below_it_theirs(make_articles) -> None:
