@@ -39,7 +39,7 @@ class SharedCaches:
         # Cached score maps (per term, per query word), with their sizes for the bound
         self.postings: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self.postings_size = 0
-        self.field_lengths: dict[str, list[int]] = {}
+        self.field_lengths: dict[str, dense.Floats] = {}  # by document number
         self.article_frequencies: dict[str, int] = {}  # term -> articles holding it (bounded)
 
 
