@@ -107,6 +107,11 @@ class Found:
         self.scores[at[hit]] += scores[hit] * boost
 
 
+def lengths_array(lengths: list[int | None]) -> Floats:
+    """Stored field lengths (None: no length) as float64 by document, for the numpy scoring."""
+    return np.array([n or 0 for n in lengths], dtype=np.float64)
+
+
 def scope_mask(scope: Iterable[int], ndocs: int) -> npt.NDArray[np.bool_]:
     """A document-number mask of a scope set."""
     mask = np.zeros(ndocs, dtype=bool)

@@ -165,10 +165,10 @@ class IndexReader:
         """Every document's length of a field (as Whoosh stores it), by document number."""
         lengths = self._shared.field_lengths.get(field)
         if lengths is None:
-            read: list[int] = []
+            read: list[int | None] = []
             for sub, _offset in self.searcher.leaf_searchers():  # offsets are contiguous
                 read += field_lengths(sub.reader(), field)
-            lengths = np.array([n or 0 for n in read], dtype=np.float64)
+            lengths = dense.lengths_array(read)
             self._shared.field_lengths[field] = lengths
         return lengths
 
