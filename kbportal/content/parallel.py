@@ -15,7 +15,7 @@ R = TypeVar("R")
 PARALLEL_FROM = 1000
 # The share of the files the main process renders (1 = as many as each child): it also
 # unpickles what the children send back.
-MAIN_SHARE = 0.8
+MAIN_SHARE = 0.9
 
 
 def _each(render: Callable[[S], R], items: Sequence[S]) -> list[R]:

@@ -30,7 +30,7 @@ PARALLEL_FROM = 1000
 POOL_MB = 256  # postings a writer sorts in memory before it writes a sorted run to disk
 # The share of the documents the main process analyses (1 = a chunk like each child's): it
 # also writes every document's stored fields and the merged postings.
-MAIN_SHARE = 0.6
+MAIN_SHARE = 0.8
 
 # One value per line: category ancestors and audience groups may hold spaces or commas.
 _LINES = RegexTokenizer(r"[^\n]+")
@@ -218,20 +218,22 @@ def build_index(directory: Path, articles: Iterable[Article], procs: int = 1) ->
 def _build_split(
     directory: Path, writer: bulk.BulkWriter, articles: list[Article], procs: int, context: Any
 ) -> int:
-    """The index over `procs` processes: the vectors in one child, the analysis of all but
-    the first chunk of documents in the others, the rest (and the commit) here."""
+    """The index over `procs` processes: the analysis of all but the first chunk of documents
+    in children, the rest here; then the commit here and the vectors in a child beside it."""
     indexed = list(_indexed(articles))
     docs = [doc for article in indexed for doc in documents(article)]
     bounds = forked.chunks(len(docs), procs, MAIN_SHARE)
     vectors, analysis = forked.Children(context), forked.Children(context)
     try:
-        vectors.start(lambda: semantic.write(directory, semantic_texts(articles)))
         for start, end in bounds[1:]:
             chunk = docs[start:end]
             analysis.start(partial(bulk.analyse, writer, chunk, start, POOL_MB))
         for doc in docs[: bounds[0][1]]:
             writer.add_document(**doc)
-        for (runs, lengths), (start, end) in zip(analysis.results(), bounds[1:], strict=True):
+        analysed = analysis.results()
+        # Now that a core is free again: the vectors beside the commit (which is serial).
+        vectors.start(lambda: semantic.write(directory, semantic_texts(articles)))
+        for (runs, lengths), (start, end) in zip(analysed, bounds[1:], strict=True):
             for doc, counted in zip(docs[start:end], lengths, strict=True):
                 writer.add_analysed(doc, counted)
             writer.add_runs(runs)
