@@ -11,9 +11,10 @@ from werkzeug.wrappers import Response
 
 from kbportal.accounts.auth import staff_required
 from kbportal.analytics import reports
-from kbportal.analytics.request import clean_text, json_error, public_article
+from kbportal.analytics.request import json_error, public_article
 from kbportal.analytics.scope import BadScope, parse_scope
 from kbportal.db import get_session, utcnow
+from kbportal.freetext import clean_text
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from flask.typing import ResponseReturnValue
 from kbportal.accounts.auth import current_staff_user, staff_required
 from kbportal.analytics import gaps as gap_service
 from kbportal.analytics.grouping import by_id
-from kbportal.analytics.request import clean_text
 from kbportal.analytics.staff import EDITORS, bp, current_scope
 from kbportal.analytics.tracking import get_analytics
 from kbportal.db import get_session
+from kbportal.freetext import clean_text
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,9 @@
-"""What analytics views read from a request: the KB, the reader, clean text (no kbportal.web).
+"""What analytics views read from a request: the KB, the reader, the article (no kbportal.web).
 
 kbportal.web records through this package, so this package must not import kbportal.web.
 """
 
 from __future__ import annotations
-
-import unicodedata
 
 from flask import jsonify
 from werkzeug.wrappers import Response
@@ -30,18 +28,6 @@ def public_article(key: str) -> bool:
     """Whether a customer can reach the article with this "locale/slug" key at all."""
     locale, _, slug = key.partition("#")[0].partition("/")
     return current_kb().article(locale, slug, PUBLIC) is not None
-
-
-def clean_text(value: str | None, max_chars: int) -> str:
-    """Free text without control characters, whitespace collapsed, at most `max_chars`."""
-    if not value:
-        return ""
-    kept = (
-        " " if ch.isspace() else ch
-        for ch in value[: max_chars * 4]
-        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs", "Cf", "Co", "Cn")
-    )
-    return " ".join("".join(kept).split())[:max_chars].strip()
 
 
 def json_error(status: int, message: str) -> Response:

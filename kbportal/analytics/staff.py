@@ -12,11 +12,12 @@ from kbportal.accounts.auth import current_staff_user, staff_required
 from kbportal.analytics import charts, reports, sessions
 from kbportal.analytics.copied import MIN_COPIES, copied_not_found
 from kbportal.analytics.models import SEGMENTS, VOTE_REASONS
-from kbportal.analytics.request import clean_text, current_kb, current_viewer, public_article
+from kbportal.analytics.request import current_kb, current_viewer, public_article
 from kbportal.analytics.scope import PERIODS, lenient_scope
 from kbportal.analytics.searchlog import KNOWN_SURFACES
 from kbportal.analytics.tracking import get_analytics
 from kbportal.db import get_session, utcnow
+from kbportal.freetext import clean_text
 
 log = logging.getLogger(__name__)
 

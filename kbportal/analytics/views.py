@@ -12,8 +12,9 @@ from werkzeug.wrappers import Response
 from kbportal.accounts.auth import csrf
 from kbportal.analytics import feedback, tracking
 from kbportal.analytics.models import VOTE_REASONS
-from kbportal.analytics.request import clean_text, current_kb, current_viewer
+from kbportal.analytics.request import current_kb, current_viewer
 from kbportal.analytics.visitors import daily_hash
+from kbportal.freetext import clean_text
 from kbportal.urls import article_path
 
 log = logging.getLogger(__name__)

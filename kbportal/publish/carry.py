@@ -7,10 +7,11 @@ changed; a worker that has the parent open copies its listings and reads only th
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kbportal.content.models import Article
@@ -20,7 +21,8 @@ PARENT = "parent"  # meta: the build an incremental publish started from
 CHANGED = "changed_keys"  # meta: JSON list of the article keys it added, changed or removed
 MAX_CHANGED = 5000  # a bigger change is recorded as unknown: the reader reads everything
 
-Listings = tuple[dict[str, Article], dict[tuple[str, str], list[Article]]]
+# (articles by key, articles by (locale, category) in editorial order, newest first)
+Listings = tuple[dict[str, Article], dict[tuple[str, str], list[Article]], list[Article]]
 
 
 def record(conn: sqlite3.Connection, parent: str, keys: set[str]) -> None:
@@ -32,8 +34,8 @@ def record(conn: sqlite3.Connection, parent: str, keys: set[str]) -> None:
 def listings(
     conn: sqlite3.Connection, previous: Any, order: Callable[[Article], Any]
 ) -> Listings | None:
-    """(articles by key, articles by (locale, category) in editorial order) carried over from
-    the open `previous` version; None when this build was not made from it."""
+    """The listings (see `Listings`) carried over from the open `previous` version; None when
+    this build was not made from it."""
     if previous is None or store.get_meta(conn, PARENT) != previous.build_id:
         return None
     changed = store.get_meta(conn, CHANGED)
@@ -57,4 +59,24 @@ def listings(
         added = [a for a in fresh if (a.locale, a.category) == where]
         if kept or added:
             by_category[where] = sorted(kept + added, key=order)
-    return light, by_category
+    return light, by_category, _newest(previous._newest, keys, fresh)
+
+
+def _recency(article: Article) -> tuple[float, str]:
+    """Where an article stands in the newest-first list (ties by key: the same in every worker,
+    whether it opened the version afresh or carried it over)."""
+    return (-article.updated.timestamp() if article.updated else 0.0, article.key)
+
+
+def newest_first(articles: Iterable[Article]) -> list[Article]:
+    """Articles with an update time, newest first."""
+    return sorted((a for a in articles if a.updated is not None), key=_recency)
+
+
+def _newest(before: list[Article], keys: set[str], fresh: list[Article]) -> list[Article]:
+    """`newest_first` of the new version, from the previous version's list."""
+    out = [a for a in before if a.key not in keys]
+    for article in fresh:
+        if article.updated is not None:
+            out.insert(bisect.bisect_left(out, _recency(article), key=_recency), article)
+    return out

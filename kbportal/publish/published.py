@@ -49,22 +49,18 @@ class BuildKB:
         # from the open parent version when a publish changed a few articles (publish.carry).
         carried = carry.listings(self._conn, previous, _order)
         if carried is not None:
-            self._light, self._by_category = carried
+            self._light, self._by_category, self._newest = carried
         else:
             self._light = {a.key: a for a in store.light_articles(self._conn)}
             self._by_category = defaultdict(list)
             for article in sorted(self._light.values(), key=_order):
                 self._by_category[(article.locale, article.category)].append(article)
+            self._newest = carry.newest_first(self._light.values())
         self._categories = {(c.locale, c.path): c for c in store.categories(self._conn)}
         self._redirects = records.redirects(self._conn)
         self._locale_set = {a.locale for a in self._light.values()} | {
             locale for locale, _ in self._categories
         }
-        self._newest = sorted(
-            (a for a in self._light.values() if a.updated is not None),
-            key=lambda a: a.updated.timestamp() if a.updated else 0.0,
-            reverse=True,
-        )
         self._locales = tuple(
             sorted(
                 {locale for locale, _ in self._categories}

@@ -88,23 +88,26 @@ class Vocabulary:
         return out
 
 
-_vocabularies: dict[int, tuple[ArticleVectors, Vocabulary]] = {}
+_vocabularies: dict[int, tuple[dict[str, int], Vocabulary]] = {}
 _lock = threading.Lock()
 
 
 def vocabulary(vectors: ArticleVectors) -> Vocabulary:
-    """The vocabulary of one set of article vectors (made once, on first use)."""
-    key = id(vectors)
+    """The vocabulary of one set of article vectors (made once, on first use).
+
+    Kept by their word statistics, which a publish carries over unchanged to the next
+    version's vectors (search.vector_delta): a new version does not make it again."""
+    key = id(vectors.df)
     with _lock:
         held = _vocabularies.get(key)
-        if held is not None and held[0] is vectors:
+        if held is not None and held[0] is vectors.df:
             return held[1]
     made = Vocabulary(vectors)
     with _lock:
         for stale in [k for k, (v, _) in _vocabularies.items() if k != key]:
             if len(_vocabularies) > 4:  # a few index generations and languages at most
                 del _vocabularies[stale]
-        _vocabularies[key] = (vectors, made)
+        _vocabularies[key] = (vectors.df, made)
     return made
 
 

@@ -49,7 +49,10 @@ class IndexReader:
                 shared.scopes.move_to_end(key)
                 return docs
         q = filters.scope_filter(viewer, locale, category, first_only)
-        docs = set(self.searcher.docs_for_query(q))
+        # From the open older version's set when this index shares its segments (a publish)
+        docs = shared.carried_scope(key, q, self.searcher)
+        if docs is None:
+            docs = set(self.searcher.docs_for_query(q))
         with shared.lock:
             shared.scopes[key] = docs
             if len(shared.scopes) > SCOPE_CACHE:

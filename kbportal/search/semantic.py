@@ -155,6 +155,13 @@ class ArticleVectors:
     def load(cls, directory: Path, language: str = "en") -> ArticleVectors | None:
         """The vectors beside an index, or None when there are none (search stays lexical)."""
         vectors, meta_name, heads_name = _files(language)
+        base = vector_delta.identity(directory, _files(language))
+        carried = vector_delta.carried(directory, language, base)
+        if carried is not None:  # from the open version's vectors: the same rows, no parsing
+            src = carried.source
+            made = cls(carried.keys, carried.matrix, src.df, src.n, language, *carried[3:5])
+            vector_delta.remember(made, base, carried.delta)
+            return made
         try:
             meta = json.loads((Path(directory) / meta_name).read_text(encoding="utf-8"))
             matrix = np.load(Path(directory) / vectors)
@@ -178,7 +185,9 @@ class ArticleVectors:
             log.warning("semantic vector delta in %s unreadable (%s); ignored", directory, exc)
             return None
         keys, matrix, heads, head_of = vector_delta.merged(delta, keys, matrix, heads, head_of)
-        return cls(keys, matrix, df, n, language, heads, head_of)
+        made = cls(keys, matrix, df, n, language, heads, head_of)
+        vector_delta.remember(made, base, delta)
+        return made
 
 
 def _head_rows(

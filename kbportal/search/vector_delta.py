@@ -9,8 +9,12 @@ when they open the index. When the delta grows past a share of the base it is fo
 from __future__ import annotations
 
 import os
+import threading
+import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -105,15 +109,24 @@ def changed(
 
 
 def merged(
-    delta: Delta, keys: list[str], matrix: np.ndarray, heads: np.ndarray, head_of: list[int]
+    delta: Delta,
+    keys: list[str],
+    matrix: np.ndarray,
+    heads: np.ndarray,
+    head_of: list[int],
+    row_of: dict[str, int] | None = None,
 ) -> tuple[list[str], np.ndarray, np.ndarray, list[int]]:
-    """Base rows the delta does not hide, then the delta's rows (as one full update made them)."""
+    """Base rows the delta does not hide, then the delta's rows (as one full update made them).
+
+    `row_of` may map more keys than `keys` holds (rows past them are ignored)."""
     if not len(delta) and not delta.dropped:
         return keys, matrix, heads, head_of
     # Index arithmetic in numpy: a worker does this for every article on each new version.
-    row_of = {k: i for i, k in enumerate(keys)}
+    if row_of is None:
+        row_of = {k: i for i, k in enumerate(keys)}
     keep = np.ones(len(keys), dtype=bool)
-    keep[[row_of[k] for k in delta.dropped if k in row_of]] = False
+    hidden = (row_of.get(k, -1) for k in delta.dropped)
+    keep[[row for row in hidden if 0 <= row < len(keys)]] = False
     new_row = np.cumsum(keep) - 1  # old row -> row among the kept ones
     owners = np.asarray(head_of, dtype=np.int64)
     kept_heads = keep[owners] if len(owners) else np.zeros(0, dtype=bool)
@@ -133,3 +146,97 @@ def merged(
 def due(delta: Delta, base_rows: int) -> bool:
     """Whether the delta has grown enough to fold into the base."""
     return len(delta) + len(delta.dropped) > max(FOLD_MIN, base_rows // FOLD_SHARE)
+
+
+# Carrying a version's vectors over to the next ---------------------------------------------
+# A publish leaves the base files as they were (hard links) and writes a new delta. A worker
+# that has the previous version's vectors open takes its base rows from them instead of
+# parsing the base files (~100k keys and word counts) and merging every row again.
+
+Identity = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Base:
+    """What one loaded set of vectors took from its base files."""
+
+    identity: Identity
+    rows: int  # its first `rows` rows are base rows (the rest came from its delta)
+    heads: int  # likewise for head rows
+    dropped: frozenset[str]  # base keys its delta hid
+
+
+class Carried(NamedTuple):
+    """A new version's rows made from an open version's vectors and the new delta."""
+
+    source: Any  # the open version's ArticleVectors (its word statistics are shared)
+    keys: list[str]
+    matrix: np.ndarray
+    heads: np.ndarray
+    head_of: list[int]
+    delta: Delta
+
+
+_bases: weakref.WeakKeyDictionary[Any, Base] = weakref.WeakKeyDictionary()
+_latest: dict[Identity, weakref.ref[Any]] = {}
+_lock = threading.Lock()
+
+
+def identity(directory: Path, names: Iterable[str]) -> Identity | None:
+    """Which base files these are (device, inode, size, mtime each); None if one is missing."""
+    found: list[int] = []
+    for name in names:
+        try:
+            st = (Path(directory) / name).stat()
+        except OSError:
+            return None
+        found += [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+    return tuple(found)
+
+
+def remember(vectors: Any, ident: Identity | None, delta: Delta) -> None:
+    """Note loaded vectors (base rows first, then `delta`'s) as a source for the next version."""
+    if ident is None:
+        return
+    base = Base(
+        ident,
+        len(vectors.keys) - len(delta),
+        len(vectors.heads) - len(delta.heads),
+        frozenset(delta.dropped),
+    )
+    with _lock:
+        _bases[vectors] = base
+        for stale in [k for k, ref in _latest.items() if ref() is None]:
+            del _latest[stale]
+        _latest[ident] = weakref.ref(vectors)
+
+
+def carried(directory: Path, language: str, ident: Identity | None) -> Carried | None:
+    """The rows of the vectors beside an index, made from open vectors of the same base files
+    (the same result as merging the base with the delta); None when there are none."""
+    if ident is None:
+        return None
+    with _lock:
+        ref = _latest.get(ident)
+        source = ref() if ref is not None else None
+        base = _bases.get(source) if source is not None else None
+    if source is None or base is None:
+        return None
+    try:
+        delta = read(directory, language, source.matrix.shape[1])
+    except (OSError, ValueError, KeyError):
+        return None  # the full load says why
+    if not base.dropped <= delta.dropped:
+        return None  # not a later delta of the same base: read it all
+    newly = Delta(
+        delta.keys, delta.dropped - base.dropped, delta.matrix, delta.heads, delta.head_of
+    )
+    keys, matrix, heads, head_of = merged(
+        newly,
+        source.keys[: base.rows],
+        source.matrix[: base.rows],
+        source.heads[: base.heads],
+        source.head_of[: base.heads].tolist(),
+        row_of=source.row,
+    )
+    return Carried(source, keys, matrix, heads, head_of, delta)

@@ -14,7 +14,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from kbportal.analytics import Shown, record_click, record_search
 from kbportal.analytics.sessions import current_session, touch
 from kbportal.content.request_types import RequestTypes
-from kbportal.support import services, tokens
+from kbportal.support import runtime, services, tokens
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +136,17 @@ def record_form_click(url: str) -> None:
         record_click(None, f"{locale}/{unquote(slug)}", unquote(anchor), None, surface="form")
     except Exception:  # analytics must never cost the customer the article
         log.warning("could not log the form's click", exc_info=True)
+
+
+def file_request(db: Any, sub: services.Submission) -> services.Submitted:
+    """Store a submission under this app's types, destinations and limits; wake the relay."""
+    done = services.submit(
+        db,
+        request_types(),
+        sub,
+        destinations=runtime.destinations(),
+        rate_limit=int(setting("REQUESTS_RATE_LIMIT")),
+        max_file_bytes=int(setting("REQUESTS_MAX_ATTACHMENT_MB")) * 1024 * 1024,
+    )
+    runtime.wake()  # after the commit: the relay must find the outbox rows
+    return done

@@ -158,17 +158,9 @@ def submit(locale: str) -> ResponseReturnValue:
         site_url=glue.site_url(),
     )
     try:
-        done = services.submit(
-            db,
-            glue.request_types(),
-            sub,
-            destinations=runtime.destinations(),
-            rate_limit=int(glue.setting("REQUESTS_RATE_LIMIT")),
-            max_file_bytes=int(glue.setting("REQUESTS_MAX_ATTACHMENT_MB")) * 1024 * 1024,
-        )
+        done = glue.file_request(db, sub)
     except services.SubmitError as exc:
         return again(exc.errors, status=429 if isinstance(exc, services.RateLimited) else 400)
-    runtime.wake()
     reference = done.request.reference
     target = f"/{locale}/requests/{reference}?t={glue.view_token(reference)}"
     return redirect(target, code=303)

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import logging
-import unicodedata
+
+from kbportal.freetext import MAX_QUERY_CHARS, clean_text
 
 log = logging.getLogger(__name__)
 
-MAX_QUERY_CHARS = 200  # longer input is a paste accident; the engine gains nothing from it
+__all__ = ["MAX_PAGE", "MAX_QUERY_CHARS", "BadParam", "clean_text", "lenient_int", "parse_int"]
+
 MAX_PAGE = 100  # deep pages cost the engine page * size hits; nobody reads page 100
 
 
 class BadParam(ValueError):
     """A query-string value that cannot be used, with a message fit for the client."""
-
-
-def clean_text(value: str | None, max_chars: int = MAX_QUERY_CHARS) -> str:
-    """Free text with control characters removed, whitespace collapsed, and length capped."""
-    if not value:
-        return ""
-    kept = (
-        " " if ch.isspace() else ch
-        for ch in value[: max_chars * 4]
-        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs", "Cf", "Co", "Cn")
-    )
-    return " ".join("".join(kept).split())[:max_chars].strip()
 
 
 def parse_int(value: str | None, name: str, default: int, low: int, high: int) -> int:

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request
 from werkzeug.wrappers import Response
 
 from kbportal.db import get_session
-from kbportal.support import glue, runtime, services
+from kbportal.support import glue, services
 from kbportal.web.api import locale_arg
 from kbportal.web.errors import json_error
 from kbportal.web.kb import current_kb
@@ -124,13 +124,7 @@ def create() -> Response:
     )
     db = get_session()
     try:
-        done = services.submit(
-            db,
-            glue.request_types(),
-            sub,
-            destinations=runtime.destinations(),
-            rate_limit=int(glue.setting("REQUESTS_RATE_LIMIT")),
-        )
+        done = glue.file_request(db, sub)
     except services.RateLimited:
         response = json_error(429, "too many requests from this client; try again later")
         response.headers["Retry-After"] = str(int(services.RATE_WINDOW.total_seconds()))
@@ -143,7 +137,6 @@ def create() -> Response:
         )
         response.status_code = 400
         return response
-    runtime.wake()
     return _answer(done, body, is_form)
 
 

@@ -11,7 +11,11 @@ import pytest
 from kbportal import publish
 from kbportal.publish import bodies, layout, store
 from kbportal.publish.published import BuildKB
-from kbportal.viewer import PUBLIC
+from kbportal.search.types import SearchQuery
+from kbportal.viewer import PUBLIC, Viewer
+
+STAFF = Viewer(staff=True)
+QUERIES = ("refund", "invoices billing", "welcome", "kiwiword", "card")
 
 
 def current(config: dict[str, Any]) -> Path:
@@ -101,14 +105,35 @@ def test_a_version_opened_from_its_parent_lists_what_a_fresh_open_lists(
 ) -> None:
     root = built["ARTICLES_DIR"]
     parent = BuildKB(current(built), root)
-    (root / "en/billing/invoices.md").write_text("# Invoices moved on\n\nNew.\n")
+    for viewer in (PUBLIC, STAFF):  # the scopes and caches a serving version has
+        for text in QUERIES:
+            parent.search(SearchQuery(text, viewer, "en"))
+    (root / "en/billing/invoices.md").write_text("# Invoices moved on\n\nNew platypus.\n")
     (root / "en/newcat").mkdir()
-    (root / "en/newcat/fresh.md").write_text("# Fresh\n\nIn a new folder.\n")
+    (root / "en/newcat/fresh.md").write_text("# Fresh\n\nIn a new folder, platypus.\n")
+    secret = root / "en/billing/secret-note.md"  # an internal article changed by the publish
+    secret.write_text(secret.read_text() + "\nInternal platypus numbat.\n")
     os.remove(root / "en/start/welcome.md")
-    publish.update(built, ["en/billing/invoices.md", "en/newcat/fresh.md"], ["en/start/welcome.md"])
+    changed = ["en/billing/invoices.md", "en/newcat/fresh.md", "en/billing/secret-note.md"]
+    publish.update(built, changed, ["en/start/welcome.md"])
     carried = BuildKB(current(built), root, previous=parent)
     fresh = BuildKB(current(built), root)
     try:
+        # Search caches came from the parent's (search.segments), and find what a fresh open
+        # finds; the internal change reaches staff only.
+        with carried.public_searcher._using() as reader:
+            assert reader._shared.ancestor is not None
+        for viewer in (PUBLIC, STAFF):
+            for text in (*QUERIES, "platypus", "numbat"):
+                query = SearchQuery(text, viewer, "en")
+                found, expected = carried.search(query), fresh.search(query)
+                assert found.total == expected.total, (viewer, text)
+                assert [h.key for h in found.hits] == [h.key for h in expected.hits]
+        public = [h.key for h in carried.search(SearchQuery("platypus", PUBLIC, "en")).hits]
+        assert "en/billing/secret-note" not in public and "en/billing/invoices" in public
+        assert carried.search(SearchQuery("numbat", PUBLIC, "en")).total == 0
+        assert carried.search(SearchQuery("numbat", STAFF, "en")).total == 1
+        assert [a.key for a in carried._newest] == [a.key for a in fresh._newest]
         assert carried._light == fresh._light
         assert carried._light is not parent._light
         assert {
