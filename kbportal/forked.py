@@ -19,8 +19,11 @@ class ChildError(RuntimeError):
 
 
 def fork_context() -> Any | None:
-    """The multiprocessing context that forks (None where the platform cannot fork)."""
+    """The multiprocessing context that forks (None where the platform cannot fork, or in a
+    daemonic process, which multiprocessing lets have no children)."""
     if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    if multiprocessing.current_process().daemon:
         return None
     return multiprocessing.get_context("fork")
 

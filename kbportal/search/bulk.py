@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
 Lengths = list[dict[str, int]]  # per document of a chunk: scorable field -> token count
+POSTING_BYTES = 200  # a posting tuple in memory (Whoosh's pool estimates 170-200 each)
 
 
 class _CachedLengths:
@@ -63,12 +64,27 @@ class _CachedLengths:
         self._reader.close()
 
 
+class CountingPool(PostingPool):
+    """Whoosh's posting pool, spilling a sorted run by a count of postings: its own `add`
+    estimates each posting's bytes in Python, a tenth of the analysis's time."""
+
+    def __init__(self, tempstore: Any, limitmb: int):
+        super().__init__(tempstore, None, limitmb=limitmb)
+        self._most = limitmb * 1024 * 1024 // POSTING_BYTES
+
+    def add(self, item: Any) -> None:
+        if len(self.current) >= self._most:
+            self.save()
+        self.current.append(item)
+
+
 class BulkWriter(SegmentWriter):
     """A segment writer for a whole index: lengths read once at commit, and documents whose
     postings another process analysed added by their stored fields and lengths alone."""
 
     def __init__(self, ix: Index, **kwargs: Any):
         super().__init__(ix, **kwargs)
+        self.pool = CountingPool(self._tempstorage, kwargs.get("limitmb", 128))
         self._runs: list[str] = []  # sorted posting runs from other processes
 
     def add_analysed(self, fields: Doc, lengths: dict[str, int]) -> None:
@@ -134,7 +150,7 @@ def analyse(
     """Postings of documents numbered from `docbase`, as sorted runs in the writer's temporary
     storage, and each document's lengths: the analysing half of `add_document`."""
     schema = writer.schema
-    pool = PostingPool(writer.temp_storage(), None, limitmb=limitmb)
+    pool = CountingPool(writer.temp_storage(), limitmb)
     add_post = pool.add
     lengths: Lengths = []
     for offset, fields in enumerate(docs):
