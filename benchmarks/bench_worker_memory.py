@@ -37,10 +37,13 @@ BIN = Path(sys.executable).parent
 RETIRE_AFTER = 12  # seconds: old versions close 10 s after the switch (publish.accessor)
 
 
-def rss_mb(pid: int) -> int:
-    """Resident memory of a process, in MB."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(status.split("VmRSS:")[1].split()[0]) // 1024
+def rss_mb(pid: int) -> int | None:
+    """Resident memory of a process, in MB (None for one that has exited)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return int(status.split("VmRSS:")[1].split()[0]) // 1024 if "VmRSS:" in status else None
 
 
 def children(pid: int) -> list[int]:
@@ -53,7 +56,8 @@ def memory(master: int) -> tuple[list[int], list[int]]:
     """(RSS of each worker, RSS of the search process(es) the workers started), in MB."""
     workers = children(master)
     helpers = [c for w in workers for c in children(w)]
-    return [rss_mb(p) for p in workers], [rss_mb(p) for p in helpers]
+    sizes = [[rss_mb(p) for p in pids] for pids in (workers, helpers)]
+    return [s for s in sizes[0] if s is not None], [s for s in sizes[1] if s is not None]
 
 
 def search(base: str, text: str) -> dict:
