@@ -86,6 +86,12 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         "Seconds without a publish after which `kbportal sync` rebuilds in full, merging away "
         "what incremental publishes left behind (deleted index entries); 0 never.",
     ),
+    "BUILD_PROCS": (
+        0,
+        _natural,
+        "Processes a full build runs on (rendering and indexing split over them); 0: one per "
+        "core; 1: everything in one process.",
+    ),
     "PUBLIC_URL": ("", str, "Public address for links agents copy; default: the request's."),
     "MAX_ARTICLE_BYTES": (
         256 * 1024,

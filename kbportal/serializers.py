@@ -29,10 +29,12 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 
 
 def search_results_json(results: SearchResults) -> dict[str, Any]:
-    """A page of search results: {"query", "total", "results": [...]}."""
+    """A page of search results: {"query", "total", "total_is_estimate", "results": [...]}."""
     return {
         "query": results.query,
         "total": results.total,
+        # Many matches: the count comes from a pruned search and may miss a few ("about N")
+        "total_is_estimate": results.total_is_estimate,
         "results": [hit_json(hit) for hit in results.hits],
     }
 

@@ -88,7 +88,7 @@ def test_search_json_is_the_api_shape(run: Callable[..., Result], tmp_path: Path
     result = run(GOOD, "search", "refund", "--json", "--limit", "5", "--locale", "en")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"query", "total", "results"}
+    assert set(data) == {"query", "total", "total_is_estimate", "results"}
     assert data["results"][0]["url"] == "/en/articles/billing/refunds"
     assert set(data["results"][0]) == HIT_KEYS
     config = load_config(

@@ -77,6 +77,7 @@ def results_payload(
     return {
         "query": results.query,
         "total": results.total,
+        "total_is_estimate": results.total_is_estimate,  # "About N": many matches, pruned
         "page": results.page,
         "per_page": results.per_page,
         "corrected": results.corrected,

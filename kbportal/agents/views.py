@@ -111,7 +111,14 @@ def search_json() -> ResponseReturnValue:
     text, locale, page = _search_args()
     payload = _search(text, locale, page)
     if payload is None:
-        payload = {"query": "", "total": 0, "page": 1, "per_page": PER_PAGE, "hits": []}
+        payload = {
+            "query": "",
+            "total": 0,
+            "total_is_estimate": False,
+            "page": 1,
+            "per_page": PER_PAGE,
+            "hits": [],
+        }
     return jsonify(payload)
 
 

@@ -6,10 +6,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kbportal.content import skipped
+from kbportal.content import parallel, skipped
 from kbportal.content.categories import CATEGORY_FILE, build_categories, read_category_file
 from kbportal.content.checks import check_article, check_knowledge_base
 from kbportal.content.limits import DEFAULT_LIMITS, Limits, TooLarge
@@ -70,8 +71,13 @@ def load_knowledge_base(
     default_locale: str = "en",
     updated_for: UpdatedFor | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    procs: int = 1,
 ) -> KnowledgeBase:
-    """Read, validate and render the whole articles folder; broken files become problems."""
+    """Read, validate and render the whole articles folder; broken files become problems.
+
+    `procs` > 1 renders the articles in that many processes (content.parallel), with the
+    same outcome.
+    """
     root = Path(articles_dir)
     locales = tuple(locales) if default_locale in locales else (default_locale, *locales)
     tree = scan(root)
@@ -117,13 +123,11 @@ def load_knowledge_base(
                 kb.aliases.setdefault(alias_key, source.key)
     kb.targets.aliases = dict(kb.aliases)
 
-    for source in kept:
-        article, found = _render(source, kb.targets, updated_for, limits)
+    render = partial(_render, known=kb.targets, updated_for=updated_for, limits=limits)
+    for article, found in _render_all(kept, kb.targets, render, procs):
         problems.extend(found)
         if article is not None:
             kb.articles[article.key] = article
-        else:
-            kb.targets.remove(source.path)  # nothing to link to after all
     for article in kb.articles.values():  # now that every article's headings are known
         kb.targets.add(target_for(article))
     kb.targets.skipped = skipped.skipped_files(tree.articles, kb.articles.values())
@@ -293,6 +297,38 @@ def _place_audience(
         problems.append(Problem(source.path, line, "audience-escape", message))
     meta["audience"], meta["visibility"] = kept, "internal"
     return True
+
+
+def _render_all(
+    kept: list[Source],
+    known: LinkTargets,
+    render: Callable[[Source], tuple[Article | None, list[Problem]]],
+    procs: int,
+) -> list[tuple[Article | None, list[Problem]]]:
+    """Render every placed source; a file that fails to render is no link target after all.
+
+    Every article is first rendered against all placed files, in any order or process; an
+    article that linked to one that then failed is rendered again without it, so its link
+    is reported missing whichever file came first (and however the work was split).
+    """
+    results = parallel.map_in_order(render, kept, procs)
+    again = list(range(len(kept)))
+    while True:
+        failed = {s.key for s, (a, _) in zip(kept, results, strict=True) if a is None}
+        failed &= known.by_key.keys()
+        if not failed:
+            return results
+        for source in kept:
+            if source.key in failed:
+                known.remove(source.path)  # nothing to link to after all
+        again = [i for i in again if (a := results[i][0]) is not None and _links_to(a, failed)]
+        for i in again:
+            results[i] = render(kept[i])
+
+
+def _links_to(article: Article, keys: set[str]) -> bool:
+    """Whether the article links to one of the keys (directly or by an alias)."""
+    return any(link.kind == "article" and link.resolved in keys for link in article.links)
 
 
 def _target(source: Source) -> Target:

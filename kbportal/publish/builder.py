@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kbportal import forked
 from kbportal.content.models import Article
 from kbportal.content.placement import symlinks_in
 from kbportal.publish import layout, public_index, records, sources, store, targets
@@ -59,7 +60,8 @@ def full_build(
     articles_dir = Path(config["ARTICLES_DIR"])
     if not articles_dir.is_dir():
         raise BuildError(f"articles folder {articles_dir} does not exist")
-    kb = sources.load_kb(config, metadata)
+    procs = forked.build_procs(config)
+    kb = sources.load_kb(config, metadata, procs)
     hashes = scan(articles_dir)
     status = {key: status_of(article, now) for key, article in kb.articles.items()}
     published = [a for key, a in sorted(kb.articles.items()) if status[key] == "published"]
@@ -125,7 +127,7 @@ def full_build(
         store.set_meta(conn, "next_publish_at", next_at.isoformat() if next_at else None)
         conn.execute("COMMIT")
         conn.close()
-        public_index.build_indexes(target, published)
+        public_index.build_indexes(target, published, procs)
         report = BuildReport(
             build_id=target.name, full=True, next_publish_at=next_at, problems=list(kb.problems)
         )

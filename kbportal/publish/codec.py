@@ -30,7 +30,9 @@ def _encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         body = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return {"$dc": type(value).__name__, **body}
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, set | frozenset):  # sorted: the same bytes whatever the hash seed
+        return [_encode(item) for item in sorted(value, key=str)]
+    if isinstance(value, list | tuple):
         return [_encode(item) for item in value]
     if isinstance(value, dict):
         return {str(k): _encode(v) for k, v in value.items()}

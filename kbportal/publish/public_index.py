@@ -44,26 +44,27 @@ def _point(build: Path, name: str) -> None:
     (build / POINTER).write_text(name + "\n", encoding="utf-8")
 
 
-def build_indexes(target: Path, published: Iterable[Article]) -> None:
+def build_indexes(target: Path, published: Iterable[Article], procs: int = 1) -> None:
     """Write a new build's staff index and, when some articles are not public, its public one.
 
     When most articles are public, the public index is built first and the staff index is that
     plus a segment of the others (hard links, then an update): about the cost of one index.
     The staff word vectors then weigh words by the public articles, which are most of them.
+    `procs`: processes each full index may use (search.build_index).
     """
     published = list(published)
     public = [a for a in published if a.is_public]
     if len(public) == len(published):
-        build_index(target / SHARED, published)
+        build_index(target / SHARED, published, procs)
         _point(target, SHARED)
         return
-    build_index(target / SEPARATE, public)
+    build_index(target / SEPARATE, public, procs)
     hidden = [a for a in published if not a.is_public]
     if len(public) >= len(hidden):
         link_index(target / SEPARATE, target / SHARED)
         update_index(target / SHARED, hidden, ())
     else:  # mostly internal: the staff index gets its own statistics and vectors
-        build_index(target / SHARED, published)
+        build_index(target / SHARED, published, procs)
     _point(target, SEPARATE)
     log.info("public index: %d of %d articles", len(public), len(published))
 

@@ -42,14 +42,17 @@ def limits_of(config: Mapping[str, Any]) -> Limits:
     )
 
 
-def load_kb(config: Mapping[str, Any], metadata: Metadata | None = None) -> loader.KnowledgeBase:
-    """Load and check every article of the configured folder."""
+def load_kb(
+    config: Mapping[str, Any], metadata: Metadata | None = None, procs: int = 1
+) -> loader.KnowledgeBase:
+    """Load and check every article of the configured folder (rendered in `procs` processes)."""
     kb = loader.load_knowledge_base(
         Path(config["ARTICLES_DIR"]),
         locales=_locales(config),
         default_locale=config["DEFAULT_LOCALE"],
         updated_for=metadata.updated_for if metadata else None,
         limits=limits_of(config),
+        procs=procs,
     )
     if metadata is not None:
         kb.articles = {key: metadata.enrich(a) for key, a in kb.articles.items()}

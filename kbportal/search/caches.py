@@ -45,7 +45,7 @@ class SharedCaches:
         # Cached score maps (per term, per query word), with their sizes for the bound
         self.postings: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self.postings_size = 0
-        self.field_lengths: dict[str, list[int]] = {}
+        self.field_lengths: dict[str, dense.Floats] = {}  # by document number
         self.article_frequencies: dict[str, int] = {}  # term -> articles holding it (bounded)
         self.spans = spans
         # The open index this one shares segments with: weak, so its memory goes when it closes
@@ -97,20 +97,20 @@ def _opened(searcher: WhooshSearcher, live: list[SharedCaches]) -> SharedCaches:
         return SharedCaches(list(searcher.reader().column_reader("key")), spans)
     keys: list[str] = []
     known = dict(ancestor.field_lengths)  # a copy: other threads may add fields meanwhile
-    lengths: dict[str, list[int]] = {field: [] for field in known}
+    lengths: dict[str, list[dense.Floats]] = {field: [] for field in known}
     for position, (sub, _offset) in enumerate(searcher.leaf_searchers()):
         part = plan.get(position)
         if part is not None:
             span = slice(part.old_offset, part.old_offset + part.count)
             keys += ancestor.keys[span]
             for field, values in known.items():
-                lengths[field] += values[span]
+                lengths[field].append(values[span])
         else:
             keys += list(sub.reader().column_reader("key"))
             for field in known:
-                lengths[field] += field_lengths(sub.reader(), field)
+                lengths[field].append(dense.lengths_array(field_lengths(sub.reader(), field)))
     caches = SharedCaches(keys, spans)
-    caches.field_lengths = lengths
+    caches.field_lengths = {field: np.concatenate(parts) for field, parts in lengths.items()}
     caches.ancestor = weakref.ref(ancestor)
     caches.carried = plan
     log.debug(

@@ -30,17 +30,86 @@ class GroupArrays(NamedTuple):
         return len(self.word_docs) + len(self.art_docs)
 
 
-def group_arrays(word: dict[int, float], art: dict[int, float], article_of: Ints) -> GroupArrays:
-    """The arrays of one word's score maps (in the maps' order, so sums add up alike)."""
-    word_docs = np.fromiter(word.keys(), dtype=np.int32, count=len(word))
-    art_docs = np.fromiter(art.keys(), dtype=np.int32, count=len(art))
-    return GroupArrays(
-        word_docs,
-        np.fromiter(word.values(), dtype=np.float64, count=len(word)),
-        art_docs,
-        article_of[art_docs],
-        np.fromiter(art.values(), dtype=np.float64, count=len(art)),
-    )
+def summed(parts: Iterable[tuple[Ints, Floats, float]], ndocs: int) -> tuple[Ints, Floats]:
+    """(documents, sums) of boosted field scores, added in the parts' order per document.
+
+    The same additions as `into[d] = into.get(d, 0.0) + score * boost` field after field,
+    so sums are bit-for-bit those of the dict loop (0.0 + x is x).
+    """
+    acc = np.zeros(ndocs, dtype=np.float64)
+    matched = np.zeros(ndocs, dtype=bool)
+    for docs, scores, boost in parts:
+        acc[docs] += scores * boost  # a document appears once per field: no repeats
+        matched[docs] = True
+    docs = np.flatnonzero(matched).astype(np.int32)
+    return docs, acc[docs]
+
+
+def group_arrays(
+    word: tuple[Ints, Floats], art: tuple[Ints, Floats], article_of: Ints
+) -> GroupArrays:
+    """One word's arrays from its summed section-field and article-field scores."""
+    return GroupArrays(word[0], word[1], art[0], article_of[art[0]], art[1])
+
+
+class Found:
+    """The first pass's matching documents (ascending) and their scores."""
+
+    def __init__(
+        self,
+        docs: npt.NDArray[np.integer[Any]],
+        scores: Floats,
+        article_of: Ints,
+        estimate: bool = False,
+        exact_for: int | None = None,
+    ):
+        self.docs = docs
+        self.scores = scores
+        self._article_of = article_of
+        # Some postings were skipped (pruned): the matches may miss a few, the count is a floor
+        self.estimate = estimate
+        # Pruned: only this many best documents are sure to have their exact scores
+        self.exact_for = exact_for
+        self.full: Callable[[], Found] | None = None  # the unpruned pass, when more are wanted
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def as_dict(self) -> dict[int, float]:
+        """{docnum: score}, in document order."""
+        return dict(zip(self.docs.tolist(), self.scores.tolist(), strict=True))
+
+    def articles(self) -> int:
+        """How many distinct articles the matching documents belong to."""
+        if not len(self.docs):
+            return 0
+        return int(np.unique(self._article_of[self.docs]).size)
+
+    def top(self, limit: int) -> list[int]:
+        """The `limit` best documents (ties: the lower document first), as heapq.nlargest
+        over the documents in order would pick them; in no particular order."""
+        n = len(self.docs)
+        if n <= limit:
+            return self.docs.tolist()
+        scores = self.scores
+        kth = np.partition(scores, n - limit)[n - limit]  # the limit-th largest score
+        above = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)[: limit - len(above)]
+        return self.docs[np.concatenate([above, tied])].tolist()
+
+    def add_term(self, docs: npt.NDArray[np.integer[Any]], scores: Floats, boost: float) -> None:
+        """Add a bonus term's boosted scores to the matching documents that hold it."""
+        if not len(docs) or not len(self.docs):
+            return
+        at = np.searchsorted(self.docs, docs)
+        at[at == len(self.docs)] = 0
+        hit = self.docs[at] == docs
+        self.scores[at[hit]] += scores[hit] * boost
+
+
+def lengths_array(lengths: list[int | None]) -> Floats:
+    """Stored field lengths (None: no length) as float64 by document, for the numpy scoring."""
+    return np.array([n or 0 for n in lengths], dtype=np.float64)
 
 
 def scope_mask(scope: Iterable[int], ndocs: int) -> npt.NDArray[np.bool_]:
@@ -56,7 +125,7 @@ def add_up(
     narticles: int,
     mask: npt.NDArray[np.bool_],
     combine: Callable[[Any, Any], Any],  # query_builder.combine: plain arithmetic, arrays too
-) -> dict[int, float]:
+) -> Found:
     """Each matching document in the mask: combine(its article's sum, its own sum).
 
     The same additions, in the same order, as the dict loop it replaces (float64 both),
@@ -73,4 +142,4 @@ def add_up(
         matched[g.art_docs] = True
     docs = np.flatnonzero(matched & mask)
     scores = combine(whole[article_of[docs]], acc[docs])
-    return dict(zip(docs.tolist(), scores.tolist(), strict=True))
+    return Found(docs, np.asarray(scores, dtype=np.float64), article_of)

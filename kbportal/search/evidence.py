@@ -16,7 +16,7 @@ def word_weights(reader: IndexReader, built: query_builder.BuiltQuery) -> list[f
     n = reader.narticles
     weights = []
     for group in built.groups[: len(built.terms)]:  # the reader's words, not added neighbours
-        df = len(reader.group_arrays(group).art_docs)  # one entry per article (first documents)
+        df = len(reader.article_arrays(group).art_docs)  # one entry per article (first documents)
         weights.append(math.log((n + 1) / (df + 0.5)) if df else 0.0)
     return weights
 
@@ -37,7 +37,7 @@ def confidences(
     articles = np.array([reader.article_of[d] for d, _ in page], dtype=np.int32)
     # A comparison matrix, not np.isin: the page is ~10 articles, and isin would sort the postings.
     held = [
-        (reader.group_arrays(g).art_articles[:, None] == articles[None, :]).any(axis=0)
+        (reader.article_arrays(g).art_articles[:, None] == articles[None, :]).any(axis=0)
         for g in built.groups[: len(built.terms)]
     ]
     scores = [s for _, s in best[: end + 1]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.writing import SegmentWriter
 
+from kbportal import forked
 from kbportal.content.models import Article, Section
-from kbportal.search import analysis, semantic
+from kbportal.search import analysis, bulk, semantic
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,12 @@ INDEX_NAME = "MAIN"
 INDEX_FORMAT = "kbportal-search-7"
 FORMAT_FILE = "KBPORTAL_FORMAT"
 ALL_STAFF = "*"  # audience term of an internal article every staff member may see
+# A full build splits over processes from this many articles (fewer: forking costs more).
+PARALLEL_FROM = 1000
+POOL_MB = 256  # postings a writer sorts in memory before it writes a sorted run to disk
+# The share of the documents the main process analyses (1 = a chunk like each child's): it
+# also writes every document's stored fields and the merged postings.
+MAIN_SHARE = 0.8
 
 # One value per line: category ancestors and audience groups may hold spaces or commas.
 _LINES = RegexTokenizer(r"[^\n]+")
@@ -156,21 +164,32 @@ def semantic_texts(articles: Iterable[Article]) -> Iterator[tuple[str, semantic.
             yield article.locale, (article.key, whole_text(article, sections), heads)
 
 
-def _add(writer: SegmentWriter, articles: Iterable[Article]) -> int:
-    """Add the articles' documents; drafts are skipped (never searchable)."""
-    count = 0
+def _indexed(articles: Iterable[Article]) -> Iterator[Article]:
+    """The articles that go into an index: drafts are skipped (never searchable)."""
     for article in articles:
         if article.draft:
             log.warning("not indexing draft %s", article.key)
             continue
+        yield article
+
+
+def _add(writer: SegmentWriter, articles: Iterable[Article]) -> int:
+    """Add the articles' documents; drafts are skipped (never searchable)."""
+    count = 0
+    for article in _indexed(articles):
         for doc in documents(article):
             writer.add_document(**doc)
         count += 1
     return count
 
 
-def build_index(directory: Path, articles: Iterable[Article]) -> None:
-    """A fresh index in an empty (or new) directory holding exactly the given articles."""
+def build_index(directory: Path, articles: Iterable[Article], procs: int = 1) -> None:
+    """A fresh index in an empty (or new) directory holding exactly the given articles.
+
+    With `procs` > 1 (and enough articles to pay for the processes), the text analysis and
+    the article vectors run in forked processes beside this one (`search.bulk`); the index
+    is the same as with one.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.iterdir()):
@@ -179,17 +198,54 @@ def build_index(directory: Path, articles: Iterable[Article]) -> None:
     ix = windex.create_in(str(directory), make_schema(), indexname=INDEX_NAME)
     # Plain segment files, not one compound file: Whoosh copies each part of a compound file
     # it opens into memory (24 MB per reader on tldr, and each thread has a reader).
-    writer = ix.writer(limitmb=256, compound=False)
-    try:
-        count = _add(writer, articles)
-    except BaseException:
-        writer.cancel()
-        raise
-    # One segment: the fastest to search, and later updates add small segments beside it.
-    writer.commit(optimize=True)
-    semantic.write(directory, semantic_texts(articles))
+    writer = bulk.BulkWriter(ix, limitmb=POOL_MB, compound=False)
+    context = forked.fork_context() if procs > 1 and len(articles) >= PARALLEL_FROM else None
+    if context is None or not bulk.supports_split(ix):
+        try:
+            count = _add(writer, articles)
+        except BaseException:
+            writer.cancel()
+            raise
+        # One segment: the fastest to search, and later updates add small segments beside it.
+        writer.commit(optimize=True)
+        semantic.write(directory, semantic_texts(articles))
+    else:
+        count = _build_split(directory, writer, articles, procs, context)
     (directory / FORMAT_FILE).write_text(INDEX_FORMAT + "\n")
     log.info("indexed %d articles into %s", count, directory)
+
+
+def _build_split(
+    directory: Path, writer: bulk.BulkWriter, articles: list[Article], procs: int, context: Any
+) -> int:
+    """The index over `procs` processes: the analysis of all but the first chunk of documents
+    in children, the rest here; then the commit here and the vectors in a child beside it."""
+    indexed = list(_indexed(articles))
+    docs = [doc for article in indexed for doc in documents(article)]
+    bounds = forked.chunks(len(docs), procs, MAIN_SHARE)
+    vectors, analysis = forked.Children(context), forked.Children(context)
+    try:
+        for start, end in bounds[1:]:
+            chunk = docs[start:end]
+            analysis.start(partial(bulk.analyse, writer, chunk, start, POOL_MB))
+        for doc in docs[: bounds[0][1]]:
+            writer.add_document(**doc)
+        analysed = analysis.results()
+        # Now that a core is free again: the vectors beside the commit (which is serial).
+        vectors.start(lambda: semantic.write(directory, semantic_texts(articles)))
+        for (runs, lengths), (start, end) in zip(analysed, bounds[1:], strict=True):
+            for doc, counted in zip(docs[start:end], lengths, strict=True):
+                writer.add_analysed(doc, counted)
+            writer.add_runs(runs)
+        writer.commit(optimize=True)
+        vectors.results()
+    except BaseException:
+        analysis.stop()
+        vectors.stop()
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    return len(indexed)
 
 
 def update_index(directory: Path, upserts: Iterable[Article], removed_keys: Iterable[str]) -> None:

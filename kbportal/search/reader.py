@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import heapq
 import logging
 from collections.abc import Hashable, Iterable
 from typing import Any
 
+import numpy as np
 from whoosh import index as windex
 from whoosh import scoring
 from whoosh.query import Query, Term
 from whoosh.searching import Searcher as WhooshSearcher
 
-from kbportal.search import dense, filters, query_builder
+from kbportal.search import dense, filters, postings, pruning, query_builder
 from kbportal.search.caches import caches_for
 from kbportal.search.lengths import field_lengths
 from kbportal.search.lexicon import Vocabulary
@@ -22,7 +22,10 @@ log = logging.getLogger(__name__)
 
 SCOPE_CACHE = 64  # viewer x locale x category combinations kept
 ARTICLE_FREQUENCIES = 20_000  # terms whose article count is kept (~100 bytes each)
-POSTINGS_CACHE_IDS = 300_000  # entries kept in cached score maps (~100 bytes each)
+# Entries kept in cached score arrays (12-20 bytes each): the lists of the common words,
+# which cost the most to decode, stay (at 100k articles one such list is ~90,000 entries).
+POSTINGS_CACHE_IDS = 2_000_000
+WHOLE_LIST = 0.25  # decode a whole posting list when a lookup needs this share of its blocks
 
 
 class IndexReader:
@@ -36,6 +39,7 @@ class IndexReader:
         self.keys: list[str] = self._shared.keys
         self.article_of: list[int] = self._shared.article_of
         self.narticles: int = self._shared.narticles
+        self._deleted_masks: dict[int, Any] = {}
 
     def scope(
         self, viewer: Viewer, locale: str | None, category: str | None, first_only: bool = False
@@ -61,37 +65,110 @@ class IndexReader:
 
     def _read_scores(self, field: str, term: str) -> dict[int, float]:
         """BM25F score of every live document holding a term in a field."""
-        scores: dict[int, float] = {}
+        docs, scores = self.field_scores(field, term)
+        return dict(zip(docs.tolist(), scores.tolist(), strict=True))
+
+    def field_scores(self, field: str, term: str) -> tuple[dense.Ints, dense.Floats]:
+        """(documents ascending, BM25F scores) of the live documents holding a term in a
+        field (cached, bounded)."""
+        key = ("field", field, term)
+        cached: tuple[dense.Ints, dense.Floats] | None = self._lookup(key)
+        if cached is None:
+            cached = self._score_postings(field, term)
+            self._cached(key, len(cached[0]), cached)
+        return cached
+
+    def scores_of(
+        self, field: str, term: str, wanted: dense.Ints
+    ) -> tuple[dense.Ints, dense.Floats]:
+        """`field_scores` of the wanted documents only (sorted): the blocks of postings that
+        hold none of them are not decoded; a list where most blocks would be decoded anyway
+        is read whole and cached, so a common word's list is read once."""
+        key = ("field", field, term)
+        cached: tuple[dense.Ints, dense.Floats] | None = self._lookup(key)
+        if cached is None:
+            blocks = self.searcher.doc_frequency(field, term) / postings.BLOCK
+            if len(wanted) < blocks * WHOLE_LIST:
+                return self._score_postings(field, term, wanted)
+            cached = self.field_scores(field, term)
+        docs, scores = cached
+        at = np.searchsorted(docs, wanted)
+        at[at == len(docs)] = 0
+        held = at[docs[at] == wanted] if len(docs) else at[:0]
+        return docs[held], scores[held]
+
+    def bound(self, field: str, term: str) -> float:
+        """An upper bound of `field_scores` of a term, from its statistics (nothing decoded)."""
+        top = 0.0
         weighting = self.searcher.weighting
-        for sub, offset in self.searcher.leaf_searchers():
+        for sub, _offset in self.searcher.leaf_searchers():
+            reader = sub.reader()
+            if (field, term) in reader:
+                scorer = weighting.scorer(sub, field, term)
+                if not isinstance(scorer, scoring.BM25FScorer):
+                    return float("inf")
+                top = max(top, postings.bound(reader, field, term, scorer))
+        return top
+
+    def _score_postings(
+        self, field: str, term: str, wanted: dense.Ints | None = None
+    ) -> tuple[dense.Ints, dense.Floats]:
+        docs: list[dense.Ints] = []
+        scores: list[dense.Floats] = []
+        weighting = self.searcher.weighting
+        for i, (sub, offset) in enumerate(self.searcher.leaf_searchers()):
             reader = sub.reader()
             if (field, term) not in reader:
                 continue
             scorer = weighting.scorer(sub, field, term)  # global idf and average length
             if isinstance(scorer, scoring.BM25FScorer):
-                # The scorer's own formula and parameters, with field lengths read once per
-                # reader: a third of the cost of Whoosh's per-posting score() chain.
+                deleted = self._deleted(i, reader)
+                if wanted is None:
+                    ids, w = postings.leaf_postings(reader, field, term, deleted)
+                else:
+                    lo, hi = np.searchsorted(wanted, [offset, offset + sub.doc_count_all()])
+                    local = (wanted[lo:hi] - offset).tolist()
+                    ids, w = postings.leaf_postings_in(reader, field, term, deleted, local)
+                ids = ids + offset
+                # The scorer's own formula and parameters, in the same order of operations
+                # as its per-posting score() (float64 both: the same bits), over the block.
                 idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-                lengths = self._lengths(field)
-                m = reader.postings(field, term)
-                while m.is_active():
-                    d, w = m.id() + offset, m.weight()
-                    scores[d] = idf * (w * (k1 + 1)) / (w + k1 * ((1 - b) + b * lengths[d] / avgfl))
-                    m.next()
+                lengths = self._lengths(field)[ids]
+                docs.append(ids.astype(np.int32))
+                scores.append(idf * (w * (k1 + 1)) / (w + k1 * ((1 - b) + b * lengths / avgfl)))
             else:
                 m = sub.postings(field, term)
+                found: dict[int, float] = {}
                 while m.is_active():
-                    scores[m.id() + offset] = m.score()
+                    found[m.id() + offset] = m.score()
                     m.next()
-        return scores
+                held = np.fromiter(found.keys(), dtype=np.int32, count=len(found))
+                values = np.fromiter(found.values(), dtype=np.float64, count=len(found))
+                if wanted is not None:
+                    keep = np.isin(held, wanted)
+                    held, values = held[keep], values[keep]
+                docs.append(held)
+                scores.append(values)
+        if not docs:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        if len(docs) == 1:
+            return docs[0], scores[0]
+        return np.concatenate(docs), np.concatenate(scores)  # segments in document order
 
-    def _lengths(self, field: str) -> list[int]:
+    def _deleted(self, leaf: int, reader: Any) -> Any:
+        """A segment's deleted-documents mask (kept per reader: segments do not change)."""
+        if leaf not in self._deleted_masks:
+            self._deleted_masks[leaf] = postings.deleted_mask(reader)
+        return self._deleted_masks[leaf]
+
+    def _lengths(self, field: str) -> dense.Floats:
         """Every document's length of a field (as Whoosh stores it), by document number."""
         lengths = self._shared.field_lengths.get(field)
         if lengths is None:
-            lengths = []
+            read: list[int | None] = []
             for sub, _offset in self.searcher.leaf_searchers():  # offsets are contiguous
-                lengths += field_lengths(sub.reader(), field)
+                read += field_lengths(sub.reader(), field)
+            lengths = dense.lengths_array(read)
             self._shared.field_lengths[field] = lengths
         return lengths
 
@@ -117,18 +194,23 @@ class IndexReader:
             shared.postings.move_to_end(key)
             return hit[1]
 
-    def docs(self, field: str, term: str) -> frozenset[int]:
-        """The live documents holding a term in a field (cached, bounded)."""
-        key = ("docs", field, term)
-        found: frozenset[int] | None = self._lookup(key)
+    def doc_ids(self, field: str, term: str) -> dense.Ints:
+        """The live documents holding a term in a field, ascending (cached, bounded)."""
+        key = ("ids", field, term)
+        found: dense.Ints | None = self._lookup(key)
         if found is None:
-            reader = self.searcher.reader()
-            if (field, term) in reader:
-                found = frozenset(reader.postings(field, term).all_ids())
-            else:
-                found = frozenset()
+            parts = []
+            for i, (sub, offset) in enumerate(self.searcher.leaf_searchers()):
+                reader = sub.reader()
+                ids, _ = postings.leaf_postings(reader, field, term, self._deleted(i, reader))
+                parts.append((ids + offset).astype(np.int32))
+            found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
             self._cached(key, len(found), found)
         return found
+
+    def docs(self, field: str, term: str) -> frozenset[int]:
+        """The live documents holding a term in a field."""
+        return frozenset(self.doc_ids(field, term).tolist())
 
     def article_frequency(self, term: str) -> int:
         """How many articles hold a term (the whole-article text field's BM25 statistic)."""
@@ -143,47 +225,52 @@ class IndexReader:
 
     def visible(self, field: str, term: str, scope: set[int]) -> bool:
         """Whether a document in the scope holds the term in the field."""
-        return not self.docs(field, term).isdisjoint(scope)
+        key = ("ids", field, term)
+        known: dense.Ints | None = self._lookup(key)
+        mask = self._mask(scope)
+        if known is not None:
+            return bool(mask[known].any())
+        # Read until the first visible one: in a broad scope that is the first block.
+        for i, (sub, offset) in enumerate(self.searcher.leaf_searchers()):
+            reader = sub.reader()
+            for ids, _ in postings.blocks(reader, field, term, self._deleted(i, reader)):
+                if mask[ids + offset].any():
+                    return True
+        return False
 
     def term_scores(self, field: str, term: str) -> dict[int, float]:
-        """BM25F score of every live document holding a term in a field (cached, bounded)."""
-        key = ("term", field, term)
-        scores: dict[int, float] | None = self._lookup(key)
-        if scores is None:
-            scores = self._read_scores(field, term)
-            self._cached(key, len(scores), scores)
-        return scores
+        """BM25F score of every live document holding a term in a field."""
+        return self._read_scores(field, term)
 
     def group_scores(
         self, group: tuple[tuple[str, str, float], ...]
     ) -> tuple[dict[int, float], dict[int, float]]:
-        """One query word's boosted scores: section fields, whole-article fields (cached)."""
-        key = ("group", group)
-        cached: tuple[dict[int, float], dict[int, float]] | None = self._lookup(key)
-        if cached is not None:
-            return cached
-        word, art = self._group_maps(group)
-        self._cached(key, len(word) + len(art), (word, art))
-        return word, art
+        """One query word's boosted scores: section fields, whole-article fields."""
+        g = self.group_arrays(group)
+        return (
+            dict(zip(g.word_docs.tolist(), g.word_scores.tolist(), strict=True)),
+            dict(zip(g.art_docs.tolist(), g.art_scores.tolist(), strict=True)),
+        )
 
-    def _group_maps(
-        self, group: tuple[tuple[str, str, float], ...]
-    ) -> tuple[dict[int, float], dict[int, float]]:
-        word: dict[int, float] = {}
-        art: dict[int, float] = {}
-        for field, term, boost in group:
-            into = art if field in query_builder.ARTICLE_FIELDS else word
-            get = into.get
-            for d, score in self._read_scores(field, term).items():
-                into[d] = get(d, 0.0) + score * boost
-        return word, art
+    def article_arrays(self, group: tuple[tuple[str, str, float], ...]) -> dense.GroupArrays:
+        """`group_arrays` of the word's whole-article fields only (no section postings read)."""
+        return self.group_arrays(tuple(f for f in group if f[0] in query_builder.ARTICLE_FIELDS))
 
     def group_arrays(self, group: tuple[tuple[str, str, float], ...]) -> dense.GroupArrays:
-        """`group_scores` as numpy arrays (cached; ~16 bytes an entry instead of ~100)."""
+        """One query word's boosted scores as arrays: section fields by document, whole-article
+        fields by article (cached; ~16 bytes an entry)."""
         key = ("arrays", group)
         cached: dense.GroupArrays | None = self._lookup(key)
         if cached is None:
-            cached = dense.group_arrays(*self._group_maps(group), self._shared.article_array)
+            ndocs = len(self.keys)
+            word: list[tuple[dense.Ints, dense.Floats, float]] = []
+            art: list[tuple[dense.Ints, dense.Floats, float]] = []
+            for field, term, boost in group:
+                into = art if field in query_builder.ARTICLE_FIELDS else word
+                into.append((*self.field_scores(field, term), boost))
+            cached = dense.group_arrays(
+                dense.summed(word, ndocs), dense.summed(art, ndocs), self._shared.article_array
+            )
             self._cached(key, cached.size, cached)
         return cached
 
@@ -197,19 +284,32 @@ class IndexReader:
             held = masks[id(scope)] = (scope, dense.scope_mask(scope, len(self.keys)))
         return held[1]
 
-    def first_pass(self, built: query_builder.BuiltQuery, scope: set[int]) -> dict[int, float]:
-        """Scores of every document in the scope holding any of the query's terms.
+    def first_pass(
+        self, built: query_builder.BuiltQuery, scope: set[int], k: int | None = None
+    ) -> dense.Found:
+        """Scores of the documents in the scope holding any of the query's terms.
 
-        Added up from cached per-term BM25F scores: far cheaper than Whoosh's matcher tree
-        on broad questions, and every matching document is counted exactly.
+        With `k`, pruned where that pays (`pruning`): exact for the k best documents, the
+        rest and the count only nearly so. Else every matching document, exactly.
         """
+        if k is not None:
+            pruned = pruning.first_pass(self, built, scope, k)
+            if pruned is not None:
+                pruned.full = lambda: self.first_pass(built, scope)
+                return pruned
         total = len(built.groups)
+        shared = self._shared
         if total > 1 and query_builder.COORD_SCALE:
-            found = self._coordinated(built, scope)
+            coordinated = self._coordinated(built, scope)
+            docs = np.array(sorted(coordinated), dtype=np.int32)
+            found = dense.Found(
+                docs,
+                np.array([coordinated[d] for d in docs.tolist()], dtype=np.float64),
+                shared.article_array,
+            )
         else:
             # No coordination: skip counting matched words (the common, faster path), and add
             # up in numpy: the per-posting dict loop was the largest part of a query.
-            shared = self._shared
             found = dense.add_up(
                 [self.group_arrays(group) for group in built.groups],
                 shared.article_array,
@@ -219,9 +319,7 @@ class IndexReader:
             )
         for bonus in built.bonuses:
             if isinstance(bonus, Term):
-                for d, score in self.term_scores(bonus.fieldname, bonus.text).items():
-                    if d in found:
-                        found[d] += score * bonus.boost
+                found.add_term(*self.field_scores(bonus.fieldname, bonus.text), bonus.boost)
         return found
 
     def _coordinated(self, built: query_builder.BuiltQuery, scope: set[int]) -> dict[int, float]:
@@ -255,19 +353,22 @@ class IndexReader:
             for a in (article_of[d],)
         }
 
-    def count_articles(self, docs: Iterable[int]) -> int:
-        """How many distinct articles the documents belong to."""
-        return len(set(map(self.article_of.__getitem__, docs)))
+    def count_articles(self, found: dense.Found) -> int:
+        """How many distinct articles the first pass's documents belong to."""
+        return found.articles()
 
     def top_articles(
-        self, built: query_builder.BuiltQuery, found: dict[int, float], wanted: int
+        self, built: query_builder.BuiltQuery, found: dense.Found, wanted: int
     ) -> list[tuple[int, float]]:
         """(docnum, score) of the best section of each of the top `wanted` articles."""
         limit = max(wanted * 3, query_builder.RERANK_DEPTH)
         total = self.count_articles(found)
         while True:
-            candidates = heapq.nlargest(limit, found, key=found.__getitem__)
-            scores = {d: found[d] for d in candidates}
+            if found.exact_for is not None and limit > found.exact_for and found.full:
+                found = found.full()  # more wanted than the pruned pass is exact for
+            candidates = found.top(limit)
+            at = np.searchsorted(found.docs, candidates)
+            scores = dict(zip(candidates, found.scores[at].tolist(), strict=True))
             for bonus in built.bonuses:
                 if isinstance(bonus, Term):
                     continue  # already added in the first pass

@@ -146,6 +146,7 @@ class Searcher:
             page=page,
             per_page=per_page,
             corrected=corrected,
+            total_is_estimate=shown.total_is_estimate,
         )
 
     def _run(
@@ -169,11 +170,16 @@ class Searcher:
         if vectors is not None:
             built = expansion.expand(reader, vectors, text, built, scope)
         # Count matching articles among the documents the viewer may see, before any paging.
-        found = reader.first_pass(built, scope)
-        total = reader.count_articles(found)
         wanted = page * per_page
+        # The candidates the re-rank and confidence take: the first pass is exact for them
+        reranked = max(wanted, semantic.DEPTH) if vectors is not None else wanted
+        found = reader.first_pass(built, scope, max(reranked * 3, query_builder.RERANK_DEPTH))
+        total = reader.count_articles(found)
+        about = found.estimate
         if total == 0 or wanted - per_page >= total:
-            return SearchResults(query=query.text, total=total, page=page, per_page=per_page)
+            return SearchResults(
+                query=query.text, total=total, page=page, per_page=per_page, total_is_estimate=about
+            )
         if time.monotonic() > deadline:
             vectors = None  # over budget: rank by the first pass alone, no re-ranking by meaning
         depth = wanted if vectors is None else max(wanted, semantic.DEPTH)
@@ -188,7 +194,14 @@ class Searcher:
             self._hit(reader.searcher, d, score, built.terms, conf)
             for (d, score), conf in zip(best[start:wanted], sure, strict=True)
         ]
-        return SearchResults(query=query.text, total=total, hits=hits, page=page, per_page=per_page)
+        return SearchResults(
+            query=query.text,
+            total=total,
+            hits=hits,
+            page=page,
+            per_page=per_page,
+            total_is_estimate=about,
+        )
 
     @staticmethod
     def _hit(

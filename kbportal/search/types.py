@@ -51,6 +51,8 @@ class SearchResults:
     page: int = 1
     per_page: int = 10
     corrected: str | None = None  # "did you mean", built only from what the viewer may see
+    # The total is a count of a pruned first pass (many matches): "about N"; it may miss a few
+    total_is_estimate: bool = False
 
 
 @dataclass(frozen=True)

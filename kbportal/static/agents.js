@@ -84,9 +84,11 @@
     // "N articles found" in the page's language: the server rendered one sample per plural
     // category (Russian has three), and the browser's plural rules pick the one for N.
     var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang) : null;
-    function found(count) {
+    // A count over many matches is an estimate ("About N"): the API says so.
+    function found(count, about) {
+      var kind = about ? "about-" : "found-";
       var category = plurals ? plurals.select(count) : (count === 1 ? "one" : "other");
-      var sample = msg("found-" + category) || msg("found-other");
+      var sample = msg(kind + category) || msg(kind + "other");
       return sample.replace(/\d+/, String(count));
     }
 
@@ -164,7 +166,7 @@
     function show(data) {
       list.textContent = "";
       (data.hits || []).forEach(function (hit) { list.appendChild(render(hit)); });
-      status.textContent = data.total ? found(data.total) : (data.query ? msg("none") : "");
+      status.textContent = data.total ? found(data.total, data.total_is_estimate) : (data.query ? msg("none") : "");
       if (data.corrected) { status.textContent += " \u2014 " + msg("did-you-mean") + " " + data.corrected; }
       selected = -1;
       // The pager and "did you mean" described the server's page, not these results.

@@ -45,7 +45,7 @@ def locale_arg(required: bool = False) -> str | None:
 
 @bp.get("/search")
 def search() -> Response:
-    """Full-text search: {"query", "total", "results": [...]}."""
+    """Full-text search: {"query", "total", "total_is_estimate", "results": [...]}."""
     text = clean_text(request.args.get("q"))
     if not text:
         raise BadParam("q is required: the text to search for")

@@ -83,7 +83,7 @@ def test_cli_refuses_what_the_api_refuses(portal: Portal, params: dict[str, str]
 
 def test_search_contract(portal: Portal) -> None:
     data = portal.app().test_client().get("/api/v1/search?q=refund+timing&limit=5").json
-    assert set(data) == {"query", "total", "results", "search_id"}
+    assert set(data) == {"query", "total", "total_is_estimate", "results", "search_id"}
     assert data["query"] == "refund timing" and isinstance(data["total"], int)
     assert data["total"] >= len(data["results"]) >= 1
     keys = HIT_KEYS - {"visibility"}

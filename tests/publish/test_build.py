@@ -78,7 +78,7 @@ def test_a_failed_build_keeps_the_old_version_serving(
     before = layout.current_build_id(built["DATA_DIR"])
     kb = publish.kb_for(built)
 
-    def broken_index(directory: Path, articles: Any) -> None:
+    def broken_index(directory: Path, articles: Any, procs: int = 1) -> None:
         (directory / "half-written").parent.mkdir(parents=True, exist_ok=True)
         (directory / "half-written").write_text("x")
         raise OSError("disk full")

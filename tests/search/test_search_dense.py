@@ -60,7 +60,7 @@ def test_numpy_sums_equal_the_plain_sums(make_searcher: MakeSearcher) -> None:
                 for text in QUERIES:
                     built = query_builder.build_query(text)
                     assert built is not None
-                    found = reader.first_pass(built, scope)
+                    found = reader.first_pass(built, scope).as_dict()
                     assert found == _plain_first_pass(reader, built, scope), text
                     assert set(found) <= scope
                     assert list(found) == sorted(found)  # ties go to the lower document

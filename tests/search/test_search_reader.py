@@ -27,7 +27,7 @@ def test_fast_first_pass_equals_the_general_one(
         for text in ("printer paper", "toner ink jam", "setup 3", "paper"):
             built = query_builder.build_query(text)
             assert built is not None
-            fast = reader.first_pass(built, scope)
+            fast = reader.first_pass(built, scope).as_dict()
             general = reader._coordinated(built, scope)
             assert fast.keys() == general.keys()
             assert all(abs(fast[d] - general[d]) < 1e-9 for d in fast)

@@ -20,7 +20,7 @@ def test_search_shape(client: FlaskClient) -> None:
     response = client.get("/api/v1/search?q=refund&locale=en")
     assert response.status_code == 200 and response.mimetype == "application/json"
     body = response.get_json()
-    assert set(body) == {"query", "total", "results", "search_id"}
+    assert set(body) == {"query", "total", "total_is_estimate", "results", "search_id"}
     assert body["query"] == "refund" and body["total"] >= 1
     first = body["results"][0]
     assert set(first) == API_HIT_KEYS and first["visibility"] == "public"

@@ -1,0 +1,150 @@
+"""Top-k pruning of the first pass: the body field looked up only where it can matter.
+
+MaxScore with one non-essential field. A query word's body postings are the longest and the
+slowest to decode (they carry positions), yet a section's own score counts only
+`SECTION_WEIGHT` of its article's. So every other field is summed for every document (a
+lower bound of each score, exact where the body holds none of the words), the k-th best of
+those lower bounds is the bar, and each document's upper bound adds the body's largest
+possible score (from the terms' statistics). Only the documents whose upper bound reaches
+the bar can be in the top k: their body postings are decoded (blocks holding none of them
+are skipped unread) and their scores completed. Those scores are bit-for-bit the full
+pass's: body is the last section field of every word, so each word's sum is the same
+additions in the same order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+from whoosh.query import Term
+
+from kbportal.search import dense, query_builder
+from kbportal.search.dense import Found
+
+if TYPE_CHECKING:
+    from kbportal.search.reader import IndexReader
+
+log = logging.getLogger(__name__)
+
+DEFERRED = "body"  # the field looked up for candidates only
+# Below this many matching documents (other fields) the full pass is cheap: no pruning, so
+# small result sets keep exact totals and every score.
+PRUNE_ABOVE = 2_000
+# Give up pruning when more than this share of the documents are candidates anyway.
+MAX_CANDIDATES = 0.25
+SLACK = 1e-9  # relative: covers the rounding of adding the bound in another order
+
+
+Group = tuple[tuple[str, str, float], ...]
+
+
+def _split(group: Group) -> tuple[Group, tuple[str, str, float]] | None:
+    """A word's fields without the deferred one, and the deferred one; None unless the
+    deferred field is the word's last section field (so the sums keep their order)."""
+    section = [f for f in group if f[0] not in query_builder.ARTICLE_FIELDS]
+    if not section or section[-1][0] != DEFERRED or sum(f[0] == DEFERRED for f in group) != 1:
+        return None
+    return tuple(f for f in group if f[0] != DEFERRED), section[-1]
+
+
+def first_pass(
+    reader: IndexReader, built: query_builder.BuiltQuery, scope: set[int], k: int
+) -> Found | None:
+    """The first pass, exact for its k best documents; None where pruning does not apply
+    (coordination, a word without the deferred field, or few matches): run the full pass."""
+    if len(built.groups) > 1 and query_builder.COORD_SCALE:
+        return None
+    split = [_split(g) for g in built.groups]
+    if any(s is None for s in split):
+        return None
+    parts = [s for s in split if s is not None]
+    combine: Callable[[Any, Any], Any] = query_builder.combine  # plain arithmetic, arrays too
+    article_of = reader._shared.article_array
+    ndocs, narticles = len(article_of), reader.narticles
+    mask = reader._mask(scope)
+    groups = [reader.group_arrays(light) for light, _ in parts]
+
+    acc = np.zeros(ndocs, dtype=np.float64)  # other section fields, summed by word
+    whole = np.zeros(narticles, dtype=np.float64)
+    matched = np.zeros(ndocs, dtype=bool)
+    for g in groups:
+        acc[g.word_docs] += g.word_scores
+        matched[g.word_docs] = True
+        np.add.at(whole, g.art_articles, g.art_scores)
+        matched[g.art_docs] = True
+    lower_docs = np.flatnonzero(matched & mask)
+    if len(lower_docs) <= max(k, PRUNE_ABOVE):
+        return None
+    bonuses = []  # each bonus term's boosted scores by document, added in turn as the full pass
+    for term in built.bonuses:
+        if isinstance(term, Term):
+            docs, scores = reader.field_scores(term.fieldname, term.text)
+            bonuses.append(np.zeros(ndocs, dtype=np.float64))
+            bonuses[-1][docs] = scores * term.boost
+    lower = combine(whole[article_of[lower_docs]], acc[lower_docs])
+    for extra in bonuses:
+        lower = lower + extra[lower_docs]
+    bar = np.partition(lower, len(lower) - k)[len(lower) - k]  # the k-th best lower bound
+
+    # Each word's body can add at most its bound, and only in articles holding the word
+    # (the whole-article text holds every section's words, by the same analyser).
+    holds = []
+    most = np.zeros(narticles, dtype=np.float64)
+    for g, (_, (field, term, boost)) in zip(groups, parts, strict=True):
+        holds.append(np.zeros(narticles, dtype=bool))
+        holds[-1][g.art_articles] = True
+        most[g.art_articles] += reader.bound(field, term) * boost
+    bonus = sum(bonuses, np.zeros(ndocs, dtype=np.float64))
+    in_scope = np.flatnonzero(mask)
+    articles = article_of[in_scope]
+    upper = combine(whole[articles], (acc[in_scope] + most[articles]) * (1 + SLACK)) + bonus[
+        in_scope
+    ] * (1 + SLACK)
+    candidates = in_scope[upper >= bar]
+    if len(candidates) > MAX_CANDIDATES * ndocs:
+        return None
+
+    exact, hit = _completed(reader, candidates, groups, parts, holds, matched)
+    exact = combine(whole[article_of[candidates]], exact)
+    for extra in bonuses:
+        exact = exact + extra[candidates]
+    # The rest keep their lower bounds: below the bar, they cannot reach the k best.
+    score = np.zeros(ndocs, dtype=np.float64)
+    score[lower_docs] = lower
+    keep = candidates[hit]
+    score[keep] = exact[hit]
+    matched[keep] = True
+    final = np.flatnonzero(matched & mask)
+    return Found(final, score[final], article_of, estimate=True, exact_for=k)
+
+
+def _completed(
+    reader: IndexReader,
+    candidates: dense.Ints,
+    groups: list[dense.GroupArrays],
+    parts: list[tuple[Group, tuple[str, str, float]]],
+    holds: list[npt.NDArray[np.bool_]],
+    matched: npt.NDArray[np.bool_],
+) -> tuple[dense.Floats, npt.NDArray[np.bool_]]:
+    """The candidates' section sums, each word's completed with its body, in the full pass's
+    order; and which candidates match at all."""
+    exact = np.zeros(len(candidates), dtype=np.float64)
+    hit = matched[candidates].copy()
+    article_of = reader._shared.article_array
+    for g, (_, (field, term, boost)), held in zip(groups, parts, holds, strict=True):
+        word = np.zeros(len(candidates), dtype=np.float64)
+        at = np.searchsorted(candidates, g.word_docs)
+        inside = at < len(candidates)
+        inside[inside] = candidates[at[inside]] == g.word_docs[inside]
+        word[at[inside]] = g.word_scores[inside]
+        wanted = candidates[held[article_of[candidates]]]
+        docs, scores = reader.scores_of(field, term, wanted)
+        where = np.searchsorted(candidates, docs)
+        word[where] = word[where] + scores * boost  # 0.0 + x is x: as the dict loop's get()
+        hit[where] = True
+        exact += word
+    return exact, hit
