@@ -293,8 +293,8 @@ def run_gunicorn(
 
 def _in_each_worker(config: dict[str, Any]) -> None:
     """In each warm worker: bound its allocator, and follow what other nodes publish."""
-    from kbportal.publish.accessor import switch_in_background
     from kbportal.memory import limit_arenas
+    from kbportal.publish.accessor import switch_in_background
     from kbportal.sync.follower import Follower
 
     limit_arenas()  # memory must not grow with publishes (see kbportal.memory)
