@@ -128,9 +128,13 @@ def _store(build: Path) -> dict[str, Any]:
     return rows
 
 
-@pytest.mark.parametrize("procs", [2, 3])
-def test_split_build_equals_one_process(articles: Path, tmp_path: Path, procs: int) -> None:
+@pytest.mark.parametrize(("procs", "pool_mb"), [(2, search_index.POOL_MB), (3, 1)])
+def test_split_build_equals_one_process(
+    articles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, procs: int, pool_mb: int
+) -> None:
     (one_report, one_hits), one = _build(articles, tmp_path / "one", 1)
+    # 1 MB: every process spills its postings to sorted runs on disk, as at 100k articles
+    monkeypatch.setattr(search_index, "POOL_MB", pool_mb)
     (many_report, many_hits), many = _build(articles, tmp_path / "many", procs)
 
     assert one_report.internal > 0 and one_report.public > 0  # two indexes: public and staff
