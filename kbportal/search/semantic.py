@@ -24,6 +24,7 @@ from kbportal.search.wordvectors import (
     WordVectors,
     content_words,
     embed,
+    keyed_df,
     language_of,
     table,
 )
@@ -79,6 +80,7 @@ class ArticleVectors:
             self.head_of[self._heads_order], np.arange(len(self.keys) + 1)
         )
         self._last: tuple[str, np.ndarray | None] | None = None
+        self._weights: dict[str, int] | None = None  # df by the table's key, made on first use
 
     @classmethod
     def build(cls, items: Iterable[Item], language: str = "en") -> ArticleVectors:
@@ -92,9 +94,10 @@ class ArticleVectors:
         if words is None:
             raise OSError(f"no {language} word table")
         n = len(items)
-        rows = [embed(counts, df, n, words) for counts in counted]
+        weights = keyed_df(dict(df), n, words)
+        rows = [embed(counts, weights, n, words) for counts in counted]
         matrix = np.vstack(rows) if rows else np.zeros((0, words.dims), dtype=np.float32)
-        heads, head_of = _head_rows(items, range(n), df, n, words)
+        heads, head_of = _head_rows(items, range(n), weights, n, words)
         keys = [key for key, _, _ in items]
         return cls(keys, matrix.astype(np.float16), dict(df), n, language, heads, head_of)
 
@@ -107,7 +110,9 @@ class ArticleVectors:
         words = table(self.language)
         if words is None:
             return None
-        vec = embed(Counter(content_words(text)), self.df, self.n, words)
+        if self._weights is None:
+            self._weights = keyed_df(self.df, self.n, words)
+        vec = embed(Counter(content_words(text)), self._weights, self.n, words)
         found = vec if vec.any() else None
         self._last = (text, found)
         return found
@@ -238,8 +243,8 @@ def update(directory: Path, items: Iterable[tuple[str, Item]], removed: Iterable
         meta = _meta(directory, language)
         if meta is None or words is None:
             continue  # an index built without vectors stays lexical until its next full build
-        df = {str(k): int(v) for k, v in meta["df"].items()}
         n = int(meta["n"])
+        df = keyed_df({str(k): int(v) for k, v in meta["df"].items()}, n, words)
         new = {key: (text, heads) for key, text, heads in grouped.get(language, [])}
         rows = [embed(Counter(content_words(t)), df, n, words) for t, _ in new.values()]
         matrix = np.vstack(rows) if rows else np.zeros((0, words.dims), dtype=np.float32)

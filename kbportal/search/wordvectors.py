@@ -28,8 +28,10 @@ class WordVectors:
     """A table: int8 rows with a scale each, looked up by word (or stem), or WordPiece pieces."""
 
     def __init__(self, directory: Path, stemmed: bool = False) -> None:
-        words = (directory / "words.txt").read_text(encoding="utf-8").split()
-        self.index = {w: i for i, w in enumerate(words)}
+        # One entry a line, by position: an empty line (a form the stemmer reduces to nothing)
+        # holds its row's place, so the rows after it keep their own words.
+        words = (directory / "words.txt").read_text(encoding="utf-8").split("\n")
+        self.index = {w: i for i, w in enumerate(words) if w}
         # Mapped, not read: a worker keeps resident only the rows its queries touch, and the
         # page cache shares them between workers (the tables are 10 MB and 7 MB).
         self.rows = np.load(directory / "words.i8.npy", mmap_mode="r")
@@ -118,12 +120,35 @@ def idf(df: int, n: int) -> float:
     return max(math.log((n + 1) / (df + 0.5)), 0.1)
 
 
+def keyed_df(df: dict[str, int], n: int, words: WordVectors) -> dict[str, int]:
+    """Document frequencies by the table's key: a stem's forms counted together (capped at n)
+    for a table keyed by stem, else the words' own."""
+    if not words.stemmed:
+        return df
+    out: dict[str, int] = {}
+    for word, count in df.items():
+        key = analysis.stem(word)
+        out[key] = out.get(key, 0) + count
+    return {key: min(count, n) for key, count in out.items()}
+
+
 def embed(counts: Counter[str], df: dict[str, int], n: int, words: WordVectors) -> np.ndarray:
-    """A normalised text vector: idf-weighted, sublinear-tf mean of its word vectors."""
+    """A normalised text vector: idf-weighted, sublinear-tf mean of its word vectors.
+
+    `df` is keyed as the table is (keyed_df): in a table keyed by stem, a Russian word's forms
+    are one word with one idf and one count, as they share one vector (a form the articles do
+    not spell would otherwise weigh as a word no article holds).
+    """
     acc = np.zeros(words.dims, dtype=np.float32)
+    merged: Counter[str] = Counter()
+    spelled: dict[str, str] = {}  # key -> a form of it, to look its vector up by
     for word, tf in counts.items():
-        vec = words.vector(word)
+        key = analysis.stem(word) if words.stemmed else word
+        merged[key] += tf
+        spelled.setdefault(key, word)
+    for key, tf in merged.items():
+        vec = words.vector(spelled[key])
         if vec is not None:
-            acc += (idf(df.get(word, 0), n) * (1 + math.log(tf))) * vec
+            acc += (idf(df.get(key, 0), n) * (1 + math.log(tf))) * vec
     norm = float(np.linalg.norm(acc))
     return acc / norm if norm > 0 else acc
