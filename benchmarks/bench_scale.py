@@ -28,8 +28,8 @@ from tldr_data import pages, queries  # noqa: E402
 
 from kbportal import create_app, publish  # noqa: E402
 from kbportal.config import load_config  # noqa: E402
+from kbportal.memory import release_free_memory  # noqa: E402
 from kbportal.publish import layout  # noqa: E402
-from kbportal.publish.memory import release_free_memory  # noqa: E402
 from kbportal.search.types import SearchQuery  # noqa: E402
 from kbportal.viewer import PUBLIC  # noqa: E402
 

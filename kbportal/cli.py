@@ -293,11 +293,11 @@ def run_gunicorn(
 
 def _in_each_worker(config: dict[str, Any]) -> None:
     """In each warm worker: bound its allocator, and follow what other nodes publish."""
+    from kbportal.memory import limit_arenas
     from kbportal.publish.accessor import switch_in_background
-    from kbportal.publish.memory import limit_arenas
     from kbportal.sync.follower import Follower
 
-    limit_arenas()  # memory must not grow with publishes (see kbportal.publish.memory)
+    limit_arenas()  # memory must not grow with publishes (see kbportal.memory)
     switch_in_background()  # a new version is opened and warmed before readers get it
     Follower(config).start()  # publish what another node announced (and catch up now)
 

@@ -72,7 +72,8 @@ class Category:
         return self.path.rpartition("/")[0]
 
 
-@dataclass(frozen=True)
+# Slots: a serving worker keeps a listing record of every article (~7 MB less at 100k).
+@dataclass(frozen=True, slots=True)
 class Article:
     """One rendered article: everything a page, the index and the checks need."""
 

@@ -13,12 +13,12 @@ from typing import Any, cast
 
 from flask import Flask, current_app
 
+from kbportal.memory import release_free_memory
 from kbportal.publish import gate, layout, store
 from kbportal.publish.builder import build as build_kb
 from kbportal.publish.builder import ensure_build
 from kbportal.publish.healing import HealingKB, is_damaged, open_fallback
 from kbportal.publish.manifest import BuildError
-from kbportal.publish.memory import release_free_memory
 from kbportal.publish.published import BuildKB
 from kbportal.search.types import SearchQuery
 from kbportal.viewer import PUBLIC, Viewer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kbportal.publish import memory
+from kbportal import memory
 
 
 def test_limiting_arenas_and_trimming_never_fail() -> None:

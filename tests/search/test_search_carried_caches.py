@@ -103,3 +103,34 @@ def test_a_published_version_carries_caches_and_finds_the_same(tmp_path: Path) -
         assert "en/secret" not in [h.key for h in hidden.hits]
     finally:
         fresh.close()
+
+
+def test_a_carried_over_version_finds_what_a_full_build_finds(tmp_path: Path) -> None:
+    first = [article(f"a{i}", f"Printer {i}", f"toner paper jam {i}") for i in range(20)]
+    later = [article(f"b{i}", f"Scanner {i}", f"paper feed scanner {i}") for i in range(10)]
+    changed = [article(f"a{i}", f"Printer {i} fixed", f"ink only {i}") for i in range(0, 20, 3)]
+    texts = ("paper", "printer fixed", "scanner paper", "ink", "toner jam")
+    build_index(tmp_path / "v0", first)
+    parent = Searcher(tmp_path / "v0")
+    for text in texts:  # the parent's caches, as a serving version has them
+        parent.search(SearchQuery(text, locale="en"))
+    _linked_copy(tmp_path / "v0", tmp_path / "v1")
+    update_index(tmp_path / "v1", later, [])
+    update_index(tmp_path / "v1", changed, ["en/a1"])
+    final = {a.key: a for a in [*first, *later, *changed] if a.key != "en/a1"}
+    build_index(tmp_path / "full", final.values())
+    carried, full = Searcher(tmp_path / "v1"), Searcher(tmp_path / "full")
+    try:
+        with carried._using() as reader:
+            assert reader._shared.ancestor is not None
+        for text in texts:
+            for page in (1, 2):
+                one = carried.search(SearchQuery(text, locale="en", page=page, per_page=4))
+                other = full.search(SearchQuery(text, locale="en", page=page, per_page=4))
+                assert one.total == other.total, text
+            every = carried.search(SearchQuery(text, locale="en", per_page=100))
+            expected = full.search(SearchQuery(text, locale="en", per_page=100))
+            assert sorted(h.key for h in every.hits) == sorted(h.key for h in expected.hits)
+    finally:
+        for searcher in (parent, carried, full):
+            searcher.close()
