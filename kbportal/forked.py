@@ -7,6 +7,7 @@ targets), so nothing is pickled to them; each sends one result back through a pi
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import traceback
@@ -75,7 +76,14 @@ class Children:
         """Fork a process running `task` (it sees this process's memory as it is now)."""
         receive, send = self._context.Pipe(duplex=False)
         process = self._context.Process(target=_child, args=(send, task), daemon=True)
-        process.start()
+        # The child's collector leaves what it inherited alone: no finalizer of this process's
+        # objects (a database connection, a file being written) runs in the child, and the
+        # shared pages are not copied for it (gc.freeze's documented use before a fork).
+        gc.freeze()
+        try:
+            process.start()
+        finally:
+            gc.unfreeze()
         send.close()
         self._started.append((process, receive))
 
