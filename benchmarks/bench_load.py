@@ -133,6 +133,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data", type=Path, help="a data folder built before (kbportal index)")
     parser.add_argument("--articles", type=Path, help="the articles of --data (default: tldr)")
+    parser.add_argument("--startup", type=float, default=120, help="seconds to wait for serve")
     args = parser.parse_args()
     root = args.articles or tldr_root()
     work = Path(tempfile.mkdtemp(prefix="kb-load-"))
@@ -194,6 +195,7 @@ def main() -> None:
             env,
             base + article_paths[0],
             log=(work / "serve.log").open("wb"),
+            seconds=args.startup,  # a 100k build takes a while to open on a loaded machine
         )
         try:
             wait_warm(work / "serve.log", "warm and accepting requests", args.workers)
