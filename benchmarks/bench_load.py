@@ -132,8 +132,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data", type=Path, help="a data folder built before (kbportal index)")
+    parser.add_argument("--articles", type=Path, help="the articles of --data (default: tldr)")
     args = parser.parse_args()
-    root = tldr_root()
+    root = args.articles or tldr_root()
     work = Path(tempfile.mkdtemp(prefix="kb-load-"))
     env = {
         **os.environ,

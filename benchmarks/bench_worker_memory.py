@@ -6,7 +6,8 @@ then --publishes one-article publishes from this process (each appends a new wor
 page and waits until the served search finds it: push-to-found through the real server, its
 background switch and its search process), and prints the RSS of each worker and of the
 node's search process after the searches, after each publish, and once the old versions
-retired. Flat means the last row is where the first one was. Usage:
+retired (workers after 10 s, the search process after 60 s). Flat means the last row is
+where the first one was. Usage:
 
     .venv/bin/python benchmarks/bench_worker_memory.py --articles DIR --data DIR
 """
@@ -34,7 +35,9 @@ from kbportal import publish  # noqa: E402
 from kbportal.config import load_config  # noqa: E402
 
 BIN = Path(sys.executable).parent
-RETIRE_AFTER = 12  # seconds: old versions close 10 s after the switch (publish.accessor)
+# Seconds until old versions are closed: workers retire one 10 s after switching
+# (publish.accessor), the search process closes an index unused for 60 s (serving.searchd)
+SETTLE = 65
 
 
 def rss_mb(pid: int) -> int | None:
@@ -112,7 +115,7 @@ def main() -> None:
             for text in qs[:20]:
                 search(base, text)
             rows.append((f"after publish {number + 1}", *memory(proc.pid)))
-        time.sleep(RETIRE_AFTER)
+        time.sleep(SETTLE)
         for text in qs[:20]:
             search(base, text)
         rows.append(("old versions retired", *memory(proc.pid)))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,9 +24,6 @@ from whoosh.query import Term
 
 from kbportal.search import dense, query_builder
 from kbportal.search.dense import Found
-
-if TYPE_CHECKING:
-    from kbportal.search.reader import IndexReader
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +37,33 @@ SLACK = 1e-9  # relative: covers the rounding of adding the bound in another ord
 
 
 Group = tuple[tuple[str, str, float], ...]
+
+
+class IndexReader(Protocol):
+    """What the pruned pass reads from a `reader.IndexReader` (a protocol: no import cycle)."""
+
+    narticles: int
+
+    @property
+    def article_array(self) -> dense.Ints:
+        """Article number by document number."""
+
+    def scope_mask(self, scope: set[int]) -> Any:
+        """A scope set as a document mask."""
+
+    def group_arrays(self, group: Group) -> dense.GroupArrays:
+        """One word's summed field scores."""
+
+    def field_scores(self, field: str, term: str) -> tuple[dense.Ints, dense.Floats]:
+        """A term's scores in a field, every live document."""
+
+    def bound(self, field: str, term: str) -> float:
+        """The most a term can score in a field."""
+
+    def scores_of(
+        self, field: str, term: str, wanted: dense.Ints
+    ) -> tuple[dense.Ints, dense.Floats]:
+        """A term's scores in a field, of the wanted documents only."""
 
 
 def _split(group: Group) -> tuple[Group, tuple[str, str, float]] | None:
@@ -63,9 +87,9 @@ def first_pass(
         return None
     parts = [s for s in split if s is not None]
     combine: Callable[[Any, Any], Any] = query_builder.combine  # plain arithmetic, arrays too
-    article_of = reader._shared.article_array
+    article_of = reader.article_array
     ndocs, narticles = len(article_of), reader.narticles
-    mask = reader._mask(scope)
+    mask = reader.scope_mask(scope)
     groups = [reader.group_arrays(light) for light, _ in parts]
 
     acc = np.zeros(ndocs, dtype=np.float64)  # other section fields, summed by word
@@ -134,7 +158,7 @@ def _completed(
     order; and which candidates match at all."""
     exact = np.zeros(len(candidates), dtype=np.float64)
     hit = matched[candidates].copy()
-    article_of = reader._shared.article_array
+    article_of = reader.article_array
     for g, (_, (field, term, boost)), held in zip(groups, parts, holds, strict=True):
         word = np.zeros(len(candidates), dtype=np.float64)
         at = np.searchsorted(candidates, g.word_docs)

@@ -274,6 +274,15 @@ class IndexReader:
             self._cached(key, cached.size, cached)
         return cached
 
+    @property
+    def article_array(self) -> dense.Ints:
+        """Article number by document number."""
+        return self._shared.article_array
+
+    def scope_mask(self, scope: set[int]) -> Any:
+        """A scope set as a document mask (cached)."""
+        return self._mask(scope)
+
     def _mask(self, scope: set[int]) -> Any:
         """The document mask of a scope set (scope sets are cached, so few masks exist)."""
         masks = self._shared.masks

@@ -238,3 +238,36 @@ def test_waiting_searches_do_not_hold_the_page_threads() -> None:
         assert asyncio.run(scenario()) == (b"page", b"found")
     finally:
         release.set()
+
+
+def test_the_search_process_closes_indexes_no_worker_asks_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kbportal.content.models import Article, Section
+    from kbportal.search import build_index
+
+    folders = []
+    for n in range(3):
+        folder = tmp_path / f"build{n}"
+        text = (Section(anchor="", title="Refund", text="refund rules"),)
+        build_index(folder, [Article("en", f"a{n}", f"a{n}.md", "Refund", "", sections=text)])
+        folders.append(str(folder))
+    clock = [1000.0]
+    monkeypatch.setattr(searchd.time, "monotonic", lambda: clock[0])
+    searchers = searchd.Searchers(keep=2, idle=60.0)
+    old = searchers.get(folders[0])
+    assert searchers.get(folders[0]) is old  # kept while asked for
+    clock[0] += 30
+    new = searchers.get(folders[1])
+    assert old._closed is False and new._closed is False
+    clock[0] += 45  # the old build: 75 s without a search; the new one was asked for 45 s ago
+    assert searchers.get(folders[1]) is new
+    assert old._closed and not new._closed
+    searchers.get(folders[0])  # asked for again (a worker still on it): opened anew
+    searchers.get(folders[2])  # and at most `keep` stay open
+    assert new._closed
+    try:
+        assert searchers.get(folders[2]).search(SearchQuery("refund")).total == 1
+    finally:
+        for searcher in searchers._open.values():
+            searcher.close()
