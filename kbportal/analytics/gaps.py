@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from kbportal.analytics.grouping import FailedQuery, Group, group
 from kbportal.analytics.models import GapDecision, SearchRow
-from kbportal.analytics.reports import Scope, _count, _where
+from kbportal.analytics.reports import Scope, _where
+from kbportal.analytics.rollup import count_where
 from kbportal.db import utcnow
 
 MAX_ROWS = 500_000  # failed rows read per report (a year of a busy portal)
@@ -117,7 +118,14 @@ def status(session: Session, scope: Scope, found: Group) -> Status:
     before = SearchRow.at < change
     zero = SearchRow.total == 0
     counts = session.execute(
-        scoped(select(_count(before), _count(and_(before, zero)), func.count(), _count(zero)))
+        scoped(
+            select(
+                count_where(before),
+                count_where(and_(before, zero)),
+                func.count(),
+                count_where(zero),
+            )
+        )
     ).one()
     n_before, zero_before, n_all, zero_all = (int(c or 0) for c in counts)
     n_after, zero_after = n_all - n_before, zero_all - zero_before

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kbportal.analytics import rollup
@@ -120,10 +120,6 @@ def _where(stmt: Any, scope: Scope, table: Any = SearchRow) -> Any:
     return stmt
 
 
-def _count(condition: Any) -> Any:
-    return func.sum(case((condition, 1), else_=0))
-
-
 def overview(session: Session, scope: Scope) -> Overview:
     """Searches, zero-result, no-click, click-through, reformulation and correction by day.
 
@@ -162,17 +158,8 @@ def _raw_overview(
     session: Session, scope: Scope, by_day: dict[date, Figures], buckets: list[int]
 ) -> None:
     """Add the scope's figures from raw rows to `by_day` and the position histogram."""
-    has_results = SearchRow.total > 0
     raw = _where(
-        select(
-            SearchRow.day,
-            func.count(),
-            _count(SearchRow.total == 0),
-            _count(has_results),
-            _count(and_(has_results, SearchRow.clicks > 0)),
-            _count(SearchRow.corrected.is_not(None)),
-            _count(SearchRow.reformulated),
-        ).group_by(SearchRow.day),
+        select(SearchRow.day, *rollup.search_counts()).group_by(SearchRow.day),
         scope,
     )
     for day, *counts in session.execute(raw):
@@ -234,8 +221,8 @@ def top_searches(session: Session, scope: Scope, limit: int = TOP_LIMIT) -> list
             SearchRow.normalized,
             func.min(SearchRow.query),
             func.count(),
-            _count(SearchRow.total == 0),
-            _count(SearchRow.clicks > 0),
+            rollup.count_where(SearchRow.total == 0),
+            rollup.count_where(SearchRow.clicks > 0),
             func.count(func.distinct(SearchRow.session_id)),
         )
         .where(SearchRow.normalized.in_(names))
@@ -297,9 +284,12 @@ def unhelpful_articles(
         return stmt.where(Vote.locale == scope.locale) if scope.locale else stmt
 
     tally = scoped(
-        select(Vote.article, Vote.version, _count(Vote.helpful), _count(~Vote.helpful)).group_by(
-            Vote.article, Vote.version
-        )
+        select(
+            Vote.article,
+            Vote.version,
+            rollup.count_where(Vote.helpful),
+            rollup.count_where(~Vote.helpful),
+        ).group_by(Vote.article, Vote.version)
     )
     found: dict[tuple[str, str], ArticleHelp] = {}
     total_yes = total = 0
@@ -434,7 +424,7 @@ def query_detail(session: Session, scope: Scope, normalized: str) -> QueryDetail
     count = func.count()
     daily = session.execute(
         scoped(
-            select(SearchRow.day, count, _count(SearchRow.total == 0))
+            select(SearchRow.day, count, rollup.count_where(SearchRow.total == 0))
             .group_by(SearchRow.day)
             .order_by(SearchRow.day)
         )

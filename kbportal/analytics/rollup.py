@@ -40,8 +40,22 @@ FIGURES = (
 )
 
 
-def _count(condition: Any) -> Any:
+def count_where(condition: Any) -> Any:
+    """SQL: how many rows of the group meet the condition."""
     return func.sum(case((condition, 1), else_=0))
+
+
+def search_counts() -> tuple[Any, ...]:
+    """SQL columns of FIGURES[:6] over SearchRow: the rollup and the raw overview count alike."""
+    has_results = SearchRow.total > 0
+    return (
+        func.count(),
+        count_where(SearchRow.total == 0),
+        count_where(has_results),
+        count_where(and_(has_results, SearchRow.clicks > 0)),
+        count_where(SearchRow.corrected.is_not(None)),
+        count_where(SearchRow.reformulated),
+    )
 
 
 def horizon(session: Session) -> date | None:
@@ -55,20 +69,7 @@ def daily_figures(
     """Aggregate rows computed from the raw rows of days in [since, before)."""
     keys = (SearchRow.day, SearchRow.locale, SearchRow.surface, SearchRow.segment)
     days = [SearchRow.day < before] + ([SearchRow.day >= since] if since else [])
-    has_results = SearchRow.total > 0
-    counted = (
-        select(
-            *keys,
-            func.count(),
-            _count(SearchRow.total == 0),
-            _count(has_results),
-            _count(and_(has_results, SearchRow.clicks > 0)),
-            _count(SearchRow.corrected.is_not(None)),
-            _count(SearchRow.reformulated),
-        )
-        .where(*days)
-        .group_by(*keys)
-    )
+    counted = select(*keys, *search_counts()).where(*days).group_by(*keys)
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     for day, locale, surface, segment, *counts in session.execute(counted):
         row: dict[str, Any] = {"day": day, "locale": locale, "surface": surface}
