@@ -71,6 +71,18 @@ def _visits(requests: list[Any]) -> tuple[list[str], datetime, datetime] | None:
     )
 
 
+def _customer_rows(
+    table: Any, chunk: list[str], since: datetime, until: datetime
+) -> tuple[Any, ...]:
+    """Conditions: a customer's rows of these sessions, inside the visits' window."""
+    return (
+        table.session_id.in_(chunk),
+        table.segment == "customer",
+        table.at >= since,
+        table.at <= until,
+    )
+
+
 def _session_reads(db: Session, requests: list[Any]) -> dict[str, list[tuple[datetime, str, str]]]:
     """(when, article, section) read in each visitor session, from issue 8's tables."""
     window = _visits(requests)
@@ -82,19 +94,13 @@ def _session_reads(db: Session, requests: list[Any]) -> dict[str, list[tuple[dat
     for chunk in _chunks(sessions):
         for sid, at, article, section in db.execute(
             select(click.session_id, click.at, click.article, click.section).where(
-                click.session_id.in_(chunk),
-                click.segment == "customer",
-                click.at >= since,
-                click.at <= until,
+                *_customer_rows(click, chunk, since, until)
             )
         ):
             reads[str(sid)].append((at, article, section or ""))
         for sid, at, article in db.execute(
             select(vote.session_id, vote.at, vote.article).where(
-                vote.session_id.in_(chunk),
-                vote.segment == "customer",
-                vote.at >= since,
-                vote.at <= until,
+                *_customer_rows(vote, chunk, since, until)
             )
         ):
             reads[str(sid)].append((at, article, ""))
@@ -185,10 +191,7 @@ def _session_searches(
     for chunk in _chunks(sessions):
         for sid, at, normalized, query in db.execute(
             select(search.session_id, search.at, search.normalized, search.query).where(
-                search.session_id.in_(chunk),
-                search.segment == "customer",
-                search.at >= since,
-                search.at <= until,
+                *_customer_rows(search, chunk, since, until)
             )
         ):
             found[str(sid)].append((at, normalized, query))
