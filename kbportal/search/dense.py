@@ -119,6 +119,24 @@ def scope_mask(scope: Iterable[int], ndocs: int) -> npt.NDArray[np.bool_]:
     return mask
 
 
+def sums(
+    groups: Iterable[GroupArrays], ndocs: int, narticles: int
+) -> tuple[Floats, Floats, npt.NDArray[np.bool_]]:
+    """The words' section sums by document, article sums by article, and which documents match.
+
+    Added word by word in the groups' order: the order every pass must keep for equal scores.
+    """
+    acc = np.zeros(ndocs, dtype=np.float64)
+    whole = np.zeros(narticles, dtype=np.float64)
+    matched = np.zeros(ndocs, dtype=bool)
+    for g in groups:
+        acc[g.word_docs] += g.word_scores  # a document appears once per word: no repeats
+        matched[g.word_docs] = True
+        np.add.at(whole, g.art_articles, g.art_scores)
+        matched[g.art_docs] = True
+    return acc, whole, matched
+
+
 def add_up(
     groups: Iterable[GroupArrays],
     article_of: Ints,
@@ -131,15 +149,7 @@ def add_up(
     The same additions, in the same order, as the dict loop it replaces (float64 both),
     so scores are bit-for-bit equal; only the Python per-posting overhead goes.
     """
-    ndocs = len(article_of)
-    acc = np.zeros(ndocs, dtype=np.float64)
-    whole = np.zeros(narticles, dtype=np.float64)
-    matched = np.zeros(ndocs, dtype=bool)
-    for g in groups:
-        acc[g.word_docs] += g.word_scores  # a document appears once per word: no repeats
-        matched[g.word_docs] = True
-        np.add.at(whole, g.art_articles, g.art_scores)
-        matched[g.art_docs] = True
+    acc, whole, matched = sums(groups, len(article_of), narticles)
     docs = np.flatnonzero(matched & mask)
     scores = combine(whole[article_of[docs]], acc[docs])
     return Found(docs, np.asarray(scores, dtype=np.float64), article_of)

@@ -92,14 +92,7 @@ def first_pass(
     mask = reader.scope_mask(scope)
     groups = [reader.group_arrays(light) for light, _ in parts]
 
-    acc = np.zeros(ndocs, dtype=np.float64)  # other section fields, summed by word
-    whole = np.zeros(narticles, dtype=np.float64)
-    matched = np.zeros(ndocs, dtype=bool)
-    for g in groups:
-        acc[g.word_docs] += g.word_scores
-        matched[g.word_docs] = True
-        np.add.at(whole, g.art_articles, g.art_scores)
-        matched[g.art_docs] = True
+    acc, whole, matched = dense.sums(groups, ndocs, narticles)  # acc: other section fields
     lower_docs = np.flatnonzero(matched & mask)
     if len(lower_docs) <= max(k, PRUNE_ABOVE):
         return None
