@@ -38,7 +38,10 @@ REMEMBERED = 256  # query vectors kept (a repeated query, the confidence, a page
 # still serves the same query asked again.
 QUERY_WAIT = 0.024
 
-_lock = threading.Lock()
+AT_ONCE = 1  # queries encoded at once per process: a core of the two; the other serves pages
+
+_lock = threading.RLock()  # re-entered by a done callback run at once
+_busy = [0]  # encodings under way
 _enabled = False
 _model: Any = None
 _failed = False
@@ -106,11 +109,21 @@ def start_query(text: str) -> None:
         if text in _queries:
             _queries.move_to_end(text)
             return
+        if _busy[0] >= AT_ONCE:
+            return  # a queue of encodings would only be late: this search goes without
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="encoder")
-        _queries[text] = (time.monotonic(), _pool.submit(_encode_query, text))
+            _pool = ThreadPoolExecutor(max_workers=AT_ONCE, thread_name_prefix="encoder")
+        _busy[0] += 1
+        future = _pool.submit(_encode_query, text)
+        future.add_done_callback(_done)
+        _queries[text] = (time.monotonic(), future)
         while len(_queries) > REMEMBERED:
             _queries.popitem(last=False)
+
+
+def _done(_: Future[np.ndarray | None]) -> None:
+    with _lock:
+        _busy[0] -= 1
 
 
 def query_vector(text: str, wait: float | None = None) -> np.ndarray | None:

@@ -52,6 +52,8 @@ def with_encoder(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     encoder.enable()
     yield
     assert encoded.wait(60)
+    for _, future in list(encoder._queries.values()):
+        future.result(60)  # none left running into the next test (one encoding at a time)
     encoder.enable(False)
 
 
