@@ -304,7 +304,7 @@ class IndexReader:
         if k is not None:
             pruned = pruning.first_pass(self, built, scope, k)
             if pruned is not None:
-                pruned.full = lambda: self.first_pass(built, scope)
+                pruned.full = lambda more: self.first_pass(built, scope, more)
                 return pruned
         total = len(built.groups)
         shared = self._shared
@@ -374,7 +374,7 @@ class IndexReader:
         total = self.count_articles(found)
         while True:
             if found.exact_for is not None and limit > found.exact_for and found.full:
-                found = found.full()  # more wanted than the pruned pass is exact for
+                found = found.full(limit)  # more wanted than the pruned pass is exact for
             candidates = found.top(limit)
             at = np.searchsorted(found.docs, candidates)
             scores = dict(zip(candidates, found.scores[at].tolist(), strict=True))
