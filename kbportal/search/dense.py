@@ -25,9 +25,9 @@ class GroupArrays(NamedTuple):
     art_scores: Floats
 
     @property
-    def size(self) -> int:
-        """Entries held (what the score cache's bound counts)."""
-        return len(self.word_docs) + len(self.art_docs)
+    def nbytes(self) -> int:
+        """Bytes held (what the score cache's bound counts)."""
+        return sum(a.nbytes for a in self)
 
 
 def summed(parts: Iterable[tuple[Ints, Floats, float]], ndocs: int) -> tuple[Ints, Floats]:
