@@ -377,7 +377,11 @@ class IndexReader:
         return held[1]
 
     def first_pass(
-        self, built: query_builder.BuiltQuery, scope: set[int], k: int | None = None
+        self,
+        built: query_builder.BuiltQuery,
+        scope: set[int],
+        k: int | None = None,
+        articles: int = 0,
     ) -> dense.Found:
         """Scores of the documents in the scope holding any of the query's terms.
 
@@ -385,7 +389,7 @@ class IndexReader:
         rest and the count only nearly so. Else every matching document, exactly.
         """
         if k is not None:
-            pruned = pruning.first_pass(self, built, scope, k)
+            pruned = pruning.first_pass(self, built, scope, k, articles)
             if pruned is not None:
                 pruned.full = lambda more: self.first_pass(built, scope, more)
                 return pruned
