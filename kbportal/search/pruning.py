@@ -126,10 +126,10 @@ def first_pass(
         most[g.art_articles] += reader.bound(field, term) * boost
     bonus = sum(bonuses, np.zeros(ndocs, dtype=np.float64))
     in_scope = np.flatnonzero(mask)
-    articles = article_of[in_scope]
-    upper = combine(whole[articles], (acc[in_scope] + most[articles]) * (1 + SLACK)) + bonus[
-        in_scope
-    ] * (1 + SLACK)
+    of = article_of[in_scope]
+    upper = combine(whole[of], (acc[in_scope] + most[of]) * (1 + SLACK)) + bonus[in_scope] * (
+        1 + SLACK
+    )
     candidates = in_scope[upper >= bar]
     if len(candidates) > MAX_CANDIDATES * ndocs:
         return None
