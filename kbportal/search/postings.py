@@ -170,14 +170,13 @@ def _holds(wanted: list[int], low: int, high: int) -> bool:
     return i < len(wanted) and wanted[i] <= high
 
 
-def bound(reader: Any, field: str, term: str, scorer: Any) -> float:
-    """An upper bound of a BM25F scorer's score of the term in one segment, from the term's
-    statistics (largest weight, shortest length), in the scorer's own formula: it grows with
-    the weight and shrinks with the length, and rounding is monotonic, so no posting's
-    score computed that way exceeds it."""
-    info = reader.term_info(field, term)
+def bound(info: Any, params: tuple[float, float, float, float]) -> float:
+    """An upper bound of a BM25F score of a term in one segment, from the term's statistics
+    there (`info`: largest weight, shortest length) and the scorer's (idf, avgfl, B, K1), in
+    the scorer's own formula: it grows with the weight and shrinks with the length, and
+    rounding is monotonic, so no posting's score computed that way exceeds it."""
     w, length = float(info.max_weight()), float(info.min_length())
-    idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+    idf, avgfl, b, k1 = params
     return float(idf * (w * (k1 + 1)) / (w + k1 * ((1 - b) + b * length / avgfl)))
 
 

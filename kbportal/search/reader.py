@@ -11,6 +11,7 @@ import numpy.typing as npt
 from whoosh import index as windex
 from whoosh import scoring
 from whoosh.query import Query, Term
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher as WhooshSearcher
 
 from kbportal.search import dense, filters, postings, pruning, query_builder
@@ -153,17 +154,19 @@ class IndexReader:
         key = (field, term)
         found = self._leaf_params.get(key)
         if found is None:
-            weighting = self.searcher.weighting
             leaves = []
+            scorer: Any = None
             for i, (sub, offset) in enumerate(self.searcher.leaf_searchers()):
                 reader = sub.reader()
-                if (field, term) not in reader:
+                try:
+                    info = reader.term_info(field, term)
+                except TermNotFound:
                     continue
-                scorer = weighting.scorer(sub, field, term)  # global idf and average length
+                if scorer is None:  # its statistics are the whole index's: one for all segments
+                    scorer = self.searcher.weighting.scorer(sub, field, term)
                 if isinstance(scorer, scoring.BM25FScorer):
                     params = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
-                    top = postings.bound(reader, field, term, scorer)
-                    leaves.append(_Leaf(i, sub, offset, params, top))
+                    leaves.append(_Leaf(i, sub, offset, params, postings.bound(info, params)))
                 else:
                     leaves.append(_Leaf(i, sub, offset, None, float("inf")))
             if len(self._leaf_params) >= LEAF_PARAMS:
