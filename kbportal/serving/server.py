@@ -30,6 +30,14 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     }
 
 
+def search_processes(setting: int) -> int:
+    """How many search processes a node runs: the setting, or by default one per core beyond
+    the first (at least one); niced, they take only the CPU the workers leave."""
+    if setting:
+        return setting
+    return max(1, len(os.sched_getaffinity(0)) - 1)
+
+
 # Parts that run something in each worker (a background thread) list a callable here.
 WORKER_START = "kbportal.worker_start"
 
@@ -78,6 +86,8 @@ def run(
                     os.getppid(),
                     Path(app.config["KBPORTAL_DATA_DIR"]),
                     nice=int(app.config.get("KBPORTAL_SEARCH_NICE", 10)),
+                    processes=search_processes(int(app.config.get("KBPORTAL_SEARCH_PROCESSES", 0))),
+                    cache_mb=int(app.config.get("KBPORTAL_SEARCH_CACHE_MB", 64)),
                 )
             warm_up(app)  # open the KB and fill caches now, not on a customer's first request
             if in_each_worker is not None:
