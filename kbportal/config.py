@@ -162,8 +162,8 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "SEARCH_PROCESSES": (
         0,
         _natural,
-        "Search processes per node under `kbportal serve`; 0: one per core beyond the first "
-        "(at least one), each niced as above.",
+        "Search processes per node under `kbportal serve`; 0: one per core (at most 4), each "
+        "niced as above.",
     ),
     "SEARCH_CACHE_MB": (
         64,

@@ -30,12 +30,16 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     }
 
 
+MAX_DEFAULT_SEARCH_PROCESSES = 4  # each holds its own copy of the index (~250 MB at 100k)
+
+
 def search_processes(setting: int) -> int:
-    """How many search processes a node runs: the setting, or by default one per core beyond
-    the first (at least one); niced, they take only the CPU the workers leave."""
+    """How many search processes a node runs: the setting, or by default one per core (at
+    most 4). Niced, they take only the CPU the workers leave (docs/benchmarks.md: on two cores,
+    two of them answered 36% more broad searches while pages stayed within a few ms of idle)."""
     if setting:
         return setting
-    return max(1, len(os.sched_getaffinity(0)) - 1)
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_SEARCH_PROCESSES))
 
 
 # Parts that run something in each worker (a background thread) list a callable here.

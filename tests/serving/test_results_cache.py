@@ -83,7 +83,7 @@ def test_a_new_build_drops_the_others_and_an_old_one_is_not_kept() -> None:
 def test_default_search_processes_follow_the_cores() -> None:
     cores = len(__import__("os").sched_getaffinity(0))
     assert search_processes(3) == 3
-    assert search_processes(0) == max(1, cores - 1)
+    assert search_processes(0) == max(1, min(cores, 4))
 
 
 @pytest.fixture
