@@ -5,6 +5,14 @@ shows what kbportal's pages cost over the bare framework on this machine. The lo
 once every worker has logged that it is warm, and the established connections each worker
 holds are sampled halfway through every run (wrk keeps its connections open, so a worker that
 was still warming up when they were made would sit idle the whole run).
+
+The search page is measured twice: with every query distinct (wrk's threads never ask the same
+one: no answer can come from the search process's results cache) and with the realistic mix
+(200 queries cycled), measured once every query has been asked once (a node serving its
+customers for a while has them cached; within one short run from a cold cache, the first round
+alone takes longer than the run). Each search process's cache figures are printed after the
+runs. Settings such as `KBPORTAL_SEARCH_PROCESSES` and `KBPORTAL_SEARCH_CACHE_MB` pass through
+from the environment.
 """
 
 from __future__ import annotations
@@ -85,9 +93,14 @@ def wrk(
     """Run wrk rotating over paths; requests/s, latency p50/p99, errors, connections per worker."""
     script = workdir / "paths.lua"
     body = ",\n".join(json.dumps(p) for p in paths)
+    # Each of wrk's threads walks its own share of the paths (thread n: n, n + 2, ...), so a
+    # list of distinct queries is never asked twice while the list lasts.
     script.write_text(
-        "local paths = {" + body + "}\nlocal i = 0\n"
-        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+        "local paths = {" + body + "}\nlocal threads = 0\n"
+        "setup = function(thread)\n  thread:set('id', threads)\n  threads = threads + 1\nend\n"
+        "init = function(args)\n  i = id\nend\n"
+        "request = function()\n  local path = paths[i % #paths + 1]\n  i = i + 2\n"
+        "  return wrk.format('GET', path)\nend\n"
         "done = function(summary, latency, requests)\n"
         '  io.write(string.format(\'JSON {"p50": %f, "p99": %f, "non2xx": %d}\\n\','
         " latency:percentile(50)/1000, latency:percentile(99)/1000, summary.errors.status))\nend\n"
@@ -114,6 +127,45 @@ def wrk(
         "socket_errors": socket_errors.group(1) if socket_errors else "",
         "per_worker": spread,
     }
+
+
+def cache_figures(master_pid: int, data_dir: Path) -> list[dict]:
+    """The results cache figures of each search process of the server (kbportal.serving.searchd)."""
+    import socket
+
+    from kbportal import searchwire
+
+    found = []
+    for slot in range(16):
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(10)
+                sock.connect(searchwire.address(master_pid, data_dir, slot))
+                searchwire.send(sock, ("stats", "", ()))
+                status, value = searchwire.receive(sock)
+        except OSError:
+            continue
+        if status == "ok":
+            found.append(value)
+    return found
+
+
+def ask_each_once(base: str, paths: list[str], connections: int) -> None:
+    """Request every path once, `connections` at a time (fills the results cache)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.request import urlopen
+
+    def get(path: str) -> None:
+        with urlopen(base + path, timeout=120) as response:
+            response.read()
+
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(get, paths))
+
+
+def distinct_queries(root: Path, skip: set[str]) -> list[str]:
+    """Every distinct example description of the corpus, in a fixed shuffled order."""
+    return [q for q in dict.fromkeys(queries(root, 10**9)) if q not in skip]
 
 
 def worker_rss_mb(master_pid: int) -> list[float]:
@@ -152,7 +204,9 @@ def main() -> None:
             rel = page.relative_to(root)
             locale, category, stem = rel.parts[0], "/".join(rel.parts[1:-1]), rel.stem
             article_paths.append(f"/{locale}/articles/{quote(category + '/' + stem)}")
-        search_paths = [f"/en/search?q={quote(q)}" for q in queries(root, 200)]
+        mix = queries(root, 200)
+        search_paths = [f"/en/search?q={quote(q)}" for q in mix]
+        distinct_paths = [f"/en/search?q={quote(q)}" for q in distinct_queries(root, set(mix))]
 
         results: dict[str, dict] = {}
         port = free_port()
@@ -199,9 +253,17 @@ def main() -> None:
         )
         try:
             wait_warm(work / "serve.log", "warm and accepting requests", args.workers)
-            for name, paths in (("article page", article_paths), ("search page", search_paths)):
+            runs = (
+                ("article page", article_paths),
+                (f"search page, {len(distinct_paths)} distinct", distinct_paths),
+                ("search page, 200 cycled", search_paths),
+            )
+            for name, paths in runs:
+                if paths is search_paths:
+                    ask_each_once(base, paths, args.connections)
                 results[name] = wrk(base, paths, args.seconds, args.connections, work, proc.pid)
             rss = worker_rss_mb(proc.pid)
+            caches = cache_figures(proc.pid, Path(env["KBPORTAL_DATA_DIR"]))
         finally:
             stop(proc)
         print(f"workers: {args.workers}, connections: {args.connections}, {args.seconds}s each")
@@ -214,6 +276,8 @@ def main() -> None:
                 f"  connections per worker {row['per_worker']}"
             )
         print("worker RSS after load (MB): " + ", ".join(f"{mb:.0f}" for mb in rss))
+        for slot, figures in enumerate(caches):
+            print(f"search process {slot} results cache: {figures}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -214,7 +214,7 @@ def search_command(
 )
 def serve_command(host: str, port: int, workers: int | None, threads: int, reload: bool) -> None:
     """Serve with gunicorn (building the knowledge base first if there is no build yet)."""
-    from kbportal.publish import BuildError
+    from kbportal.forked import run_apart
 
     config = _config()
     try:
@@ -226,14 +226,14 @@ def serve_command(host: str, port: int, workers: int | None, threads: int, reloa
             f"port: `kbportal serve --port {port + 1}` "
             f"(or `make serve PORT={port + 1}`)."
         ) from exc
-    try:
-        report = build_for_serving(config)
-    except BuildError as exc:
+    # Built in a forked process: a full build's memory (hundreds of MB at 100k articles)
+    # would otherwise stay in this master and in every worker forked from it.
+    failure, summary = run_apart(lambda: _summary_of_build_for_serving(config))
+    if failure:
         # Serve anyway: pages answer 503 "not published yet" until a build or sync succeeds.
-        click.echo(f"warning: nothing to serve yet: {exc}", err=True)
-    else:
-        if report is not None:
-            click.echo(report.summary())
+        click.echo(f"warning: nothing to serve yet: {failure}", err=True)
+    elif summary:
+        click.echo(summary)
     _join_cluster(config)
     count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
     if reload:
@@ -257,12 +257,30 @@ def _join_cluster(config: dict[str, Any]) -> None:
         click.echo(f"warning: could not register this node in the database: {exc}", err=True)
 
 
+def _summary_of_build_for_serving(config: dict[str, Any]) -> tuple[str, str]:
+    """(why nothing can be served, "") or ("", the build's summary or "" when none was needed)."""
+    from kbportal.publish import BuildError
+
+    try:
+        report = build_for_serving(config)
+    except BuildError as exc:
+        return str(exc), ""
+    return "", report.summary() if report is not None else ""
+
+
 def build_for_serving(config: dict[str, Any]) -> Any:
-    """Build if nothing is served, or if what is served came from another articles folder."""
-    from kbportal.publish import build, ensure_build
+    """Build if nothing is served, if what is served came from another articles folder, or
+    if it was written in an older format (after an upgrade)."""
+    from kbportal.publish import build, ensure_build, layout, store
     from kbportal.publish.origin import served_build
 
     articles_dir = Path(config["ARTICLES_DIR"])
+    current = layout.current_build(Path(config["DATA_DIR"]))
+    if current is not None and not store.is_current_format(current):
+        # Rebuilt here, before the workers start: a worker finding it would build in its own
+        # process and keep that memory until the next publish.
+        click.echo(f"build {current.name} has an older store format: rebuilding", err=True)
+        return build(config, metadata=git_metadata(config))
     served = served_build(Path(config["DATA_DIR"]))
     if served is not None and not served.is_from(articles_dir):
         # Serving another folder than the configured one is never what `serve` was asked for.

@@ -159,6 +159,18 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         lambda v: _percent(v, 19),
         "How much lower (0-19, as `nice`) the search process runs than the workers.",
     ),
+    "SEARCH_PROCESSES": (
+        0,
+        _natural,
+        "Search processes per node under `kbportal serve`; 0: one per core (at most 4), each "
+        "niced as above.",
+    ),
+    "SEARCH_CACHE_MB": (
+        64,
+        _natural,
+        "Megabytes of search answers each search process keeps for the current build "
+        "(same query, scope, filters and page: answered from memory); 0 turns it off.",
+    ),
     "SESSION_COOKIE_SECURE": (
         False,
         lambda v: v.lower() in ("1", "true", "yes"),

@@ -115,3 +115,33 @@ class Children:
             process.join()
             receive.close()
         self._started = []
+
+
+def run_apart(task: Callable[[], Any]) -> Any:
+    """Run `task` in a forked process and return its (picklable) result, so that the memory
+    it takes is given back when it ends; in this process where the platform cannot fork.
+
+    The child is not daemonic, so the task may fork children of its own (a full build does).
+    """
+    context = fork_context()
+    if context is None:
+        return task()
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(send, task))
+    gc.freeze()  # as in Children.start: the child leaves what it inherited alone
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
+    send.close()
+    try:
+        status, value = receive.recv()
+    except EOFError:
+        process.join()
+        raise ChildError(f"a forked process died (exit code {process.exitcode})") from None
+    finally:
+        receive.close()
+    process.join()
+    if status != "ok":
+        raise ChildError(value)
+    return value

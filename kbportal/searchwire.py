@@ -19,16 +19,22 @@ HEADER = struct.Struct("!I")
 MAX_FRAME = 16 * 1024 * 1024  # a page of results is a few KB; anything bigger is not ours
 
 
-def address(master_pid: int, data_dir: Path) -> str:
-    """The abstract socket name of the search process for one server and data folder."""
+def address(master_pid: int, data_dir: Path, slot: int = 0) -> str:
+    """The abstract socket name of search process `slot` for one server and data folder."""
     digest = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
-    return f"\0kbportal-search-{master_pid}-{digest}"
+    suffix = f"-{slot}" if slot else ""  # the first keeps the name it always had
+    return f"\0kbportal-search-{master_pid}-{digest}{suffix}"
+
+
+def frame(value: object) -> bytes:
+    """One length-prefixed pickled frame, as bytes (a cached answer is sent as it is)."""
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return HEADER.pack(len(data)) + data
 
 
 def send(sock: socket.socket, value: object) -> None:
     """One length-prefixed pickled frame."""
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    sock.sendall(HEADER.pack(len(data)) + data)
+    sock.sendall(frame(value))
 
 
 def receive(sock: socket.socket) -> Any:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from kbportal import create_app, publish
-from kbportal.cli import build_for_serving, cli
+from kbportal.cli import _summary_of_build_for_serving, build_for_serving, cli
 from kbportal.config import load_config
+from kbportal.forked import ChildError, run_apart
+from kbportal.publish import layout, store
 from kbportal.publish.origin import served_build
 
 
@@ -101,6 +105,42 @@ def test_serve_rebuilds_when_the_served_build_came_from_another_folder(
     assert build_for_serving(config) is None  # now it serves its own folder: nothing to do
     served = served_build(tmp_path / "data")
     assert served is not None and served.articles_dir == site
+
+
+def test_serve_rebuilds_a_build_written_in_an_older_format(tmp_path: Path, make_articles) -> None:
+    # After an upgrade: rebuilt before the workers start, so none of them builds in-process.
+    site = make_articles(SITE, "site")
+    assert _index(tmp_path, site).exit_code == 0
+    old = layout.current_build(tmp_path / "data")
+    assert old is not None
+    (old / "index" / "KBPORTAL_FORMAT").write_text("kbportal-search-0\n")
+    config = load_config({"ARTICLES_DIR": str(site), "DATA_DIR": str(tmp_path / "data")}, {})
+    report = build_for_serving(config)
+    assert report is not None and report.articles == 3
+    current = layout.current_build(tmp_path / "data")
+    assert current is not None and current != old and store.is_current_format(current)
+    assert build_for_serving(config) is None
+
+
+def test_the_serving_build_runs_in_a_forked_process_and_reports_back(
+    tmp_path: Path, make_articles
+) -> None:
+    site = make_articles(SITE, "site")
+    config = load_config({"ARTICLES_DIR": str(site), "DATA_DIR": str(tmp_path / "data")}, {})
+    failure, summary = run_apart(lambda: _summary_of_build_for_serving(config))
+    assert failure == "" and "3 articles" in summary
+    assert run_apart(lambda: _summary_of_build_for_serving(config)) == ("", "")  # built already
+    empty = load_config(
+        {"ARTICLES_DIR": str(tmp_path / "nowhere"), "DATA_DIR": str(tmp_path / "d2")}, {}
+    )
+    failure, summary = run_apart(lambda: _summary_of_build_for_serving(empty))
+    assert "does not exist" in failure and summary == ""
+
+
+def test_run_apart_returns_the_childs_result_and_raises_its_failure() -> None:
+    assert run_apart(os.getpid) != os.getpid()
+    with pytest.raises(ChildError, match="ZeroDivisionError"):
+        run_apart(lambda: 1 // 0)
 
 
 WAVES = {

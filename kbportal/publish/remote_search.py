@@ -13,6 +13,8 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
+from dataclasses import replace
 from pathlib import Path
 
 from kbportal import searchwire
@@ -22,39 +24,80 @@ from kbportal.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
+STATS = "stats"  # the search process's results cache figures (kbportal.serving.searchd)
 START_WAIT = 10.0  # seconds a worker waits for a search process it started to listen
 START_EVERY = 2.0  # seconds between starts by one worker (one that dies at once: not a loop)
 RETRY_FAILED_AFTER = 30.0  # a search process that would not listen is tried again this late
 
 
 class RemoteSearch:
-    """Sends searches to the node's search process, starting it when it is not there."""
+    """Sends searches to the node's search processes, starting one when it is not there.
+
+    With several (`processes`), a query always goes to the same one, chosen by a hash of its
+    text: each process's results cache then holds its own share of the queries, and every
+    worker finds a query's cached answer, whichever worker asked it first.
+    """
 
     def __init__(
-        self, master_pid: int, data_dir: Path, *, nice: int = 10, wait: float = 30.0
+        self,
+        master_pid: int,
+        data_dir: Path,
+        *,
+        nice: int = 10,
+        wait: float = 30.0,
+        processes: int = 1,
+        cache_mb: int = 64,
     ) -> None:
         self.master_pid, self.data_dir, self.nice, self.wait = master_pid, data_dir, nice, wait
-        self.name = searchwire.address(master_pid, data_dir)
-        self._local = threading.local()  # one connection per thread: no locking per search
+        self.processes, self.cache_mb = max(1, processes), cache_mb
+        self.names = [searchwire.address(master_pid, data_dir, n) for n in range(self.processes)]
+        self.name = self.names[0]
+        self._local = threading.local()  # each thread's connections: no locking per search
         self._start_lock = threading.Lock()
-        self._started: subprocess.Popen[bytes] | None = None
-        self._last_start = self._failed_at = float("-inf")
+        self._started: dict[int, subprocess.Popen[bytes]] = {}
+        self._last_start: dict[int, float] = {}
+        self._failed_at: dict[int, float] = {}
         self._down = False  # logged once per outage, not once per search
         self._sockets: set[socket.socket] = set()  # every thread's, to close them all
 
     def search(self, directory: Path, query: SearchQuery) -> SearchResults | None:
         """Results from the search process; None if it cannot answer (search here instead)."""
-        found = self._call("search", directory, (query,))
-        return found if isinstance(found, SearchResults) else None
+        found = self._call("search", directory, (query,), self._slot(query.text, query.locale))
+        if not isinstance(found, SearchResults):
+            return None
+        if found.query != query.text:  # answered for the same text with other whitespace
+            found = replace(found, query=query.text)
+        return found
 
     def autocomplete(
         self, directory: Path, prefix: str, viewer: Viewer, locale: str | None, limit: int
     ) -> list[Suggestion] | None:
         """Completions from the search process; None if it cannot answer (complete here)."""
-        found = self._call("autocomplete", directory, (prefix, viewer, locale, limit))
+        args = (prefix, viewer, locale, limit)
+        found = self._call("autocomplete", directory, args, self._slot(prefix, locale))
         return found if isinstance(found, list) else None
 
-    def _call(self, method: str, directory: Path, args: tuple[object, ...]) -> object | None:
+    def cache_stats(self) -> list[dict[str, int]]:
+        """Each running search process's results cache figures."""
+        found = [self._call(STATS, Path(), (), n, start=False) for n in range(self.processes)]
+        return [f for f in found if isinstance(f, dict)]
+
+    def _slot(self, text: object, locale: str | None) -> int:
+        """The search process a query goes to: the same one for the same words, in any worker."""
+        if self.processes == 1:
+            return 0
+        words = " ".join(text.split()) if isinstance(text, str) else ""
+        return zlib.crc32(f"{locale}\0{words}".encode("utf-8", "replace")) % self.processes
+
+    def _call(
+        self,
+        method: str,
+        directory: Path,
+        args: tuple[object, ...],
+        slot: int = 0,
+        *,
+        start: bool = True,
+    ) -> object | None:
         """What the search process answers, or None if it cannot.
 
         SearchBusy when it takes longer than `wait`: running the same query here as well would
@@ -62,17 +105,17 @@ class RemoteSearch:
         """
         for attempt in range(2):
             try:
-                sock = self._connection()
+                sock = self._connection(slot)
                 searchwire.send(sock, (method, str(directory), args))
                 status, value = searchwire.receive(sock)
             except TimeoutError:
-                self._drop()
+                self._drop(slot)
                 raise SearchBusy("search is busy; try again in a moment") from None
             except (OSError, EOFError, ValueError) as error:
-                self._drop()
-                if attempt == 0 and self._start():
+                self._drop(slot)
+                if attempt == 0 and start and self._start(slot):
                     continue  # (re)started: ask again
-                if not self._down:
+                if not self._down and start:
                     self._down = True
                     log.warning("search process unavailable (%s): searching in the worker", error)
                 return None
@@ -82,77 +125,91 @@ class RemoteSearch:
             return None  # it failed there: here the real error surfaces (and heals, if damage)
         return None
 
-    def _connection(self) -> socket.socket:
-        sock: socket.socket | None = getattr(self._local, "sock", None)
+    def _connections(self) -> dict[int, socket.socket]:
+        found: dict[int, socket.socket] | None = getattr(self._local, "socks", None)
+        if found is None:
+            found = self._local.socks = {}
+        return found
+
+    def _connection(self, slot: int) -> socket.socket:
+        sock = self._connections().get(slot)
         if sock is None:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 sock.settimeout(self.wait)
-                sock.connect(self.name)
+                sock.connect(self.names[slot])
                 if not searchwire.same_user(sock):  # someone else took the name: never unpickle
                     raise ConnectionRefusedError("the search socket belongs to another user")
             except OSError:
                 sock.close()
                 raise
-            self._local.sock = sock
+            self._connections()[slot] = sock
             with self._start_lock:
                 self._sockets.add(sock)
         return sock
 
-    def _drop(self) -> None:
-        sock: socket.socket | None = getattr(self._local, "sock", None)
-        self._local.sock = None
+    def _drop(self, slot: int) -> None:
+        sock = self._connections().pop(slot, None)
         if sock is not None:
             with self._start_lock:
                 self._sockets.discard(sock)
             sock.close()
 
-    def _start(self) -> bool:
-        """Start the search process (one worker wins the name); True once it listens."""
+    def _start(self, slot: int) -> bool:
+        """Start search process `slot` (one worker wins its name); True once it listens."""
         with self._start_lock:
-            if self._started is not None and self._started.poll() is not None:
-                self._started = None  # reaped: no zombie left behind
+            running = self._started.get(slot)
+            if running is not None and running.poll() is not None:
+                del self._started[slot]  # reaped: no zombie left behind
             now = time.monotonic()
-            if now - self._last_start < START_EVERY or now - self._failed_at < RETRY_FAILED_AFTER:
+            if (
+                now - self._last_start.get(slot, float("-inf")) < START_EVERY
+                or now - self._failed_at.get(slot, float("-inf")) < RETRY_FAILED_AFTER
+            ):
                 return False
-            self._last_start = now
+            self._last_start[slot] = now
             command = [sys.executable, "-m", "kbportal.serving.searchd"]
             command += ["--master", str(self.master_pid), "--data-dir", str(self.data_dir)]
-            self._started = subprocess.Popen(
+            command += ["--slot", str(slot), "--cache-mb", str(self.cache_mb)]
+            self._started[slot] = subprocess.Popen(
                 [*command, "--nice", str(self.nice)], stdin=subprocess.DEVNULL
             )
             deadline = time.monotonic() + START_WAIT
             while time.monotonic() < deadline:
                 probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 try:
-                    probe.connect(self.name)
+                    probe.connect(self.names[slot])
                     return True
                 except OSError:
                     time.sleep(0.05)
                 finally:
                     probe.close()
-            self._failed_at = time.monotonic()
+            self._failed_at[slot] = time.monotonic()
             return False
 
     def close(self) -> None:
-        """Close every connection, and stop a search process this worker started."""
+        """Close every connection, and stop the search processes this worker started."""
         with self._start_lock:
             sockets, self._sockets = self._sockets, set()
-            started, self._started = self._started, None
+            started, self._started = self._started, {}
         for sock in sockets:
             sock.close()
-        if started is not None:
-            started.terminate()
-            started.wait(10)
+        for proc in started.values():
+            proc.terminate()
+            proc.wait(10)
 
 
 _remote: RemoteSearch | None = None
 
 
-def enable(master_pid: int, data_dir: Path, nice: int = 10) -> None:
-    """Send this process's searches to the node's search process (kbportal serve's workers)."""
+def enable(
+    master_pid: int, data_dir: Path, nice: int = 10, processes: int = 1, cache_mb: int = 64
+) -> None:
+    """Send this process's searches to the node's search processes (kbportal serve's workers)."""
     global _remote
-    _remote = RemoteSearch(master_pid, Path(data_dir), nice=nice)
+    _remote = RemoteSearch(
+        master_pid, Path(data_dir), nice=nice, processes=processes, cache_mb=cache_mb
+    )
     log.debug("searches of worker %d go to the search process", os.getpid())
 
 

@@ -8,8 +8,10 @@ scheduler gives the workers' pages the CPU first, and no page waits for a search
 expensive query then slows searches only.
 
 Run by the first worker that needs it (kbportal.publish.remote_search); it listens on an
-abstract Unix socket named after the gunicorn master and the data folder, answers only
-processes of its own user, and exits when the master is gone.
+abstract Unix socket named after the gunicorn master, the data folder and its slot (a node may
+run several, `KBPORTAL_SEARCH_PROCESSES`, each niced: together they take only the CPU the
+workers leave), answers only processes of its own user, and exits when the master is gone.
+Answers are kept in a results cache (kbportal.serving.results_cache) for the current build.
 """
 
 from __future__ import annotations
@@ -31,22 +33,28 @@ from typing import Any
 from kbportal.memory import limit_arenas, release_free_memory
 
 # The wire protocol (frames, socket name, peer check) is shared with the worker side.
-from kbportal.searchwire import address, receive, same_user, send
+from kbportal.searchwire import address, frame, receive, same_user
+from kbportal.serving.results_cache import ResultsCache, normalised
 
 log = logging.getLogger("kbportal.searchd")
 
 OPEN_INDEXES = 4  # public and staff index of the current build and the one before
 IDLE_CLOSE = 60.0  # seconds after which an index no worker asks for is closed
 METHODS = frozenset({"search", "autocomplete"})  # the Searcher methods a worker may call
+STATS = "stats"  # asks for the results cache's figures (benchmarks, tests)
+CACHE_MB = 64  # default bound of the results cache (kbportal.serving.results_cache)
 MASTER_POLL = 1.0  # seconds between checks that the gunicorn master is still alive
 
 
 class Searchers:
     """Open searchers by index folder, the few most recently used (builds change on publish)."""
 
-    def __init__(self, keep: int = OPEN_INDEXES, idle: float = IDLE_CLOSE) -> None:
+    def __init__(
+        self, keep: int = OPEN_INDEXES, idle: float = IDLE_CLOSE, cache: ResultsCache | None = None
+    ) -> None:
         self.keep = keep
         self.idle = idle
+        self.cache = cache if cache is not None else ResultsCache(0)
         self._open: OrderedDict[str, Any] = OrderedDict()
         self._used: dict[str, float] = {}  # folder -> when it was last asked for
         self._lock = threading.Lock()
@@ -59,6 +67,7 @@ class Searchers:
             found = self._open.get(directory)
             if found is None:
                 found = self._open[directory] = Searcher(Path(directory))
+                self.cache.opened(directory)  # a new build: the other builds' answers go
             self._open.move_to_end(directory)
             self._used[directory] = now
             evicted = []
@@ -71,6 +80,8 @@ class Searchers:
                 gone, searcher = self._open.popitem(last=False)
                 del self._used[gone]
                 evicted.append(searcher)
+            for old in evicted:
+                self.cache.closed(str(old.directory))
         for old in evicted:
             old.close()  # waits for searches still running in it
         if evicted:
@@ -81,6 +92,33 @@ class Searchers:
         return found
 
 
+def answer(searchers: Searchers, method: str, directory: str, args: tuple[object, ...]) -> bytes:
+    """The reply frame to one call: from the results cache, or searched and then kept."""
+    from kbportal.search.searcher import BUDGET
+
+    cache = searchers.cache
+    if method == STATS:
+        return frame(("ok", cache.stats()))
+    args = normalised(method, args)
+    key = cache.key(directory, method, args) if method in METHODS else None
+    cached = cache.get(key) if key is not None else None
+    if cached is not None:
+        return cached
+    started = time.monotonic()
+    try:
+        if method not in METHODS:
+            raise ValueError(f"no such method: {method!r}")
+        reply: tuple[str, object] = ("ok", getattr(searchers.get(directory), method)(*args))
+    except Exception as error:  # the worker searches itself and sees the real error
+        log.warning("search in %s failed: %s: %s", directory, type(error).__name__, error)
+        return frame(("error", f"{type(error).__name__}: {error}"))
+    data = frame(reply)
+    # Past the budget the search dropped its optional stages: such an answer is not kept.
+    if key is not None and time.monotonic() - started < BUDGET:
+        cache.put(key, directory, data)
+    return data
+
+
 def handle(conn: socket.socket, searchers: Searchers) -> None:
     """Answer one worker connection's searches until it closes."""
     with conn:
@@ -89,16 +127,9 @@ def handle(conn: socket.socket, searchers: Searchers) -> None:
                 method, directory, args = receive(conn)
             except (EOFError, OSError, pickle.UnpicklingError, ValueError, TypeError):
                 return
+            data = answer(searchers, method, directory, args)
             try:
-                if method not in METHODS:
-                    raise ValueError(f"no such method: {method!r}")
-                answer = getattr(searchers.get(directory), method)(*args)
-                reply: tuple[str, object] = ("ok", answer)
-            except Exception as error:  # the worker searches itself and sees the real error
-                log.warning("search in %s failed: %s: %s", directory, type(error).__name__, error)
-                reply = ("error", f"{type(error).__name__}: {error}")
-            try:
-                send(conn, reply)
+                conn.sendall(data)
             except OSError:
                 return
 
@@ -115,7 +146,7 @@ def _watch_master(master_pid: int) -> None:
         time.sleep(MASTER_POLL)
 
 
-def serve(name: str, master_pid: int, nice: int) -> None:
+def serve(name: str, master_pid: int, nice: int, cache_mb: int = CACHE_MB) -> None:
     """Listen on the abstract socket `name` and answer searches until the master dies."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -132,8 +163,13 @@ def serve(name: str, master_pid: int, nice: int) -> None:
 
     encoder.enable()
     threading.Thread(target=_watch_master, args=(master_pid,), daemon=True).start()
-    log.info("search process %d ready (nice %d)", os.getpid(), os.getpriority(os.PRIO_PROCESS, 0))
-    searchers = Searchers()
+    searchers = Searchers(cache=ResultsCache(cache_mb * 1024 * 1024))
+    log.info(
+        "search process %d ready (nice %d), results cache %d MB",
+        os.getpid(),
+        os.getpriority(os.PRIO_PROCESS, 0),
+        cache_mb,
+    )
     while True:
         conn, _ = listener.accept()
         if not same_user(conn):
@@ -147,11 +183,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--master", type=int, required=True, help="gunicorn master's pid")
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--nice", type=int, default=10)
+    parser.add_argument("--slot", type=int, default=0, help="which of the node's search processes")
+    parser.add_argument("--cache-mb", type=int, default=CACHE_MB, help="results cache bound")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, lambda *_: os._exit(0))
-    serve(address(args.master, args.data_dir), args.master, args.nice)
+    name = address(args.master, args.data_dir, args.slot)
+    serve(name, args.master, args.nice, args.cache_mb)
 
 
 if __name__ == "__main__":
