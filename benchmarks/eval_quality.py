@@ -189,7 +189,7 @@ def plain_runs(es: EvalSet) -> list[Run]:
     return runs
 
 
-def ref_runs(ref: str, names: list[str]) -> dict[str, dict]:
+def ref_runs(ref: str, names: list[str], flags: tuple[str, ...] = ()) -> dict[str, dict]:
     """The product at another git revision, run now on the same sets (a throwaway worktree)."""
     repo = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="kbq-ref-") as tmp:
@@ -200,7 +200,8 @@ def ref_runs(ref: str, names: list[str]) -> dict[str, dict]:
         )
         try:
             env = {**os.environ, "PYTHONPATH": str(tree)}
-            cmd = [sys.executable, __file__, "--product-only", "--dump", str(out), "--sets", *names]
+            cmd = [sys.executable, __file__, "--product-only", "--dump", str(out), *flags]
+            cmd += ["--sets", *names]
             subprocess.run(cmd, check=True, env=env, cwd=tmp)
             return json.loads(out.read_text(encoding="utf-8"))
         finally:
@@ -268,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     folders = [f for f in all_sets() if not args.sets or f.name in args.sets]
     names = [f.name for f in folders]
-    older = ref_runs(args.ref, names) if args.ref else None
+    flags = ("--no-encoder",) if args.no_encoder else ()
+    older = ref_runs(args.ref, names, flags) if args.ref else None
     saved = None
     if not args.ref and args.baseline.exists():
         saved = json.loads(args.baseline.read_text(encoding="utf-8"))

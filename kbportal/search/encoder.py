@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 MODEL = "multilingual-e5-small-q4"  # names the cache of article vectors (kbportal.search.encoded)
 QUERY_TOKENS = 16  # the query's first tokens ("query: " and the two markers included): ~20 ms
 DIMS = 384
-OFF_ENV = "KBPORTAL_SEARCH_ENCODER"  # "0": never load it, even in the search process
+OFF_ENV = "KBPORTAL_SEARCH_ENCODER"  # the setting (kbportal.config): "0" never loads it
 REMEMBERED = 256  # query vectors kept (a repeated query, the confidence, a page 2)
 # How long after its encoding began a search waits for the query's vector: a 16-token query
 # takes ~20 ms on an idle core. Later (a busy machine, a queue of searches), the search keeps
@@ -52,7 +52,8 @@ _queries: OrderedDict[str, tuple[float, Future[np.ndarray | None]]] = OrderedDic
 def enable(on: bool = True) -> None:
     """Allow this process to load the encoder (the search process and the benchmarks do)."""
     global _enabled
-    _enabled = on and os.environ.get(OFF_ENV, "1") != "0"
+    # Read here: the search process is started with the server's environment, not its config.
+    _enabled = on and os.environ.get(OFF_ENV, "1").lower() in ("1", "true", "yes", "on")
 
 
 def enabled() -> bool:
