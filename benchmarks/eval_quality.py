@@ -14,6 +14,7 @@ Usage:
   .venv/bin/python benchmarks/eval_quality.py --ref main       # + the change against main
   .venv/bin/python benchmarks/eval_quality.py --no-plain --sets jhucovid-dev
   .venv/bin/python benchmarks/eval_quality.py --failures       # misses to benchmarks/results/
+  .venv/bin/python benchmarks/eval_quality.py --no-encoder     # without the sentence encoder
 Exits 1 while a target is missed.
 """
 
@@ -121,10 +122,26 @@ def engine_ranker(eval_dir: Path, workdir: Path) -> Ranker:
     return lambda text: [h.slug for h in searcher.search(SearchQuery(text, per_page=10)).hits]
 
 
-def product_run(es: EvalSet, workdir: Path, misses: list[dict] | None = None) -> Run:
-    """The product on one set: build with kbportal.publish, ask GET /api/v1/search per query."""
+def as_search_process(on: bool = True) -> Callable[[], object]:
+    """Switch the sentence encoder on here, as the node's search process does (the searches
+    run in this process); returns the wait for the articles' vectors. Older versions have none."""
+    try:
+        from kbportal.search import encoded, encoder  # noqa: PLC0415 - whichever kbportal
+    except ImportError:
+        return lambda: None
+    encoder.enable(on)
+    return encoded.wait
+
+
+def product_run(
+    es: EvalSet, workdir: Path, misses: list[dict] | None = None, encoder: bool = True
+) -> Run:
+    """The product on one set: build with kbportal.publish, ask GET /api/v1/search per query
+    (once the articles' encoder vectors, made in the background, are ready)."""
     from kbportal import create_app  # noqa: PLC0415 - whichever kbportal is on the path
     from kbportal.publish import build, config_of  # noqa: PLC0415
+
+    encoded = as_search_process(encoder)
 
     app = create_app(
         {
@@ -139,6 +156,7 @@ def product_run(es: EvalSet, workdir: Path, misses: list[dict] | None = None) ->
     build(config_of(app))
     client = app.test_client()
     client.get("/api/v1/search", query_string={"q": "warm up", "limit": 10})
+    encoded()
     run = Run("kbportal, through the API")
     for query in es.queries:
         start = time.perf_counter()
@@ -171,7 +189,7 @@ def plain_runs(es: EvalSet) -> list[Run]:
     return runs
 
 
-def ref_runs(ref: str, names: list[str]) -> dict[str, dict]:
+def ref_runs(ref: str, names: list[str], flags: tuple[str, ...] = ()) -> dict[str, dict]:
     """The product at another git revision, run now on the same sets (a throwaway worktree)."""
     repo = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="kbq-ref-") as tmp:
@@ -182,7 +200,8 @@ def ref_runs(ref: str, names: list[str]) -> dict[str, dict]:
         )
         try:
             env = {**os.environ, "PYTHONPATH": str(tree)}
-            cmd = [sys.executable, __file__, "--product-only", "--dump", str(out), "--sets", *names]
+            cmd = [sys.executable, __file__, "--product-only", "--dump", str(out), *flags]
+            cmd += ["--sets", *names]
             subprocess.run(cmd, check=True, env=env, cwd=tmp)
             return json.loads(out.read_text(encoding="utf-8"))
         finally:
@@ -243,13 +262,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ref", help="also run the product at this git revision and compare")
     parser.add_argument("--baseline", type=Path, default=LAST_RUN, help="a saved run to compare")
     parser.add_argument("--failures", action="store_true", help="write misses to results/")
+    parser.add_argument("--no-encoder", action="store_true", help="without the sentence encoder")
     parser.add_argument("--product-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dump", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     folders = [f for f in all_sets() if not args.sets or f.name in args.sets]
     names = [f.name for f in folders]
-    older = ref_runs(args.ref, names) if args.ref else None
+    flags = ("--no-encoder",) if args.no_encoder else ()
+    older = ref_runs(args.ref, names, flags) if args.ref else None
     saved = None
     if not args.ref and args.baseline.exists():
         saved = json.loads(args.baseline.read_text(encoding="utf-8"))
@@ -258,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         es = load_set(folder)
         misses: list[dict] = []
         with tempfile.TemporaryDirectory(prefix="kbq-") as tmp:
-            run = product_run(es, Path(tmp), misses if args.failures else None)
+            found = misses if args.failures else None
+            run = product_run(es, Path(tmp), found, encoder=not args.no_encoder)
         ours[es.name] = run.to_json()
         if args.product_only:
             continue

@@ -159,6 +159,12 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
         lambda v: _percent(v, 19),
         "How much lower (0-19, as `nice`) the search process runs than the workers.",
     ),
+    "SEARCH_ENCODER": (
+        True,
+        lambda v: v.lower() in ("1", "true", "yes", "on"),
+        "Let the search process re-order the first results with the sentence encoder "
+        "(multilingual-e5-small, 72 MB in that process only); off: the word-vector ranking alone.",
+    ),
     "SEARCH_PROCESSES": (
         0,
         _natural,

@@ -25,9 +25,9 @@ class GroupArrays(NamedTuple):
     art_scores: Floats
 
     @property
-    def size(self) -> int:
-        """Entries held (what the score cache's bound counts)."""
-        return len(self.word_docs) + len(self.art_docs)
+    def nbytes(self) -> int:
+        """Bytes held (what the score cache's bound counts)."""
+        return sum(a.nbytes for a in self)
 
 
 def summed(parts: Iterable[tuple[Ints, Floats, float]], ndocs: int) -> tuple[Ints, Floats]:
@@ -70,7 +70,9 @@ class Found:
         self.estimate = estimate
         # Pruned: only this many best documents are sure to have their exact scores
         self.exact_for = exact_for
-        self.full: Callable[[], Found] | None = None  # the unpruned pass, when more are wanted
+        # The pass again, exact for more best documents (pruned again where that pays)
+        self.full: Callable[[int], Found] | None = None
+        self._articles: int | None = None
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -80,10 +82,13 @@ class Found:
         return dict(zip(self.docs.tolist(), self.scores.tolist(), strict=True))
 
     def articles(self) -> int:
-        """How many distinct articles the matching documents belong to."""
-        if not len(self.docs):
-            return 0
-        return int(np.unique(self._article_of[self.docs]).size)
+        """How many distinct articles the matching documents belong to (counted once)."""
+        if self._articles is None:
+            # A mask by article number, not np.unique: no sort of ~100k numbers per search
+            held = np.zeros(len(self._article_of), dtype=bool)  # article numbers < documents
+            held[self._article_of[self.docs]] = True
+            self._articles = int(np.count_nonzero(held))
+        return self._articles
 
     def top(self, limit: int) -> list[int]:
         """The `limit` best documents (ties: the lower document first), as heapq.nlargest

@@ -22,7 +22,7 @@ import threading
 
 import numpy as np
 
-from kbportal.search import analysis, query_builder
+from kbportal.search import analysis, encoder, query_builder
 from kbportal.search.reader import IndexReader
 from kbportal.search.semantic import ArticleVectors
 from kbportal.search.wordvectors import content_words, table
@@ -120,6 +120,8 @@ def expand(
 ) -> query_builder.BuiltQuery:
     """The query with each word's nearest visible article words added at BOOST, and each
     word weighed by how common its meaning is (see the module's docstring)."""
+    if vectors.encoded is not None:  # the sentence encoder reads the query beside this pass
+        encoder.start_query(text)
     if not K:
         return built
     query_words = content_words(text[: query_builder.MAX_CHARS])[:MAX_WORDS]

@@ -30,6 +30,12 @@ Weights = npt.NDArray[np.float64]
 BLOCK = 128  # postings per block (Whoosh's default block limit)
 _MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
 _LENGTH = struct.Struct("!i")  # a block's byte length; negative on the last block
+# Where a block's values begin: the first bytes object, written as `_codecs.encode(...)`
+# or, when empty, `bytes()`, by pickle protocol 2
+_VALUES = (b"c_codecs\nencode\n", b"c__builtin__\nbytes\n")
+_MARK = ord("(")
+_CLOSE = b"N\x87."  # None for the values, the (ids, weights, values) tuple, STOP
+_HEAD = 2048  # inflated bytes that hold a block's ids and weights (128 x 5 + 128 x 9 at most)
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
@@ -123,12 +129,39 @@ def _decoded(
         stream.seek(position + _LENGTH.size)
         count, maxid, _maxweight, compression, _, _ = pickle.load(stream)
         if wanted is None or _holds(wanted, low, maxid):
-            data = raw[stream.tell() : end]
-            block = pickle.loads(zlib.decompress(data) if compression else data)
-            yield np.cumsum(np.array(block[0], dtype=np.int64)), _weights(block[1], count)
+            ids, weights = _ids_weights(raw[stream.tell() : end], compression, count)
+            yield np.cumsum(np.array(ids, dtype=np.int64)), _weights(weights, count)
         if size < 0:  # the last block
             return
         position, low = end, maxid + 1
+
+
+def _ids_weights(data: bytes, compression: int, count: int) -> tuple[Any, Any]:
+    """A block's (delta-encoded ids, minimised weights), its values (positions) left unread.
+
+    A block is one protocol-2 pickle of (ids, weights, values); values are bytes, which that
+    protocol writes as calls to `_codecs.encode` (or `bytes()` when empty): unpickling them
+    was most of a body block's cost, and their compressed tail need not be inflated. The
+    pickle is cut where the values begin (the first such call: those names cannot occur
+    inside the ints and floats before them) and closed with None. Anything unexpected reads
+    the whole block.
+    """
+    inflate = zlib.decompressobj() if compression else None
+    head = inflate.decompress(data, _HEAD) if inflate else data
+    cut = min((i for i in (head.find(p) for p in _VALUES) if i > 0), default=-1)
+    if cut > 0:
+        # A values tuple of 4+ items opens with a MARK; 1-3 items, or one joined bytes, not
+        for start in (cut - 1, cut) if head[cut - 1] == _MARK else (cut,):
+            try:
+                ids, weights, values = pickle.loads(head[:start] + _CLOSE)
+            except (pickle.UnpicklingError, ValueError, TypeError, IndexError, EOFError):
+                continue
+            if values is None and isinstance(ids, tuple) and len(ids) == count:
+                return ids, weights
+    if inflate is not None:
+        data = head + inflate.decompress(inflate.unconsumed_tail) + inflate.flush()
+    block = pickle.loads(data)
+    return block[0], block[1]
 
 
 def _holds(wanted: list[int], low: int, high: int) -> bool:
@@ -137,14 +170,13 @@ def _holds(wanted: list[int], low: int, high: int) -> bool:
     return i < len(wanted) and wanted[i] <= high
 
 
-def bound(reader: Any, field: str, term: str, scorer: Any) -> float:
-    """An upper bound of a BM25F scorer's score of the term in one segment, from the term's
-    statistics (largest weight, shortest length), in the scorer's own formula: it grows with
-    the weight and shrinks with the length, and rounding is monotonic, so no posting's
-    score computed that way exceeds it."""
-    info = reader.term_info(field, term)
+def bound(info: Any, params: tuple[float, float, float, float]) -> float:
+    """An upper bound of a BM25F score of a term in one segment, from the term's statistics
+    there (`info`: largest weight, shortest length) and the scorer's (idf, avgfl, B, K1), in
+    the scorer's own formula: it grows with the weight and shrinks with the length, and
+    rounding is monotonic, so no posting's score computed that way exceeds it."""
     w, length = float(info.max_weight()), float(info.min_length())
-    idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+    idf, avgfl, b, k1 = params
     return float(idf * (w * (k1 + 1)) / (w + k1 * ((1 - b) + b * length / avgfl)))
 
 

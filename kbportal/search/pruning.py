@@ -76,10 +76,18 @@ def _split(group: Group) -> tuple[Group, tuple[str, str, float]] | None:
 
 
 def first_pass(
-    reader: IndexReader, built: query_builder.BuiltQuery, scope: set[int], k: int
+    reader: IndexReader,
+    built: query_builder.BuiltQuery,
+    scope: set[int],
+    k: int,
+    articles: int = 0,
 ) -> Found | None:
     """The first pass, exact for its k best documents; None where pruning does not apply
-    (coordination, a word without the deferred field, or few matches): run the full pass."""
+    (coordination, a word without the deferred field, or few matches): run the full pass.
+
+    With `articles`, k grows 4-fold (as the caller's collapsing does) while the k best lower
+    bounds hold fewer articles than that: long articles' sections crowd the top, and one
+    pass exact for enough documents costs less than a second pass."""
     if len(built.groups) > 1 and query_builder.COORD_SCALE:
         return None
     split = [_split(g) for g in built.groups]
@@ -105,6 +113,7 @@ def first_pass(
     lower = combine(whole[article_of[lower_docs]], acc[lower_docs])
     for extra in bonuses:
         lower = lower + extra[lower_docs]
+    k = _enough(lower, article_of[lower_docs], k, articles)
     bar = np.partition(lower, len(lower) - k)[len(lower) - k]  # the k-th best lower bound
 
     # Each word's body can add at most its bound, and only in articles holding the word
@@ -117,10 +126,10 @@ def first_pass(
         most[g.art_articles] += reader.bound(field, term) * boost
     bonus = sum(bonuses, np.zeros(ndocs, dtype=np.float64))
     in_scope = np.flatnonzero(mask)
-    articles = article_of[in_scope]
-    upper = combine(whole[articles], (acc[in_scope] + most[articles]) * (1 + SLACK)) + bonus[
-        in_scope
-    ] * (1 + SLACK)
+    of = article_of[in_scope]
+    upper = combine(whole[of], (acc[in_scope] + most[of]) * (1 + SLACK)) + bonus[in_scope] * (
+        1 + SLACK
+    )
     candidates = in_scope[upper >= bar]
     if len(candidates) > MAX_CANDIDATES * ndocs:
         return None
@@ -137,6 +146,17 @@ def first_pass(
     matched[keep] = True
     final = np.flatnonzero(matched & mask)
     return Found(final, score[final], article_of, estimate=True, exact_for=k)
+
+
+def _enough(lower: dense.Floats, articles_of: dense.Ints, k: int, articles: int) -> int:
+    """k, times 4 while the k best lower bounds hold fewer than `articles` articles (at most
+    every document)."""
+    while articles and k < len(lower):
+        best = np.argpartition(lower, len(lower) - k)[len(lower) - k :]
+        if np.unique(articles_of[best]).size >= articles:
+            break
+        k *= 4
+    return min(k, len(lower))
 
 
 def _completed(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from whoosh import index as windex
 from whoosh import scoring
 from whoosh.query import Query, Term
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher as WhooshSearcher
 
 from kbportal.search import dense, filters, postings, pruning, query_builder
@@ -22,10 +24,41 @@ log = logging.getLogger(__name__)
 
 SCOPE_CACHE = 64  # viewer x locale x category combinations kept
 ARTICLE_FREQUENCIES = 20_000  # terms whose article count is kept (~100 bytes each)
-# Entries kept in cached score arrays (12-20 bytes each): the lists of the common words,
-# which cost the most to decode, stay (at 100k articles one such list is ~90,000 entries).
-POSTINGS_CACHE_IDS = 2_000_000
+# Bytes of cached postings (8 an entry) and summed word scores (~16 an entry): the lists of
+# the common words, which cost the most to decode, stay (at 100k articles one such list is
+# ~90,000 entries; 200 different tldr queries read ~60 MB of them).
+POSTINGS_CACHE_BYTES = 96 * 2**20
+LEAF_PARAMS = 50_000  # terms whose scorer parameters are kept (~300 bytes each)
 WHOLE_LIST = 0.25  # decode a whole posting list when a lookup needs this share of its blocks
+
+
+class _Leaf(NamedTuple):
+    """A segment holding a term in a field, and the term's BM25F parameters there."""
+
+    position: int  # among the leaf searchers
+    searcher: WhooshSearcher
+    offset: int  # its first document number
+    params: tuple[float, float, float, float] | None  # idf, avgfl, B, K1; None: not BM25F
+    bound: float  # the most the term scores there (inf: unknown)
+
+
+_Stored = npt.NDArray[np.floating[Any]]  # weights: float32 where exact, else float64
+_Postings = tuple[tuple[dense.Ints, _Stored] | None, ...]
+
+
+def _compact(weights: postings.Weights) -> _Stored:
+    """Weights as float32 where that holds them exactly (term counts do), else as they are."""
+    narrow = weights.astype(np.float32)
+    return narrow if np.array_equal(narrow, weights) else weights
+
+
+def _joined(docs: list[dense.Ints], scores: list[dense.Floats]) -> tuple[dense.Ints, dense.Floats]:
+    """Segments' (documents, scores) as one pair, in document order."""
+    if not docs:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+    if len(docs) == 1:
+        return docs[0], scores[0]
+    return np.concatenate(docs), np.concatenate(scores)
 
 
 class IndexReader:
@@ -40,6 +73,7 @@ class IndexReader:
         self.article_of: list[int] = self._shared.article_of
         self.narticles: int = self._shared.narticles
         self._deleted_masks: dict[int, Any] = {}
+        self._leaf_params: dict[tuple[str, str], tuple[_Leaf, ...]] = {}
 
     def scope(
         self, viewer: Viewer, locale: str | None, category: str | None, first_only: bool = False
@@ -70,13 +104,18 @@ class IndexReader:
 
     def field_scores(self, field: str, term: str) -> tuple[dense.Ints, dense.Floats]:
         """(documents ascending, BM25F scores) of the live documents holding a term in a
-        field (cached, bounded)."""
-        key = ("field", field, term)
-        cached: tuple[dense.Ints, dense.Floats] | None = self._lookup(key)
-        if cached is None:
-            cached = self._score_postings(field, term)
-            self._cached(key, len(cached[0]), cached)
-        return cached
+        field (its postings cached, bounded; scores computed from them)."""
+        docs: list[dense.Ints] = []
+        scores: list[dense.Floats] = []
+        cached = self._postings(field, term)
+        for leaf, part in zip(self._leaves(field, term), cached, strict=True):
+            if part is None:
+                held, values = self._matched(leaf, field, term)
+            else:
+                held, values = part[0], self._scored(field, leaf, *part)
+            docs.append(held)
+            scores.append(values)
+        return _joined(docs, scores)
 
     def scores_of(
         self, field: str, term: str, wanted: dense.Ints
@@ -84,76 +123,123 @@ class IndexReader:
         """`field_scores` of the wanted documents only (sorted): the blocks of postings that
         hold none of them are not decoded; a list where most blocks would be decoded anyway
         is read whole and cached, so a common word's list is read once."""
-        key = ("field", field, term)
-        cached: tuple[dense.Ints, dense.Floats] | None = self._lookup(key)
+        cached: _Postings | None = self._lookup(("postings", field, term))
         if cached is None:
             blocks = self.searcher.doc_frequency(field, term) / postings.BLOCK
             if len(wanted) < blocks * WHOLE_LIST:
                 return self._score_postings(field, term, wanted)
-            cached = self.field_scores(field, term)
-        docs, scores = cached
-        at = np.searchsorted(docs, wanted)
-        at[at == len(docs)] = 0
-        held = at[docs[at] == wanted] if len(docs) else at[:0]
-        return docs[held], scores[held]
+            cached = self._postings(field, term)
+        docs: list[dense.Ints] = []
+        scores: list[dense.Floats] = []
+        for leaf, part in zip(self._leaves(field, term), cached, strict=True):
+            if part is None:
+                held, values = self._matched(leaf, field, term, wanted)
+            else:
+                ids, weights = part
+                at = np.searchsorted(ids, wanted)
+                at[at == len(ids)] = 0
+                at = at[ids[at] == wanted] if len(ids) else at[:0]
+                held, values = ids[at], self._scored(field, leaf, ids[at], weights[at])
+            docs.append(held)
+            scores.append(values)
+        return _joined(docs, scores)
 
     def bound(self, field: str, term: str) -> float:
         """An upper bound of `field_scores` of a term, from its statistics (nothing decoded)."""
-        top = 0.0
-        weighting = self.searcher.weighting
-        for sub, _offset in self.searcher.leaf_searchers():
-            reader = sub.reader()
-            if (field, term) in reader:
-                scorer = weighting.scorer(sub, field, term)
-                if not isinstance(scorer, scoring.BM25FScorer):
-                    return float("inf")
-                top = max(top, postings.bound(reader, field, term, scorer))
-        return top
+        return max((leaf.bound for leaf in self._leaves(field, term)), default=0.0)
+
+    def _leaves(self, field: str, term: str) -> tuple[_Leaf, ...]:
+        """The segments holding a term in a field, with its scorer's parameters in each
+        (kept: making Whoosh's scorer asks the index for the term's statistics each time)."""
+        key = (field, term)
+        found = self._leaf_params.get(key)
+        if found is None:
+            leaves = []
+            scorer: Any = None
+            for i, (sub, offset) in enumerate(self.searcher.leaf_searchers()):
+                reader = sub.reader()
+                try:
+                    info = reader.term_info(field, term)
+                except TermNotFound:
+                    continue
+                if scorer is None:  # its statistics are the whole index's: one for all segments
+                    scorer = self.searcher.weighting.scorer(sub, field, term)
+                if isinstance(scorer, scoring.BM25FScorer):
+                    params = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
+                    leaves.append(_Leaf(i, sub, offset, params, postings.bound(info, params)))
+                else:
+                    leaves.append(_Leaf(i, sub, offset, None, float("inf")))
+            if len(self._leaf_params) >= LEAF_PARAMS:
+                self._leaf_params.clear()  # small tuples, cheap to make again: no LRU
+            found = self._leaf_params[key] = tuple(leaves)
+        return found
+
+    def _postings(self, field: str, term: str) -> _Postings:
+        """A term's live postings in each segment holding it: (documents, weights), None where
+        the scorer is not BM25F (cached, bounded by bytes)."""
+        key = ("postings", field, term)
+        cached: _Postings | None = self._lookup(key)
+        if cached is None:
+            parts: list[tuple[dense.Ints, _Stored] | None] = []
+            for leaf in self._leaves(field, term):
+                if leaf.params is None:
+                    parts.append(None)
+                    continue
+                reader = leaf.searcher.reader()
+                deleted = self._deleted(leaf.position, reader)
+                ids, weights = postings.leaf_postings(reader, field, term, deleted)
+                parts.append(((ids + leaf.offset).astype(np.int32), _compact(weights)))
+            cached = tuple(parts)
+            self._cached(key, sum(p[0].nbytes + p[1].nbytes for p in parts if p), cached)
+        return cached
+
+    def _scored(self, field: str, leaf: _Leaf, ids: dense.Ints, weights: _Stored) -> dense.Floats:
+        """BM25F scores of postings: the scorer's own formula and parameters, in the same order
+        of operations as its per-posting score() (float64 both: the same bits)."""
+        assert leaf.params is not None
+        idf, avgfl, b, k1 = leaf.params
+        w = weights.astype(np.float64)  # float32 only where that held the weights exactly
+        lengths = self._lengths(field)[ids]
+        scored: dense.Floats = idf * (w * (k1 + 1)) / (w + k1 * ((1 - b) + b * lengths / avgfl))
+        return scored
+
+    def _matched(
+        self, leaf: _Leaf, field: str, term: str, wanted: dense.Ints | None = None
+    ) -> tuple[dense.Ints, dense.Floats]:
+        """Scores through Whoosh's matcher, for a scorer other than BM25F (e.g. on an ID field)."""
+        m = leaf.searcher.postings(field, term)
+        found: dict[int, float] = {}
+        while m.is_active():
+            found[m.id() + leaf.offset] = m.score()
+            m.next()
+        held = np.fromiter(found.keys(), dtype=np.int32, count=len(found))
+        values = np.fromiter(found.values(), dtype=np.float64, count=len(found))
+        if wanted is not None:
+            keep = np.isin(held, wanted)
+            held, values = held[keep], values[keep]
+        return held, values
 
     def _score_postings(
-        self, field: str, term: str, wanted: dense.Ints | None = None
+        self, field: str, term: str, wanted: dense.Ints
     ) -> tuple[dense.Ints, dense.Floats]:
+        """Scores of the wanted documents, from only the blocks of postings holding them."""
         docs: list[dense.Ints] = []
         scores: list[dense.Floats] = []
-        weighting = self.searcher.weighting
-        for i, (sub, offset) in enumerate(self.searcher.leaf_searchers()):
-            reader = sub.reader()
-            if (field, term) not in reader:
-                continue
-            scorer = weighting.scorer(sub, field, term)  # global idf and average length
-            if isinstance(scorer, scoring.BM25FScorer):
-                deleted = self._deleted(i, reader)
-                if wanted is None:
-                    ids, w = postings.leaf_postings(reader, field, term, deleted)
-                else:
-                    lo, hi = np.searchsorted(wanted, [offset, offset + sub.doc_count_all()])
-                    local = (wanted[lo:hi] - offset).tolist()
-                    ids, w = postings.leaf_postings_in(reader, field, term, deleted, local)
-                ids = ids + offset
-                # The scorer's own formula and parameters, in the same order of operations
-                # as its per-posting score() (float64 both: the same bits), over the block.
-                idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-                lengths = self._lengths(field)[ids]
-                docs.append(ids.astype(np.int32))
-                scores.append(idf * (w * (k1 + 1)) / (w + k1 * ((1 - b) + b * lengths / avgfl)))
+        for leaf in self._leaves(field, term):
+            if leaf.params is None:
+                held, values = self._matched(leaf, field, term, wanted)
             else:
-                m = sub.postings(field, term)
-                found: dict[int, float] = {}
-                while m.is_active():
-                    found[m.id() + offset] = m.score()
-                    m.next()
-                held = np.fromiter(found.keys(), dtype=np.int32, count=len(found))
-                values = np.fromiter(found.values(), dtype=np.float64, count=len(found))
-                if wanted is not None:
-                    keep = np.isin(held, wanted)
-                    held, values = held[keep], values[keep]
-                docs.append(held)
-                scores.append(values)
-        if not docs:
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
-        if len(docs) == 1:
-            return docs[0], scores[0]
-        return np.concatenate(docs), np.concatenate(scores)  # segments in document order
+                reader = leaf.searcher.reader()
+                deleted = self._deleted(leaf.position, reader)
+                end = leaf.offset + leaf.searcher.doc_count_all()
+                lo, hi = np.searchsorted(wanted, [leaf.offset, end])
+                local = (wanted[lo:hi] - leaf.offset).tolist()
+                ids, w = postings.leaf_postings_in(reader, field, term, deleted, local)
+                held = (ids + leaf.offset).astype(np.int32)
+                values = self._scored(field, leaf, held, w)
+            docs.append(held)
+            scores.append(values)
+        return _joined(docs, scores)
 
     def _deleted(self, leaf: int, reader: Any) -> Any:
         """A segment's deleted-documents mask (kept per reader: segments do not change)."""
@@ -181,7 +267,7 @@ class IndexReader:
                 shared.postings_size -= previous[0]
             shared.postings[key] = (size, value)
             shared.postings_size += size
-            while shared.postings_size > POSTINGS_CACHE_IDS and len(shared.postings) > 1:
+            while shared.postings_size > POSTINGS_CACHE_BYTES and len(shared.postings) > 1:
                 _, (old, _) = shared.postings.popitem(last=False)
                 shared.postings_size -= old
 
@@ -205,7 +291,7 @@ class IndexReader:
                 ids, _ = postings.leaf_postings(reader, field, term, self._deleted(i, reader))
                 parts.append((ids + offset).astype(np.int32))
             found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-            self._cached(key, len(found), found)
+            self._cached(key, found.nbytes, found)
         return found
 
     def docs(self, field: str, term: str) -> frozenset[int]:
@@ -271,7 +357,7 @@ class IndexReader:
             cached = dense.group_arrays(
                 dense.summed(word, ndocs), dense.summed(art, ndocs), self._shared.article_array
             )
-            self._cached(key, cached.size, cached)
+            self._cached(key, cached.nbytes, cached)
         return cached
 
     @property
@@ -294,7 +380,11 @@ class IndexReader:
         return held[1]
 
     def first_pass(
-        self, built: query_builder.BuiltQuery, scope: set[int], k: int | None = None
+        self,
+        built: query_builder.BuiltQuery,
+        scope: set[int],
+        k: int | None = None,
+        articles: int = 0,
     ) -> dense.Found:
         """Scores of the documents in the scope holding any of the query's terms.
 
@@ -302,9 +392,9 @@ class IndexReader:
         rest and the count only nearly so. Else every matching document, exactly.
         """
         if k is not None:
-            pruned = pruning.first_pass(self, built, scope, k)
+            pruned = pruning.first_pass(self, built, scope, k, articles)
             if pruned is not None:
-                pruned.full = lambda: self.first_pass(built, scope)
+                pruned.full = lambda more: self.first_pass(built, scope, more)
                 return pruned
         total = len(built.groups)
         shared = self._shared
@@ -374,7 +464,7 @@ class IndexReader:
         total = self.count_articles(found)
         while True:
             if found.exact_for is not None and limit > found.exact_for and found.full:
-                found = found.full()  # more wanted than the pruned pass is exact for
+                found = found.full(limit)  # more wanted than the pruned pass is exact for
             candidates = found.top(limit)
             at = np.searchsorted(found.docs, candidates)
             scores = dict(zip(candidates, found.scores[at].tolist(), strict=True))

@@ -173,7 +173,8 @@ class Searcher:
         wanted = page * per_page
         # The candidates the re-rank and confidence take: the first pass is exact for them
         reranked = max(wanted, semantic.DEPTH) if vectors is not None else wanted
-        found = reader.first_pass(built, scope, max(reranked * 3, query_builder.RERANK_DEPTH))
+        k = max(reranked * 3, query_builder.RERANK_DEPTH)  # as many as top_articles collapses
+        found = reader.first_pass(built, scope, k, articles=reranked)
         total = reader.count_articles(found)
         about = found.estimate
         if total == 0 or wanted - per_page >= total:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kbportal.search import vector_delta
+from kbportal.search import encoded, vector_delta
 from kbportal.search.wordvectors import (
     DATA_DIR,
     TABLES,
@@ -81,6 +81,7 @@ class ArticleVectors:
             self.head_of[self._heads_order], np.arange(len(self.keys) + 1)
         )
         self._last: tuple[str, np.ndarray | None] | None = None
+        self.encoded: encoded.EncodedArticles | None = None  # the sentence encoder's, if any
         self._weights: dict[str, int] | None = None  # df by the table's key, made on first use
 
     @classmethod
@@ -214,7 +215,10 @@ def _head_rows(
 def load_all(directory: Path) -> dict[str, ArticleVectors]:
     """Every language's vectors beside an index."""
     found = {lang: ArticleVectors.load(directory, lang) for lang in TABLES}
-    return {lang: v for lang, v in found.items() if v is not None}
+    kept = {lang: v for lang, v in found.items() if v is not None}
+    for vectors in kept.values():  # made in the background where this process has an encoder
+        vectors.encoded = encoded.attach(directory, vectors.keys)
+    return kept
 
 
 def _by_language(items: Iterable[tuple[str, Item]]) -> dict[str, list[Item]]:
@@ -300,6 +304,8 @@ def rerank(
         heads = vectors.head_cosines(query, names)
         fused = [f + HEAD_WEIGHT * c for f, c in zip(fused, heads, strict=True)]
     order = sorted(range(len(head)), key=lambda i: (-fused[i], head[i][0]))
+    if vectors.encoded is not None:  # the sentence encoder re-orders the first few
+        order, fused = vectors.encoded.rerank(text, order, fused, names)
     # Scores on one scale: the rest keep their lexical score divided by the best one.
     top = max(s for _, s in head)
     return [(head[i][0], fused[i]) for i in order] + [(d, s / top) for d, s in best[DEPTH:]]

