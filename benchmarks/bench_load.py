@@ -186,6 +186,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="a data folder built before (kbportal index)")
     parser.add_argument("--articles", type=Path, help="the articles of --data (default: tldr)")
     parser.add_argument("--startup", type=float, default=120, help="seconds to wait for serve")
+    parser.add_argument(
+        "--before",
+        default="",
+        help='settings of a first, baseline run, e.g. "KBPORTAL_SEARCH_CACHE_MB=0 '
+        'KBPORTAL_SEARCH_PROCESSES=1" (search as before the results cache)',
+    )
     args = parser.parse_args()
     root = args.articles or tldr_root()
     work = Path(tempfile.mkdtemp(prefix="kb-load-"))
@@ -242,35 +248,50 @@ def main() -> None:
         finally:
             stop(proc)
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        proc = serve(
-            [str(BIN / "kbportal"), "serve", "--port", str(port), "--workers", str(args.workers)],
-            env,
-            base + article_paths[0],
-            log=(work / "serve.log").open("wb"),
-            seconds=args.startup,  # a 100k build takes a while to open on a loaded machine
-        )
-        try:
-            wait_warm(work / "serve.log", "warm and accepting requests", args.workers)
-            runs = (
-                ("article page", article_paths),
-                (f"search page, {len(distinct_paths)} distinct", distinct_paths),
-                ("search page, 200 cycled", search_paths),
+        rss: list[float] = []
+        caches: list[dict] = []
+        variants: list[tuple[str, dict[str, str]]] = [("", {})]
+        if args.before:  # the same server with other settings first, e.g. without the cache
+            variants.insert(0, ("before: ", dict(v.split("=", 1) for v in args.before.split())))
+        for prefix, extra in variants:
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            proc = serve(
+                [
+                    str(BIN / "kbportal"),
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(args.workers),
+                ],
+                {**env, **extra},
+                base + article_paths[0],
+                log=(work / "serve.log").open("wb"),
+                seconds=args.startup,  # a 100k build takes a while to open on a loaded machine
             )
-            for name, paths in runs:
-                if paths is search_paths:
-                    ask_each_once(base, paths, args.connections)
-                results[name] = wrk(base, paths, args.seconds, args.connections, work, proc.pid)
-            rss = worker_rss_mb(proc.pid)
-            caches = cache_figures(proc.pid, Path(env["KBPORTAL_DATA_DIR"]))
-        finally:
-            stop(proc)
+            try:
+                wait_warm(work / "serve.log", "warm and accepting requests", args.workers)
+                runs = (
+                    ("article page", article_paths),
+                    (f"search page, {len(distinct_paths)} distinct", distinct_paths),
+                    ("search page, 200 cycled", search_paths),
+                )
+                for name, paths in runs:
+                    if paths is search_paths:
+                        ask_each_once(base, paths, args.connections)
+                    results[prefix + name] = wrk(
+                        base, paths, args.seconds, args.connections, work, proc.pid
+                    )
+                rss = worker_rss_mb(proc.pid)
+                caches = cache_figures(proc.pid, Path(env["KBPORTAL_DATA_DIR"]))
+            finally:
+                stop(proc)
         print(f"workers: {args.workers}, connections: {args.connections}, {args.seconds}s each")
         base_rps = results["baseline: bare Flask 'ok' page"]["rps"]
         for name, row in results.items():
             print(
-                f"{name:32s} {row['rps']:8.1f} req/s  ({row['rps'] / base_rps:.2f}x baseline)"
+                f"{name:40s} {row['rps']:8.1f} req/s  ({row['rps'] / base_rps:.2f}x baseline)"
                 f"  p50 {row['p50']:.1f} ms  p99 {row['p99']:.1f} ms  non-2xx {row['non2xx']}"
                 f"  {row['socket_errors']}"
                 f"  connections per worker {row['per_worker']}"

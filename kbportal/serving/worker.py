@@ -20,6 +20,8 @@ from uvicorn_worker import UvicornH11Worker
 MAX_HEADER_BLOCK = 64 * 1024
 PARENT_POLL = 0.2  # seconds between checks that the gunicorn master is still alive
 PARENT_GONE_GRACE = 2.0  # seconds in-flight requests get once the master is gone
+ACCEPT_PAUSE = 0.0001  # seconds per connection held that a worker waits before its next accept
+MAX_ACCEPT_PAUSE = 0.002  # so a worker holding many connections still accepts 500 a second
 SWITCH_INTERVAL = 0.0005  # seconds a thread holds the GIL while another waits (Python: 0.005)
 
 
@@ -57,13 +59,21 @@ class LimitedH11Protocol(H11Protocol):
 
 
 class FairAcceptLoop(asyncio.SelectorEventLoop):
-    """An event loop that accepts one connection per wake-up of the listening socket.
+    """An event loop that accepts one connection per wake-up of the listening socket, then
+    looks away from it for a moment that grows with the connections it already holds.
 
     Every worker polls the one socket gunicorn shares; asyncio accepts up to the backlog in one
     go, so the first worker to wake took every connection of a burst (wrk's 16, or a proxy's
     keep-alive pool) and the others sat idle for the life of those connections. One at a time,
-    the woken workers take turns.
+    the woken workers take turns. That was not enough when the other worker was busy for the
+    millisecond a burst arrived (its GIL held by a page or an analytics write): one worker
+    still took all 16 (bench_load.py saw [16, 0], and half the search page's req/s). The pause
+    after each accept (`pause_per_connection` per connection held, at most `MAX_ACCEPT_PAUSE`;
+    set only when there are several workers) gives the others that time: the less loaded a
+    worker, the sooner it takes the next connection.
     """
+
+    pause_per_connection = 0.0
 
     def _accept_connection(
         self,
@@ -76,6 +86,30 @@ class FairAcceptLoop(asyncio.SelectorEventLoop):
     ) -> None:
         super()._accept_connection(  # type: ignore[misc]
             protocol_factory, sock, sslcontext, server, 1, *args
+        )
+        held = int(getattr(server, "_active_count", 0) or 0) + 1
+        pause = min(self.pause_per_connection * held, MAX_ACCEPT_PAUSE)
+        if pause <= 0 or server is None or sock.fileno() == -1:
+            return
+        self._remove_reader(sock.fileno())  # type: ignore[attr-defined]
+        self.call_later(
+            pause,
+            self._resume_accepting,
+            protocol_factory,
+            sock,
+            sslcontext,
+            server,
+            backlog,
+            *args,
+        )
+
+    def _resume_accepting(
+        self, protocol_factory: Any, sock: Any, sslcontext: Any, server: Any, *rest: Any
+    ) -> None:
+        if sock.fileno() == -1 or not server.is_serving():
+            return  # the server closed meanwhile: never listen again on its socket
+        self._start_serving(  # type: ignore[attr-defined]
+            protocol_factory, sock, sslcontext, server, *rest
         )
 
 
@@ -105,6 +139,8 @@ class KBPortalWorker(UvicornH11Worker):
         # wait for the GIL: behind a CPU-bound search at Python's default 5 ms interval a 4 ms
         # page took 400 ms. A shorter interval hands the GIL over sooner.
         sys.setswitchinterval(SWITCH_INTERVAL)
+        if self.cfg.workers > 1:  # alone, a worker takes every connection without waiting
+            FairAcceptLoop.pause_per_connection = ACCEPT_PAUSE
         watchdog = threading.Thread(target=self._watch_parent, name="parent-watch", daemon=True)
         watchdog.start()
         super().init_process()
