@@ -42,6 +42,13 @@ AT_ONCE = 1  # queries encoded at once per process: a core of the two; the other
 
 _lock = threading.RLock()  # re-entered by a done callback run at once
 _busy = [0]  # encodings under way
+# How long a query's encoding has been taking lately (moving average, s). Past QUERY_WAIT (a
+# busy machine) searches stop waiting for it, and only one query a PROBE seconds is encoded,
+# to notice when the machine is free again: a core spent on vectors that come too late would
+# only slow everything else.
+_recent = [QUERY_WAIT / 2]
+_probed = [0.0]
+PROBE = 1.0
 _enabled = False
 _model: Any = None
 _failed = False
@@ -106,7 +113,15 @@ def _encode_query(text: str) -> np.ndarray | None:
     model = load()
     if model is None or not text.strip():
         return None
-    return np.asarray(model.query(cut(text)), dtype=np.float32)
+    began = time.monotonic()
+    vector = np.asarray(model.query(cut(text)), dtype=np.float32)
+    _recent[0] = 0.8 * _recent[0] + 0.2 * (time.monotonic() - began)
+    return vector
+
+
+def late() -> bool:
+    """True while query encodings have lately taken longer than searches wait for them."""
+    return _recent[0] > QUERY_WAIT
 
 
 def start_query(text: str) -> None:
@@ -120,6 +135,10 @@ def start_query(text: str) -> None:
             return
         if _busy[0] >= AT_ONCE:
             return  # a queue of encodings would only be late: this search goes without
+        now = time.monotonic()
+        if late() and now - _probed[0] < PROBE:
+            return
+        _probed[0] = now
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=AT_ONCE, thread_name_prefix="encoder")
         _busy[0] += 1
@@ -146,7 +165,8 @@ def query_vector(text: str, wait: float | None = None) -> np.ndarray | None:
     if found is None:  # pushed out by other queries meanwhile
         return None
     began, future = found
-    wait = QUERY_WAIT if wait is None else wait
+    if wait is None:
+        wait = 0.0 if late() else QUERY_WAIT  # lately too slow: taken only if already made
     try:
         return future.result(timeout=max(0.0, began + wait - time.monotonic()))
     except TimeoutError:
