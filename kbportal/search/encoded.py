@@ -119,6 +119,8 @@ class EncodedArticles:
 
     def fill(self) -> None:
         """Vectors for every key: from the cache, else encoded and added to the cache."""
+        if encoder.load() is None:
+            return  # not installed here: logged once by the encoder
         texts = self._texts()
         known = self.cache.load()
         todo: list[tuple[str, str, str, str]] = []

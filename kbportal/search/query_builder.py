@@ -57,12 +57,17 @@ class _ArticleBM25F(scoring.BM25F):
     idf and average length skewed by how many sections the articles have.
     """
 
+    _articles: tuple[object, int] | None = None  # (the searcher, its number of articles)
+
     def scorer(self, searcher, fieldname, text, qf=1):
         """The field's BM25 scorer, with per-article statistics for the article fields."""
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         if fieldname in ARTICLE_FIELDS and isinstance(scorer, scoring.BM25FScorer):
             parent = searcher.get_parent()
-            articles = parent.doc_frequency("first", "1") or 1
+            known = self._articles
+            if known is None or known[0] is not parent:  # counted once per opened index
+                known = self._articles = (parent, parent.doc_frequency("first", "1") or 1)
+            articles = known[1]
             scorer.idf = article_idf(articles, parent.doc_frequency(fieldname, text))
             scorer.avgfl = parent.field_length(fieldname) / articles or 1
             scorer.K1 = ARTICLE_K1

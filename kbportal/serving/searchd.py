@@ -166,6 +166,7 @@ def serve(name: str, master_pid: int, nice: int, cache_mb: int = CACHE_MB) -> No
     from kbportal.search import encoder  # noqa: PLC0415 - as Searchers.get imports search
 
     encoder.enable()
+    encoder.warm()
     threading.Thread(target=_watch_master, args=(master_pid,), daemon=True).start()
     searchers = Searchers(cache=ResultsCache(cache_mb * 1024 * 1024))
     log.info(

@@ -13,8 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kbportal.search import Searcher, build_index, postings, pruning, query_builder, update_index
-from kbportal.search import reader as reader_module
+from kbportal.search import (
+    Searcher,
+    build_index,
+    postings,
+    pruning,
+    query_builder,
+    term_scores,
+    update_index,
+)
 from kbportal.search.types import SearchQuery
 from kbportal.viewer import PUBLIC
 
@@ -118,7 +125,7 @@ def test_a_pass_sized_to_cover_articles_is_exact(
 def test_the_postings_cache_stays_within_its_bytes(
     searcher: Searcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reader_module, "POSTINGS_CACHE_BYTES", 20_000)
+    monkeypatch.setattr(term_scores, "POSTINGS_CACHE_BYTES", 20_000)
     for text in QUERIES:
         searcher.search(SearchQuery(text, PUBLIC))
     with searcher._using() as reader:
@@ -133,9 +140,9 @@ def test_cached_postings_keep_float32_only_where_exact(tmp_path: Path) -> None:
     s = Searcher(tmp_path / "ix")
     try:
         with s._using() as reader:
-            ((ids, weights),) = reader._postings("body", "word")
+            ((ids, weights),) = reader.terms.decoded("body", "word")
             assert weights.dtype == np.float32 and weights.tolist() == [3.0]
         exact = np.array([0.1, 2.0])
-        assert reader_module._compact(exact).dtype == np.float64
+        assert term_scores.compact(exact).dtype == np.float64
     finally:
         s.close()
