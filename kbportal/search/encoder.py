@@ -56,13 +56,21 @@ def enable(on: bool = True) -> None:
     _enabled = on and os.environ.get(OFF_ENV, "1").lower() in ("1", "true", "yes", "on")
 
 
+def warm() -> None:
+    """Load the model in a background thread now, so that it is ready by the first searches."""
+    if enabled():
+        threading.Thread(target=load, name="encoder-load", daemon=True).start()
+
+
 def enabled() -> bool:
-    """True when this process may use the encoder and it is installed."""
-    return _enabled and _load() is not None
+    """True when this process may use the encoder (and loading it has not failed). Never
+    waits for the load: the first search that wants it does not pay for it."""
+    return _enabled and not _failed
 
 
-def _load() -> Any:
-    """The model, loaded once (None when switched off, not installed or broken)."""
+def load() -> Any:
+    """The model, loaded once (None when switched off, not installed or broken); called from
+    the encoding threads, never from a search's own."""
     global _model, _failed
     if _model is not None or _failed or not _enabled:
         return _model
@@ -80,7 +88,7 @@ def _load() -> Any:
 
 def cut(text: str, tokens: int = QUERY_TOKENS) -> str:
     """The text's first words that fit in `tokens` tokens as a query (all of it if it fits)."""
-    model = _load()
+    model = load()
     if model is None or model.token_count(text, True) <= tokens:
         return text
     words = text.split()
@@ -95,7 +103,7 @@ def cut(text: str, tokens: int = QUERY_TOKENS) -> str:
 
 
 def _encode_query(text: str) -> np.ndarray | None:
-    model = _load()
+    model = load()
     if model is None or not text.strip():
         return None
     return np.asarray(model.query(cut(text)), dtype=np.float32)
@@ -150,7 +158,7 @@ def query_vector(text: str, wait: float | None = None) -> np.ndarray | None:
 
 def passages(texts: list[str]) -> np.ndarray:
     """Unit vectors of article texts ("passage: " side), one row each."""
-    model = _load()
+    model = load()
     if model is None:
         raise RuntimeError("sentence encoder not enabled in this process")
     if not texts:

@@ -96,10 +96,16 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[encoded.EncodedArticles]:
     return made
 
 
-def test_off_by_default_and_nothing_changes(make_kb: Callable[..., Any]) -> None:
+def test_off_by_default_and_never_loaded(
+    make_kb: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads: list[bool] = []
+    real = encoder.load
+    monkeypatch.setattr(encoder, "load", lambda: loads.append(True) or real())
     config = make_kb(ARTICLES)
     assert not encoder.enabled()  # only the search process and the benchmarks switch it on
     assert [s for s, _ in search(config, "cannot get into my account")][0] == "login"
+    assert not loads  # a web worker's search never loads the 72 MB
 
 
 def test_rerank_orders_by_meaning_and_only_reorders(
