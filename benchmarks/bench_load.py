@@ -168,10 +168,17 @@ def distinct_queries(root: Path, skip: set[str]) -> list[str]:
     return [q for q in dict.fromkeys(queries(root, 10**9)) if q not in skip]
 
 
-def worker_rss_mb(master_pid: int) -> list[float]:
-    """Resident memory of each gunicorn worker (children of the master)."""
+def search_process_pids(master_pid: int) -> list[int]:
+    """The server's search processes (kbportal.serving.searchd, started by its workers)."""
+    pattern = f"kbportal.serving.searchd --master {master_pid} "
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return sorted(int(pid) for pid in out.stdout.split())
+
+
+def worker_rss_mb(master_pid: int, pids: list[int] | None = None) -> list[float]:
+    """Resident memory of each gunicorn worker (children of the master), or of `pids`."""
     sizes = []
-    for pid in worker_pids(master_pid):
+    for pid in worker_pids(master_pid) if pids is None else pids:
         status = Path(f"/proc/{pid}/status").read_text()
         kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
         sizes.append(kb / 1024)
@@ -249,6 +256,7 @@ def main() -> None:
             stop(proc)
 
         rss: list[float] = []
+        search_rss: list[float] = []
         caches: list[dict] = []
         variants: list[tuple[str, dict[str, str]]] = [("", {})]
         if args.before:  # the same server with other settings first, e.g. without the cache
@@ -284,6 +292,7 @@ def main() -> None:
                         base, paths, args.seconds, args.connections, work, proc.pid
                     )
                 rss = worker_rss_mb(proc.pid)
+                search_rss = worker_rss_mb(proc.pid, search_process_pids(proc.pid))
                 caches = cache_figures(proc.pid, Path(env["KBPORTAL_DATA_DIR"]))
             finally:
                 stop(proc)
@@ -297,6 +306,7 @@ def main() -> None:
                 f"  connections per worker {row['per_worker']}"
             )
         print("worker RSS after load (MB): " + ", ".join(f"{mb:.0f}" for mb in rss))
+        print("search process RSS after load (MB): " + ", ".join(f"{mb:.0f}" for mb in search_rss))
         for slot, figures in enumerate(caches):
             print(f"search process {slot} results cache: {figures}")
     finally:

@@ -168,8 +168,8 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "SEARCH_PROCESSES": (
         0,
         _natural,
-        "Search processes per node under `kbportal serve`; 0: one per core (at most 4), each "
-        "niced as above.",
+        "Search processes per node under `kbportal serve`; 0: one per two cores (1 to 4), "
+        "each niced as above.",
     ),
     "SEARCH_CACHE_MB": (
         64,

@@ -39,6 +39,20 @@ STORE = "content.sqlite"  # the build store beside the index folders (kbportal.p
 
 _fills: list[threading.Thread] = []
 _fills_lock = threading.Lock()
+# Whether this thread's search went without the encoder although it applied (the query's
+# vector late, or a candidate's not made yet): its answer may change, so the search process's
+# results cache keeps it only briefly (kbportal.serving.results_cache).
+_state = threading.local()
+
+
+def begin() -> None:
+    """Start watching this thread's next search for a re-rank it had to go without."""
+    _state.skipped = False
+
+
+def skipped() -> bool:
+    """Whether this thread's search since begin() went without the encoder's re-rank."""
+    return bool(getattr(_state, "skipped", False))
 
 
 def cache_dir(index_dir: Path) -> Path:
@@ -158,9 +172,11 @@ class EncodedArticles:
             return order, fused
         query = encoder.query_vector(text)
         if query is None:
+            _state.skipped = True
             return order, fused
         cos = self.cosines(query, [names[i] for i in top])
         if cos is None:
+            _state.skipped = True
             return order, fused
         fused = list(fused)
         for i, c in zip(top, cos, strict=True):

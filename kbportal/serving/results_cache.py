@@ -12,8 +12,11 @@ the search process, so every worker of the node shares it.
 - Kept: answers of the newest build this process opened. When a new build's index opens, every
   other build's answers are dropped; answers for an older build are not stored. A publish
   makes a new build folder, so no answer survives the publish that changed it.
-- Not kept: errors, and answers that ran past the search's time budget (they may lack the
-  optional stages; asked again on a quieter moment, the full answer is computed).
+- Kept only briefly (BRIEF seconds): answers that may still change, those that ran past the
+  search's time budget (they lack the optional stages) or went without the sentence encoder's
+  re-rank (the query's vector late, or the build's article vectors still being made). Kept,
+  they would freeze a lesser ranking for the build's life; kept a moment, a burst of the same
+  query on a busy node still costs one search. Errors are never kept.
 - Bound: the bytes of the stored answers (the pickled frames sent to workers), least
   recently used first out. `KBPORTAL_SEARCH_CACHE_MB`; 0 turns it off.
 
@@ -24,6 +27,7 @@ counted as the search the customer made.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import replace
@@ -33,6 +37,7 @@ from kbportal.search.types import SearchQuery
 
 ENTRY_OVERHEAD = 256  # bytes of key, tuple and dict slot beside each stored frame
 LARGEST_SHARE = 16  # one answer may take at most this fraction of the bound
+BRIEF = 5.0  # seconds an answer that may still change is served from the cache
 
 
 def build_of(directory: str) -> str:
@@ -56,7 +61,8 @@ class ResultsCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max(0, max_bytes)
-        self._entries: OrderedDict[Hashable, tuple[str, bytes]] = OrderedDict()
+        # key -> (index folder, answer frame, monotonic time it expires at or None)
+        self._entries: OrderedDict[Hashable, tuple[str, bytes, float | None]] = OrderedDict()
         self._bytes = 0
         self._build: str | None = None  # the newest build opened: only its answers are kept
         self._lock = threading.Lock()
@@ -78,6 +84,9 @@ class ResultsCache:
             return None
         with self._lock:
             found = self._entries.get(key)
+            if found is not None and found[2] is not None and time.monotonic() >= found[2]:
+                self._remove(key)  # a brief answer's time is up: search again
+                found = None
             if found is None:
                 self.misses += 1
                 return None
@@ -85,21 +94,21 @@ class ResultsCache:
             self.hits += 1
             return found[1]
 
-    def put(self, key: Hashable, directory: str, frame: bytes) -> None:
-        """Keep an answer frame of the newest build; older builds' answers are not kept."""
+    def put(self, key: Hashable, directory: str, frame: bytes, brief: bool = False) -> None:
+        """Keep an answer frame of the newest build (`brief`: for BRIEF seconds only); older
+        builds' answers are not kept."""
         size = len(frame) + ENTRY_OVERHEAD
         if not self.max_bytes or size > self.max_bytes // LARGEST_SHARE:
             return
         with self._lock:
             if build_of(directory) != self._build:
                 return
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old[1]) + ENTRY_OVERHEAD
-            self._entries[key] = (directory, frame)
+            self._remove(key)
+            expires = time.monotonic() + BRIEF if brief else None
+            self._entries[key] = (directory, frame, expires)
             self._bytes += size
             while self._bytes > self.max_bytes:
-                _, (_, gone) = self._entries.popitem(last=False)
+                _, (_, gone, _) = self._entries.popitem(last=False)
                 self._bytes -= len(gone) + ENTRY_OVERHEAD
 
     def opened(self, directory: str) -> None:
@@ -116,11 +125,15 @@ class ResultsCache:
         with self._lock:
             self._drop_where(lambda folder: folder == directory)
 
+    def _remove(self, key: Hashable) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= len(old[1]) + ENTRY_OVERHEAD
+
     def _drop_where(self, condition: Callable[[str], bool]) -> None:
-        gone = [k for k, (folder, _) in self._entries.items() if condition(folder)]
+        gone = [k for k, (folder, _, _) in self._entries.items() if condition(folder)]
         for key in gone:
-            _, frame = self._entries.pop(key)
-            self._bytes -= len(frame) + ENTRY_OVERHEAD
+            self._remove(key)
         self.dropped += len(gone)
 
     def stats(self) -> dict[str, int]:

@@ -94,6 +94,7 @@ class Searchers:
 
 def answer(searchers: Searchers, method: str, directory: str, args: tuple[object, ...]) -> bytes:
     """The reply frame to one call: from the results cache, or searched and then kept."""
+    from kbportal.search import encoded
     from kbportal.search.searcher import BUDGET
 
     cache = searchers.cache
@@ -105,6 +106,7 @@ def answer(searchers: Searchers, method: str, directory: str, args: tuple[object
     if cached is not None:
         return cached
     started = time.monotonic()
+    encoded.begin()
     try:
         if method not in METHODS:
             raise ValueError(f"no such method: {method!r}")
@@ -113,9 +115,11 @@ def answer(searchers: Searchers, method: str, directory: str, args: tuple[object
         log.warning("search in %s failed: %s: %s", directory, type(error).__name__, error)
         return frame(("error", f"{type(error).__name__}: {error}"))
     data = frame(reply)
-    # Past the budget the search dropped its optional stages: such an answer is not kept.
-    if key is not None and time.monotonic() - started < BUDGET:
-        cache.put(key, directory, data)
+    if key is not None:
+        # Past the budget the search dropped its optional stages, and without the encoder's
+        # re-rank it may order differently once the vectors are there: kept only briefly.
+        lesser = time.monotonic() - started >= BUDGET or encoded.skipped()
+        cache.put(key, directory, data, brief=lesser)
     return data
 
 

@@ -30,16 +30,16 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     }
 
 
-MAX_DEFAULT_SEARCH_PROCESSES = 4  # each holds its own copy of the index (~250 MB at 100k)
+MAX_DEFAULT_SEARCH_PROCESSES = 4  # each holds its own copy of the index (~370 MB at 100k)
 
 
 def search_processes(setting: int) -> int:
-    """How many search processes a node runs: the setting, or by default one per core (at
-    most 4). Niced, they take only the CPU the workers leave (docs/benchmarks.md: on two cores,
-    two of them answered 36% more broad searches while pages stayed within a few ms of idle)."""
+    """How many search processes a node runs: the setting, or by default one per two cores
+    (at least 1, at most 4). Niced, they take only the CPU the workers leave; on two cores a
+    second one gained nothing clear under load and cost ~370 MB at 100k (docs/benchmarks.md)."""
     if setting:
         return setting
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_SEARCH_PROCESSES))
+    return max(1, min(len(os.sched_getaffinity(0)) // 2, MAX_DEFAULT_SEARCH_PROCESSES))
 
 
 # Parts that run something in each worker (a background thread) list a callable here.

@@ -83,7 +83,7 @@ def test_a_new_build_drops_the_others_and_an_old_one_is_not_kept() -> None:
 def test_default_search_processes_follow_the_cores() -> None:
     cores = len(__import__("os").sched_getaffinity(0))
     assert search_processes(3) == 3
-    assert search_processes(0) == max(1, min(cores, 4))
+    assert search_processes(0) == max(1, min(cores // 2, 4))
 
 
 @pytest.fixture
@@ -104,7 +104,11 @@ def config(tmp_path: Path) -> Iterator[dict[str, Any]]:
     master.wait()
 
 
-def test_several_search_processes_answer_as_one_and_cache_by_query(config) -> None:  # type: ignore[no-untyped-def]
+def test_several_search_processes_answer_as_one_and_cache_by_query(
+    config, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    # Without the sentence encoder (it runs in search processes only), they answer as here.
+    monkeypatch.setenv("KBPORTAL_SEARCH_ENCODER", "0")
     kb = publish.kb_for(config)
     queries = [SearchQuery(t, PUBLIC, "en") for t in ("refund", "invoice", "password", "refnud")]
     here = [kb.search(q) for q in queries]
@@ -124,28 +128,59 @@ def test_several_search_processes_answer_as_one_and_cache_by_query(config) -> No
     assert {remote._slot(q.text, q.locale) for q in queries} == {0, 1}
 
 
-def test_the_search_process_keeps_no_answer_past_the_budget(
+def test_answers_that_may_still_change_are_kept_only_briefly(
     config, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from kbportal.search import searcher
+    from kbportal.search import encoded, searcher
+    from kbportal.serving import results_cache
 
     folder = str(publish.kb_for(config).index_dirs["public"])
     searchers = searchd.Searchers(cache=ResultsCache(1 << 20))
+    clock = [1000.0]
+    monkeypatch.setattr(results_cache.time, "monotonic", lambda: clock[0])
+    args = (SearchQuery("refund", PUBLIC, "en"),)
     try:
-        monkeypatch.setattr(searcher, "BUDGET", 0.0)  # every search "ran past" its budget
-        args = (SearchQuery("refund", PUBLIC, "en"),)
-        searchd.answer(searchers, "search", folder, args)
-        assert searchers.cache.stats()["entries"] == 0
-        monkeypatch.setattr(searcher, "BUDGET", 60.0)
+        monkeypatch.setattr(searcher, "BUDGET", -1.0)  # every search "ran past" its budget
         first = searchd.answer(searchers, "search", folder, args)
-        assert searchd.answer(searchers, "search", folder, args) == first
+        assert searchd.answer(searchers, "search", folder, args) == first  # a burst: one search
+        clock[0] += results_cache.BRIEF
+        searchd.answer(searchers, "search", folder, args)  # its time is up: searched again
         assert searchers.cache.stats()["hits"] == 1
+        monkeypatch.setattr(searcher, "BUDGET", 60.0)
+        monkeypatch.setattr(encoded, "skipped", lambda: True)  # went without the encoder
+        clock[0] += results_cache.BRIEF
+        searchd.answer(searchers, "search", folder, args)
+        clock[0] += results_cache.BRIEF
+        searchd.answer(searchers, "search", folder, args)
+        assert searchers.cache.stats()["hits"] == 1
+        monkeypatch.setattr(encoded, "skipped", lambda: False)  # the whole ranking: kept
+        clock[0] += results_cache.BRIEF
+        searchd.answer(searchers, "search", folder, args)
+        clock[0] += 3600
+        searchd.answer(searchers, "search", folder, args)
+        assert searchers.cache.stats()["hits"] == 2
         failed = searchd.answer(searchers, "nope", folder, args)  # errors are never kept
         assert searchd.answer(searchers, "nope", folder, args) == failed
         assert searchers.cache.stats()["entries"] == 1
     finally:
         for opened in searchers._open.values():
             opened.close()
+
+
+def test_the_encoder_says_when_a_search_went_without_it() -> None:
+    import numpy as np
+
+    from kbportal.search import encoded
+
+    articles = encoded.EncodedArticles(Path("/nowhere"), None, ["a", "b"])  # type: ignore[arg-type]
+    encoded.begin()
+    articles.rerank("refund", [0, 1], [2.0, 1.0], ["a", "b"])  # no query vector, no vectors
+    assert encoded.skipped()
+    encoded.begin()
+    assert not encoded.skipped()
+    articles.rerank("refund", [0], [2.0], ["a"])  # nothing to re-order: nothing went without
+    assert not encoded.skipped()
+    assert np is not None
 
 
 def test_under_serve_cached_answers_are_still_counted_as_searches(tmp_path: Path) -> None:

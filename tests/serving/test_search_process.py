@@ -53,7 +53,7 @@ def wait_for(condition, seconds: float = 20.0) -> bool:  # type: ignore[no-untyp
 
 
 def test_serve_searches_in_one_niced_search_process(tmp_path: Path) -> None:
-    # One search process (the default is one per core; test_results_cache.py runs two).
+    # One search process (the default is one per two cores; test_results_cache.py runs two).
     with serve(tmp_path, workers=2, KBPORTAL_SEARCH_PROCESSES="1") as served:
         for _ in range(6):  # both workers search
             status, body = served.get("/api/v1/search?q=refund")
