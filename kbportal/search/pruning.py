@@ -37,6 +37,7 @@ SLACK = 1e-9  # relative: covers the rounding of adding the bound in another ord
 
 
 Group = tuple[tuple[str, str, float], ...]
+_COMBINE: Callable[[Any, Any], Any] = query_builder.combine  # plain arithmetic, arrays too
 
 
 class IndexReader(Protocol):
@@ -65,6 +66,9 @@ class IndexReader(Protocol):
     ) -> tuple[dense.Ints, dense.Floats]:
         """A term's scores in a field, of the wanted documents only."""
 
+    def first_pass(self, built: query_builder.BuiltQuery, scope: set[int]) -> Found:
+        """The full first pass (every matching document, exactly)."""
+
 
 def _split(group: Group) -> tuple[Group, tuple[str, str, float]] | None:
     """A word's fields without the deferred one, and the deferred one; None unless the
@@ -87,76 +91,114 @@ def first_pass(
 
     With `articles`, k grows 4-fold (as the caller's collapsing does) while the k best lower
     bounds hold fewer articles than that: long articles' sections crowd the top, and one
-    pass exact for enough documents costs less than a second pass."""
+    pass exact for enough documents costs less than a second pass. The pass's `full(more)`
+    is the same pass exact for more documents, from the bounds it already has."""
     if len(built.groups) > 1 and query_builder.COORD_SCALE:
         return None
     split = [_split(g) for g in built.groups]
     if any(s is None for s in split):
         return None
-    parts = [s for s in split if s is not None]
-    combine: Callable[[Any, Any], Any] = query_builder.combine  # plain arithmetic, arrays too
-    article_of = reader.article_array
-    ndocs, narticles = len(article_of), reader.narticles
-    mask = reader.scope_mask(scope)
-    groups = [reader.group_arrays(light) for light, _ in parts]
-
-    acc, whole, matched = dense.sums(groups, ndocs, narticles)  # acc: other section fields
-    lower_docs = np.flatnonzero(matched & mask)
-    if len(lower_docs) <= max(k, PRUNE_ABOVE):
+    bounds = _Bounds(reader, built, [s for s in split if s is not None], scope)
+    if len(bounds.lower_docs) <= max(k, PRUNE_ABOVE):
         return None
-    bonuses = []  # each bonus term's boosted scores by document, added in turn as the full pass
-    for term in built.bonuses:
-        if isinstance(term, Term):
-            docs, scores = reader.field_scores(term.fieldname, term.text)
-            bonuses.append(np.zeros(ndocs, dtype=np.float64))
-            bonuses[-1][docs] = scores * term.boost
-    lower = combine(whole[article_of[lower_docs]], acc[lower_docs])
-    for extra in bonuses:
-        lower = lower + extra[lower_docs]
-    k = _enough(lower, article_of[lower_docs], k, articles)
-    bar = np.partition(lower, len(lower) - k)[len(lower) - k]  # the k-th best lower bound
-
-    # Each word's body can add at most its bound, and only in articles holding the word
-    # (the whole-article text holds every section's words, by the same analyser).
-    holds = []
-    most = np.zeros(narticles, dtype=np.float64)
-    for g, (_, (field, term, boost)) in zip(groups, parts, strict=True):
-        holds.append(np.zeros(narticles, dtype=bool))
-        holds[-1][g.art_articles] = True
-        most[g.art_articles] += reader.bound(field, term) * boost
-    bonus = sum(bonuses, np.zeros(ndocs, dtype=np.float64))
-    in_scope = np.flatnonzero(mask)
-    of = article_of[in_scope]
-    upper = combine(whole[of], (acc[in_scope] + most[of]) * (1 + SLACK)) + bonus[in_scope] * (
-        1 + SLACK
+    bounds.add_upper()
+    return bounds.exact_for(
+        _enough(bounds.lower, bounds.article_of[bounds.lower_docs], k, articles)
     )
-    candidates = in_scope[upper >= bar]
-    if len(candidates) > MAX_CANDIDATES * ndocs:
-        return None
 
-    exact, hit = _completed(reader, candidates, groups, parts, holds, matched)
-    exact = combine(whole[article_of[candidates]], exact)
-    for extra in bonuses:
-        exact = exact + extra[candidates]
-    # The rest keep their lower bounds: below the bar, they cannot reach the k best.
-    score = np.zeros(ndocs, dtype=np.float64)
-    score[lower_docs] = lower
-    keep = candidates[hit]
-    score[keep] = exact[hit]
-    matched[keep] = True
-    final = np.flatnonzero(matched & mask)
-    return Found(final, score[final], article_of, estimate=True, exact_for=k)
+
+class _Bounds:
+    """Every document's lower and upper bound: what the pass at any k starts from."""
+
+    def __init__(
+        self,
+        reader: IndexReader,
+        built: query_builder.BuiltQuery,
+        parts: list[tuple[Group, tuple[str, str, float]]],
+        scope: set[int],
+    ) -> None:
+        self.reader, self.built, self.parts, self.scope = reader, built, parts, scope
+        self.article_of = article_of = reader.article_array
+        ndocs, narticles = len(article_of), reader.narticles
+        self.mask = mask = reader.scope_mask(scope)
+        self.groups = groups = [reader.group_arrays(light) for light, _ in parts]
+        # acc: the other section fields' sums
+        self.acc, self.whole, self.matched = dense.sums(groups, ndocs, narticles)
+        acc = self.acc
+        self.lower_docs = lower_docs = np.flatnonzero(self.matched & mask)
+        self.bonuses = []  # each bonus term's boosted scores by document, added in turn
+        for term in built.bonuses:
+            if isinstance(term, Term):
+                docs, scores = reader.field_scores(term.fieldname, term.text)
+                self.bonuses.append(np.zeros(ndocs, dtype=np.float64))
+                self.bonuses[-1][docs] = scores * term.boost
+        lower = _COMBINE(self.whole[article_of[lower_docs]], acc[lower_docs])
+        for extra in self.bonuses:
+            lower = lower + extra[lower_docs]
+        self.lower = lower
+
+    def add_upper(self) -> None:
+        """Every document's upper bound, where pruning applies."""
+        reader, article_of, combine = self.reader, self.article_of, _COMBINE
+        ndocs, narticles = len(article_of), reader.narticles
+        # Each word's body can add at most its bound, and only in articles holding the word
+        # (the whole-article text holds every section's words, by the same analyser).
+        self.holds = []
+        most = np.zeros(narticles, dtype=np.float64)
+        for g, (_, (field, term, boost)) in zip(self.groups, self.parts, strict=True):
+            self.holds.append(np.zeros(narticles, dtype=bool))
+            self.holds[-1][g.art_articles] = True
+            most[g.art_articles] += reader.bound(field, term) * boost
+        bonus = sum(self.bonuses, np.zeros(ndocs, dtype=np.float64))
+        self.in_scope = in_scope = np.flatnonzero(self.mask)
+        of = article_of[in_scope]
+        self.upper = combine(self.whole[of], (self.acc[in_scope] + most[of]) * (1 + SLACK)) + bonus[
+            in_scope
+        ] * (1 + SLACK)
+
+    def exact_for(self, k: int) -> Found | None:
+        """The pass exact for its k best documents; None when k is every lower bound or too
+        many are candidates (the full pass then costs no more)."""
+        lower, lower_docs, article_of = self.lower, self.lower_docs, self.article_of
+        if k >= len(lower):
+            return None
+        bar = np.partition(lower, len(lower) - k)[len(lower) - k]  # the k-th best lower bound
+        candidates = self.in_scope[self.upper >= bar]
+        if len(candidates) > MAX_CANDIDATES * len(article_of):
+            return None
+        exact, hit = _completed(
+            self.reader, candidates, self.groups, self.parts, self.holds, self.matched
+        )
+        exact = _COMBINE(self.whole[article_of[candidates]], exact)
+        for extra in self.bonuses:
+            exact = exact + extra[candidates]
+        # The rest keep their lower bounds: below the bar, they cannot reach the k best.
+        score = np.zeros(len(article_of), dtype=np.float64)
+        score[lower_docs] = lower
+        keep = candidates[hit]
+        score[keep] = exact[hit]
+        matched = self.matched.copy()
+        matched[keep] = True
+        final = np.flatnonzero(matched & self.mask)
+        found = Found(final, score[final], article_of, estimate=True, exact_for=k)
+        found.full = self.more
+        return found
+
+    def more(self, k: int) -> Found:
+        """The pass exact for k best documents: from these bounds, or in full."""
+        found = self.exact_for(k)
+        return found if found is not None else self.reader.first_pass(self.built, self.scope)
 
 
 def _enough(lower: dense.Floats, articles_of: dense.Ints, k: int, articles: int) -> int:
-    """k, times 4 while the k best lower bounds hold fewer than `articles` articles (at most
-    every document)."""
+    """k, times 4 while the k best lower bounds hold fewer than `articles` articles (k may
+    pass the number of lower bounds: then the full pass is run)."""
     while articles and k < len(lower):
         best = np.argpartition(lower, len(lower) - k)[len(lower) - k :]
         if np.unique(articles_of[best]).size >= articles:
             break
         k *= 4
-    return min(k, len(lower))
+    return k
 
 
 def _completed(

@@ -136,7 +136,14 @@ class IndexReader:
         )
 
     def article_arrays(self, group: tuple[tuple[str, str, float], ...]) -> dense.GroupArrays:
-        """`group_arrays` of the word's whole-article fields only (no section postings read)."""
+        """Arrays whose whole-article part (`art_*`) is the word's: the search's own, when the
+        first pass holds them (the same fields added in the same order), else those of the
+        whole-article fields only (no section postings read)."""
+        light = tuple(f for f in group if f[0] != pruning.DEFERRED)
+        for held in (group, light):  # the full pass's, the pruned pass's
+            cached: dense.GroupArrays | None = self.terms.cached(("arrays", held))
+            if cached is not None:
+                return cached
         return self.group_arrays(tuple(f for f in group if f[0] in query_builder.ARTICLE_FIELDS))
 
     def group_arrays(self, group: tuple[tuple[str, str, float], ...]) -> dense.GroupArrays:
@@ -191,7 +198,6 @@ class IndexReader:
         if k is not None:
             pruned = pruning.first_pass(self, built, scope, k, articles)
             if pruned is not None:
-                pruned.full = lambda more: self.first_pass(built, scope, more)
                 return pruned
         total = len(built.groups)
         shared = self._shared

@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 
 # Bytes of cached postings (8 an entry) and summed word scores (~16 an entry): the lists of
 # the common words, which cost the most to decode, stay (at 100k articles one such list is
-# ~90,000 entries; 200 different tldr queries read ~60 MB of them).
-POSTINGS_CACHE_BYTES = 96 * 2**20
+# ~90,000 entries; 200 different tldr queries read ~90 MB at 100k, ~110 MB on 10k long
+# articles).
+POSTINGS_CACHE_BYTES = 128 * 2**20
 LEAF_PARAMS = 50_000  # terms whose scorer parameters are kept (~300 bytes each)
 WHOLE_LIST = 0.25  # decode a whole posting list when a lookup needs this share of its blocks
 

@@ -119,6 +119,10 @@ def test_a_pass_sized_to_cover_articles_is_exact(
                 assert found.exact_for >= k
                 grown += found.exact_for > k
                 assert _top(found, found.exact_for) == _top(full, found.exact_for), text
+                assert found.full is not None
+                more = found.full(found.exact_for * 4)  # from the same bounds
+                assert more.exact_for in (None, found.exact_for * 4)  # None: the full pass
+                assert _top(more, found.exact_for * 4) == _top(full, found.exact_for * 4), text
     assert grown  # some passes did grow
 
 
