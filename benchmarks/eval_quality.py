@@ -130,6 +130,7 @@ def as_search_process(on: bool = True) -> Callable[[], object]:
     except ImportError:
         return lambda: None
     encoder.enable(on)
+    encoded.FILL_SHARE = 1.0  # the runs wait for the articles' vectors: make them at full speed
     return encoded.wait
 
 

@@ -38,6 +38,7 @@ def main(argv: list[str]) -> None:
     if args.wait is not None:
         encoder.QUERY_WAIT = args.wait
     encoder.enable()
+    encoded.FILL_SHARE = 1.0  # the articles' vectors are waited for before timing
     used: list[bool] = []  # a query vector came in time (the re-rank used it)
     real = encoder.query_vector
 

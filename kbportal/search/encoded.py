@@ -34,6 +34,7 @@ WEIGHT = 3.0  # plateau 2-4 on rutube-dev and jhucovid-dev (session 5 sweep)
 DEPTH = 20  # fused candidates re-ordered (10 and 20 the same on the English sets)
 BATCH = 16  # articles encoded between two writes of the cache (and two checks for closing)
 COMPACT_AT = 32  # cache shards merged into one beyond this many
+FILL_SHARE = 0.5  # of a core for encoding articles (~70 ms an article: 8k articles ~20 min)
 STORE = "content.sqlite"  # the build store beside the index folders (kbportal.publish.store)
 
 _fills: list[threading.Thread] = []
@@ -132,6 +133,7 @@ class EncodedArticles:
                 todo.append((key, digest, title, summary))
         del known
         for start in range(0, len(todo), BATCH):
+            began = time.monotonic()
             batch = todo[start : start + BATCH]
             titles = encoder.passages([t for _, _, t, _ in batch])
             whole = encoder.passages([f"{t}\n{s}" if s else t for _, _, t, s in batch])
@@ -140,6 +142,8 @@ class EncodedArticles:
             for (key, _, _, _), pair in zip(batch, pairs, strict=True):
                 self.vectors[key] = pair
             self.encoded += len(batch)
+            # At most FILL_SHARE of a core: the searches of this process need the rest.
+            time.sleep((time.monotonic() - began) * (1 / FILL_SHARE - 1))
 
     def _texts(self) -> dict[str, tuple[str, str]]:
         """Title and summary of this index's articles, from the build store."""

