@@ -12,6 +12,7 @@ from kbportal.analytics.views import credit_click
 from kbportal.search.types import SearchQuery
 from kbportal.urls import article_path
 from kbportal.web import services
+from kbportal.web.filter_options import filter_options
 from kbportal.web.headers import PRIVATE_CACHE
 from kbportal.web.i18n import best_locale
 from kbportal.web.kb import current_kb
@@ -135,6 +136,6 @@ def search(locale: str) -> str:
         category=category,
         results=results,
         search_id=search_id,
-        categories=services.filter_choices(kb, locale, viewer, category),
+        categories=filter_options(kb, locale, viewer, category),
         max_page=MAX_PAGE,
     )

@@ -126,3 +126,18 @@ def test_an_audience_member_does_see_it(leak_app: Flask) -> None:
     sign_in(l2, "l2@example.com")
     assert l2.get("/en/articles/internal/failover").status_code == 200
     assert l2.get("/staff/search.json?q=xylophage").get_json()["total"] == 1
+
+
+def test_the_search_pages_category_filter_is_each_viewers_own(
+    public: FlaskClient, agent: FlaskClient
+) -> None:
+    # The filter's options are rendered once per build, locale and viewer: staff first.
+    for _ in range(2):
+        staff = agent.get("/en/search?q=refund").get_data(as_text=True)
+        assert 'value="internal"' in staff and "Vantablack escalations" in staff
+        html = public.get("/en/search?q=refund").get_data(as_text=True)
+        assert 'value="billing"' in html
+        assert 'value="internal"' not in html
+        assert_clean(html, "Vantablack", echo="internal")
+        chosen = public.get("/en/search?q=refund&category=internal").get_data(as_text=True)
+        assert "Vantablack" not in chosen and " selected" not in chosen

@@ -125,3 +125,20 @@ def test_category_choices_stay_short_with_many_categories(tmp_path: Path) -> Non
     assert 'value="top000/mid/deep"' not in body
     chosen = client.get("/en/search?q=words&category=top149/mid/deep").get_data(as_text=True)
     assert 'value="top149/mid/deep" selected' in chosen
+
+
+def test_category_choices_are_escaped_and_the_chosen_one_marked(tmp_path: Path) -> None:
+    files = {
+        "en/tips/_category.yml": 'title: "Tips & <b>tricks</b>"\n',
+        "en/tips/page.md": "# Page\n\nwords\n",
+        "en/tips/more/page.md": "# More\n\nwords\n",
+        "en/other/page.md": "# Other\n\nwords\n",
+    }
+    client = make_app(tmp_path, files).test_client()
+    for _ in range(2):  # rendered once per build, locale and viewer, then reused
+        body = client.get("/en/search?q=words").get_data(as_text=True)
+        assert '<option value="tips">Tips &amp; &lt;b&gt;tricks&lt;/b&gt;</option>' in body
+        assert '<option value="tips/more">\u2003' in body and " selected" not in body
+        chosen = client.get("/en/search?q=words&category=tips").get_data(as_text=True)
+        assert '<option value="tips" selected>Tips &amp;' in chosen
+        assert chosen.count(" selected") == 1
