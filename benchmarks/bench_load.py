@@ -206,6 +206,10 @@ def main() -> None:
         **os.environ,
         "KBPORTAL_ARTICLES_DIR": str(root),
         "KBPORTAL_DATA_DIR": str(args.data or work / "data"),
+        # The sentence encoder off unless asked for: a fresh data folder's first fill of article
+        # vectors (minutes at tldr, hours at 100k, at the lowest priority) would run under the
+        # load being measured. KBPORTAL_SEARCH_ENCODER=1 with a filled --data measures it on.
+        "KBPORTAL_SEARCH_ENCODER": os.environ.get("KBPORTAL_SEARCH_ENCODER", "0"),
     }
     try:
         if args.data is None:
@@ -297,6 +301,7 @@ def main() -> None:
             finally:
                 stop(proc)
         print(f"workers: {args.workers}, connections: {args.connections}, {args.seconds}s each")
+        print(f"sentence encoder (KBPORTAL_SEARCH_ENCODER): {env['KBPORTAL_SEARCH_ENCODER']}")
         base_rps = results["baseline: bare Flask 'ok' page"]["rps"]
         for name, row in results.items():
             print(

@@ -14,6 +14,7 @@ re-orders what the viewer's search already found, so nothing hidden can surface.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -123,6 +124,13 @@ class EncodedArticles:
         if encoder.load() is None:
             return  # not installed here: logged once by the encoder
         texts = self._texts()
+        self.cache.folder.mkdir(parents=True, exist_ok=True)
+        # One filler at a time per cache (the public and staff index, every search process of
+        # the node): the next one reads the cache after it and encodes only what is new.
+        with FileLock(str(self.cache.folder / "fill.lock")):
+            self._fill(texts)
+
+    def _fill(self, texts: dict[str, tuple[str, str]]) -> None:
         known = self.cache.load()
         todo: list[tuple[str, str, str, str]] = []
         for key, (title, summary) in texts.items():
@@ -193,6 +201,10 @@ def attach(index_dir: Path, keys: Sequence[str]) -> EncodedArticles | None:
     made = EncodedArticles(store, Cache(cache_dir(index_dir)), keys)
 
     def run() -> None:
+        # The lowest priority for this thread alone (Linux): never before a search of this
+        # process; elsewhere FILL_SHARE still leaves the searches most of a core.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         try:
             made.fill()
         except Exception:  # a broken cache or store must not take the search process down
