@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -52,9 +53,14 @@ def with_encoder(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     encoder.enable()
     yield
     assert encoded.wait(60)
-    for _, future in list(encoder._queries.values()):
-        future.result(60)  # none left running into the next test (one encoding at a time)
+    settle()  # none left running into the next test
     encoder.enable(False)
+
+
+def settle() -> None:
+    """Wait for the query encodings under way."""
+    for _, future in list(encoder._queries.values()):
+        future.result(60)
 
 
 @pytest.fixture
@@ -76,8 +82,10 @@ def make_kb(make_articles: Callable[..., Path], tmp_path: Path) -> Iterator[Call
 def search(config: dict[str, Any], text: str, locale: str | None = "en") -> list[tuple[str, float]]:
     """(slug, score) of a public search, once the articles' vectors are made."""
     kb = publish.kb_for(config)
-    kb.search(SearchQuery(text, PUBLIC, locale))  # opens the index: the vectors start
-    assert encoded.wait(60)
+    for _ in range(2):  # opens the index (the vectors start); a version opened late, too
+        kb.search(SearchQuery(text, PUBLIC, locale))
+        assert encoded.wait(60)
+        settle()  # one query is encoded at a time: another search's must not skip this one
     return [(h.slug, h.score) for h in kb.search(SearchQuery(text, PUBLIC, locale)).hits]
 
 
@@ -195,3 +203,22 @@ def test_cut_keeps_the_first_words_within_the_token_budget(with_encoder: None) -
     vec = encoder.query_vector(long, wait=60)
     assert vec is not None and vec.shape == (encoder.DIMS,)
     assert np.isclose(np.linalg.norm(vec), 1.0, atol=1e-3)
+
+
+def test_two_fillers_of_one_cache_encode_each_article_once(
+    with_encoder: None, make_kb: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = spy(monkeypatch)
+    config = make_kb(ARTICLES)
+    search(config, "refund")
+    first = next(m for m in made if m.keys)
+    for shard in first.cache.folder.glob("*.npz"):
+        shard.unlink()  # as if nothing was encoded yet: two search processes start at once
+    twins = [encoded.EncodedArticles(first.store, first.cache, first.keys) for _ in range(2)]
+    threads = [threading.Thread(target=t.fill) for t in twins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(t.encoded for t in twins) == len(first.keys)  # the second read the first's
+    assert all(len(t.vectors) == len(first.keys) for t in twins)
