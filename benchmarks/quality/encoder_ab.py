@@ -51,6 +51,7 @@ def main(argv: list[str]) -> None:
     encoder.query_vector = counted  # type: ignore[assignment]  # counting, same behaviour
     with tempfile.TemporaryDirectory(prefix="kbab-") as tmp:
         for name in args.sets:
+            encoder.enable()  # on while the index opens: its articles' vectors are made then
             es, app, _ = prepare(name, Path(tmp))
             client = app.test_client()
             client.get("/api/v1/search", query_string={"q": "warm up", "limit": 10})
