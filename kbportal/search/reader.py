@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from whoosh import index as windex
-from whoosh.query import Query, Term
+from whoosh.query import Phrase, Query, Term
 from whoosh.searching import Searcher as WhooshSearcher
 
 from kbportal.search import dense, filters, postings, pruning, query_builder
@@ -268,21 +269,37 @@ class IndexReader:
         while True:
             if found.exact_for is not None and limit > found.exact_for and found.full:
                 found = found.full(limit)  # more wanted than the pruned pass is exact for
-            candidates = found.top(limit)
-            at = np.searchsorted(found.docs, candidates)
-            scores = dict(zip(candidates, found.scores[at].tolist(), strict=True))
+            candidates = np.array(found.top(limit), dtype=np.int64)
+            scores = found.scores[np.searchsorted(found.docs, candidates)].copy()
             for bonus in built.bonuses:
                 if isinstance(bonus, Term):
                     continue  # already added in the first pass
-                for d, extra in self.rescore(bonus, candidates).items():
-                    scores[d] += extra
-            ranked = sorted(candidates, key=lambda d: (-scores[d], d))
-            best: dict[str, tuple[int, float]] = {}
-            for docnum in ranked:
-                best.setdefault(self.keys[docnum], (docnum, scores[docnum]))
+                extra = self.rescore(bonus, self._may_match(bonus, candidates).tolist())
+                if extra:
+                    where = {d: i for i, d in enumerate(candidates.tolist())}
+                    for d, value in extra.items():
+                        scores[where[d]] += value  # float64 both: as the dict's +=
+            # By falling score, then document: each article at its first (best) section
+            order = np.lexsort((candidates, -scores))
+            articles = self.article_array[candidates[order]]
+            firsts = np.sort(np.unique(articles, return_index=True)[1])
+            best = list(
+                zip(
+                    candidates[order][firsts].tolist(),
+                    scores[order][firsts].tolist(),
+                    strict=True,
+                )
+            )
             if len(best) >= min(wanted, total) or len(candidates) < limit:
-                return list(best.values())
+                return best
             limit *= 4
+
+    def _may_match(self, q: Query, docs: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The documents a bonus query can match: for a phrase, those holding all its words."""
+        if isinstance(q, Phrase):
+            for word in q.words:
+                docs = docs[np.isin(docs, self.doc_ids(q.fieldname, word))]
+        return docs
 
     def rescore(self, q: Query, docnums: Iterable[int]) -> dict[int, float]:
         """The query's scores for the given documents only (skipping through postings)."""
