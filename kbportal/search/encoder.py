@@ -23,7 +23,6 @@ import threading
 import time
 from collections import OrderedDict, deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -162,17 +161,22 @@ def start_query(text: str) -> None:
         _busy[0] += 1
         # Cut here, with the GIL this thread holds anyway: each C call made in the encoding
         # thread waits for the GIL again, up to 5 ms each while this search runs Python.
-        future = _pool.submit(_encode_query, cut(text))
-        future.add_done_callback(partial(_done, now))
+        future = _pool.submit(_encode_counted, now, cut(text))
         _queries[text] = (now, future)
         while len(_queries) > REMEMBERED:
             _queries.popitem(last=False)
 
 
-def _done(began: float, _: Future[np.ndarray | None]) -> None:
-    with _lock:
-        _busy[0] -= 1
-        _durations.append(time.monotonic() - began)
+def _encode_counted(began: float, text: str) -> np.ndarray | None:
+    """Encode a query, counted done before its vector is handed over: with a done-callback,
+    the search that got the vector could start the next encoding while this one still counted
+    as busy, and that next search went without the encoder."""
+    try:
+        return _encode_query(text)
+    finally:
+        with _lock:
+            _busy[0] -= 1
+            _durations.append(time.monotonic() - began)
 
 
 def query_vector(text: str, wait: float | None = None) -> np.ndarray | None:

@@ -222,3 +222,10 @@ def test_two_fillers_of_one_cache_encode_each_article_once(
         thread.join(60)
     assert sum(t.encoded for t in twins) == len(first.keys)  # the second read the first's
     assert all(len(t.vectors) == len(first.keys) for t in twins)
+
+
+def test_an_encoding_is_done_before_its_vector_is_handed_over(with_encoder: None) -> None:
+    # Otherwise the search that got it could find the encoder busy and start the next without.
+    for n in range(20):
+        assert encoder.query_vector(f"how do I export my data {n}", wait=60) is not None
+        assert encoder._busy[0] == 0
