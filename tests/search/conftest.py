@@ -57,3 +57,12 @@ def make_searcher(tmp_path: Path) -> Iterator[MakeSearcher]:
     yield make
     for searcher in opened:
         searcher.close()
+
+
+@pytest.fixture
+def always_pruned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every first pass pruned, however few documents a query matches (a small test index)."""
+    from kbportal.search import pruning
+
+    monkeypatch.setattr(pruning, "PRUNE_ABOVE", 0)
+    monkeypatch.setattr(pruning, "MAX_CANDIDATES", 1.0)

@@ -17,7 +17,6 @@ from kbportal.search import (
     Searcher,
     build_index,
     postings,
-    pruning,
     query_builder,
     term_scores,
     update_index,
@@ -100,11 +99,7 @@ def test_hand_made_blocks_of_every_shape(compression: int, count: int) -> None:
             assert postings._ids_weights(data, compression, count) == (ids, weights)
 
 
-def test_a_pass_sized_to_cover_articles_is_exact(
-    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(pruning, "PRUNE_ABOVE", 0)
-    monkeypatch.setattr(pruning, "MAX_CANDIDATES", 1.0)
+def test_a_pass_sized_to_cover_articles_is_exact(searcher: Searcher, always_pruned: None) -> None:
     grown = 0
     with searcher._using() as reader:
         scope = reader.scope(PUBLIC, "en", None)

@@ -95,11 +95,7 @@ def _top(found, k: int) -> list[tuple[int, float]]:
     return list(zip(docs, found.scores[np.searchsorted(found.docs, docs)].tolist(), strict=True))
 
 
-def test_pruned_top_k_equals_the_full_pass(
-    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(pruning, "PRUNE_ABOVE", 0)
-    monkeypatch.setattr(pruning, "MAX_CANDIDATES", 1.0)
+def test_pruned_top_k_equals_the_full_pass(searcher: Searcher, always_pruned: None) -> None:
     pruned = 0
     with searcher._using() as reader:
         assert len(reader.searcher.leaf_searchers()) > 1
