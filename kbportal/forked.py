@@ -68,14 +68,15 @@ def _child(conn: Any, task: Callable[[], Any]) -> None:
 class Children:
     """Tasks run in forked processes; their results are collected in the order started."""
 
-    def __init__(self, context: Any):
+    def __init__(self, context: Any, daemon: bool = True):
         self._context = context
+        self._daemon = daemon  # a daemonic child may not fork children of its own
         self._started: list[tuple[Any, Any]] = []
 
     def start(self, task: Callable[[], Any]) -> None:
         """Fork a process running `task` (it sees this process's memory as it is now)."""
         receive, send = self._context.Pipe(duplex=False)
-        process = self._context.Process(target=_child, args=(send, task), daemon=True)
+        process = self._context.Process(target=_child, args=(send, task), daemon=self._daemon)
         # The child's collector leaves what it inherited alone: no finalizer of this process's
         # objects (a database connection, a file being written) runs in the child, and the
         # shared pages are not copied for it (gc.freeze's documented use before a fork).
@@ -126,22 +127,6 @@ def run_apart(task: Callable[[], Any]) -> Any:
     context = fork_context()
     if context is None:
         return task()
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(send, task))
-    gc.freeze()  # as in Children.start: the child leaves what it inherited alone
-    try:
-        process.start()
-    finally:
-        gc.unfreeze()
-    send.close()
-    try:
-        status, value = receive.recv()
-    except EOFError:
-        process.join()
-        raise ChildError(f"a forked process died (exit code {process.exitcode})") from None
-    finally:
-        receive.close()
-    process.join()
-    if status != "ok":
-        raise ChildError(value)
-    return value
+    child = Children(context, daemon=False)
+    child.start(task)
+    return child.results()[0]
