@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 HEADER = struct.Struct("!I")
+STATS = "stats"  # the method asking a search process for its results cache's figures
 MAX_FRAME = 16 * 1024 * 1024  # a page of results is a few KB; anything bigger is not ours
 
 

@@ -24,7 +24,6 @@ from kbportal.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
-STATS = "stats"  # the search process's results cache figures (kbportal.serving.searchd)
 START_WAIT = 10.0  # seconds a worker waits for a search process it started to listen
 START_EVERY = 2.0  # seconds between starts by one worker (one that dies at once: not a loop)
 RETRY_FAILED_AFTER = 30.0  # a search process that would not listen is tried again this late
@@ -79,7 +78,9 @@ class RemoteSearch:
 
     def cache_stats(self) -> list[dict[str, int]]:
         """Each running search process's results cache figures."""
-        found = [self._call(STATS, Path(), (), n, start=False) for n in range(self.processes)]
+        found = [
+            self._call(searchwire.STATS, Path(), (), n, start=False) for n in range(self.processes)
+        ]
         return [f for f in found if isinstance(f, dict)]
 
     def _slot(self, text: object, locale: str | None) -> int:

@@ -33,7 +33,7 @@ from typing import Any
 from kbportal.memory import limit_arenas, release_free_memory
 
 # The wire protocol (frames, socket name, peer check) is shared with the worker side.
-from kbportal.searchwire import address, frame, receive, same_user
+from kbportal.searchwire import STATS, address, frame, receive, same_user
 from kbportal.serving.results_cache import ResultsCache, normalised
 
 log = logging.getLogger("kbportal.searchd")
@@ -41,7 +41,6 @@ log = logging.getLogger("kbportal.searchd")
 OPEN_INDEXES = 4  # public and staff index of the current build and the one before
 IDLE_CLOSE = 60.0  # seconds after which an index no worker asks for is closed
 METHODS = frozenset({"search", "autocomplete"})  # the Searcher methods a worker may call
-STATS = "stats"  # asks for the results cache's figures (benchmarks, tests)
 CACHE_MB = 64  # default bound of the results cache (kbportal.serving.results_cache)
 MASTER_POLL = 1.0  # seconds between checks that the gunicorn master is still alive
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from kbportal import forked
+
 WORKER_CLASS = "kbportal.serving.worker.KBPortalWorker"
 
 
@@ -39,7 +41,7 @@ def search_processes(setting: int) -> int:
     second one gained nothing clear under load and cost ~370 MB at 100k (docs/benchmarks.md)."""
     if setting:
         return setting
-    return max(1, min(len(os.sched_getaffinity(0)) // 2, MAX_DEFAULT_SEARCH_PROCESSES))
+    return max(1, min(forked.cores() // 2, MAX_DEFAULT_SEARCH_PROCESSES))
 
 
 # Parts that run something in each worker (a background thread) list a callable here.
