@@ -106,10 +106,19 @@ class Found:
         """Add a bonus term's boosted scores to the matching documents that hold it."""
         if not len(docs) or not len(self.docs):
             return
-        at = np.searchsorted(self.docs, docs)
-        at[at == len(self.docs)] = 0
-        hit = self.docs[at] == docs
+        at, hit = locate(self.docs, docs)
         self.scores[at[hit]] += scores[hit] * boost
+
+
+def locate(
+    sorted_docs: npt.NDArray[np.integer[Any]], docs: npt.NDArray[np.integer[Any]]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """Where each of `docs` is in the ascending `sorted_docs`, and whether it is there at all
+    (a position is only meaningful where it is)."""
+    if not len(sorted_docs):
+        return np.zeros(len(docs), dtype=np.intp), np.zeros(len(docs), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_docs, docs), len(sorted_docs) - 1)
+    return at, sorted_docs[at] == docs
 
 
 def lengths_array(lengths: list[int | None]) -> Floats:

@@ -217,10 +217,8 @@ def _completed(
     for g, (_, (field, term, boost)), held in zip(groups, parts, holds, strict=True):
         # The candidates looked up in the word's documents (fewer searches than the other way)
         word = np.zeros(len(candidates), dtype=np.float64)
-        if len(g.word_docs):
-            at = np.minimum(np.searchsorted(g.word_docs, candidates), len(g.word_docs) - 1)
-            inside = g.word_docs[at] == candidates
-            word[inside] = g.word_scores[at[inside]]
+        at, inside = dense.locate(g.word_docs, candidates)
+        word[inside] = g.word_scores[at[inside]]
         wanted = candidates[held[article_of[candidates]]]
         docs, scores = reader.scores_of(field, term, wanted)
         where = np.searchsorted(candidates, docs)

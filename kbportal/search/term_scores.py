@@ -100,9 +100,8 @@ class TermScores:
                 held, values = self._matched(leaf, field, term, wanted)
             else:
                 ids, weights = part
-                at = np.searchsorted(ids, wanted)
-                at[at == len(ids)] = 0
-                at = at[ids[at] == wanted] if len(ids) else at[:0]
+                at, hit = dense.locate(ids, wanted)
+                at = at[hit]
                 held, values = ids[at], self._scored(field, leaf, ids[at], weights[at])
             docs.append(held)
             scores.append(values)
