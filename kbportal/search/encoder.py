@@ -43,7 +43,7 @@ QUERY_WAIT = 0.024
 SWITCH_INTERVAL = 0.001  # s (see enable())
 AT_ONCE = 1  # queries encoded at once per process: a core of the two; the other serves pages
 
-_lock = threading.RLock()  # re-entered by a done callback run at once
+_lock = threading.RLock()  # re-entered: start_query asks late() while holding it
 _busy = [0]  # encodings under way
 # How long the last query encodings took, from start to vector (s). When their median passes
 # QUERY_WAIT (a busy machine), searches stop waiting for them and only one query a PROBE
