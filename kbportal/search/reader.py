@@ -59,11 +59,6 @@ class IndexReader:
                 shared.scopes.popitem(last=False)
         return docs
 
-    def _read_scores(self, field: str, term: str) -> dict[int, float]:
-        """BM25F score of every live document holding a term in a field."""
-        docs, scores = self.field_scores(field, term)
-        return dict(zip(docs.tolist(), scores.tolist(), strict=True))
-
     def field_scores(self, field: str, term: str) -> tuple[dense.Ints, dense.Floats]:
         """(documents ascending, BM25F scores) of the live documents holding a term in a field."""
         return self.terms.field_scores(field, term)
@@ -124,7 +119,8 @@ class IndexReader:
 
     def term_scores(self, field: str, term: str) -> dict[int, float]:
         """BM25F score of every live document holding a term in a field."""
-        return self._read_scores(field, term)
+        docs, scores = self.field_scores(field, term)
+        return dict(zip(docs.tolist(), scores.tolist(), strict=True))
 
     def group_scores(
         self, group: tuple[tuple[str, str, float], ...]

@@ -46,7 +46,7 @@ def test_fast_term_scores_equal_whoosh_scores(tmp_path: Path, segments: int) -> 
     with s._using() as reader:
         assert len(reader.searcher.leaf_searchers()) == segments
         for field, term in [("body", "paper"), ("title", "printer"), ("article_text", "ink")]:
-            fast = reader._read_scores(field, term)
+            fast = reader.term_scores(field, term)
             m = reader.searcher.postings(field, term)
             slow = {}
             while m.is_active():
